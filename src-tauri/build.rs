@@ -1,0 +1,16 @@
+// Declaring the app's commands makes Tauri generate one `allow-<command>` permission per
+// command, so a capability must grant each command explicitly.
+fn main() {
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "app_info",
+        "tenant_self",
+        "init_home",
+        "run_doctor",
+    ]);
+    if let Err(error) =
+        tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
+    {
+        eprintln!("tauri build script failed: {error:#}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,28 @@
+//! The Tauri shell: app state, thin commands and the IPC error shape. No business logic lives
+//! here; every command takes the state, calls one core function and maps the error.
+
+mod bindings;
+mod commands;
+mod error;
+mod state;
+
+pub use error::IpcError;
+pub use state::AppState;
+
+/// Builds and runs the app. `main.rs` only calls this.
+pub fn run() {
+    let state = AppState::from_environment();
+    let result = tauri::Builder::default()
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::tenant_self,
+            commands::init_home,
+            commands::run_doctor,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(error) = result {
+        eprintln!("Persona Studio could not start: {error}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,116 @@
+//! How the CLI prints: text for people, `--json` for machines, and errors as `{code, message}`.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use persona_studio::doctor::DoctorReport;
+use persona_studio::tenant::SelfAccess;
+use persona_studio::Error;
+use serde::Serialize;
+
+/// A failure on its way to the user, with the exit code it earns.
+#[derive(Debug)]
+pub struct Failure {
+    code: String,
+    message: String,
+    exit: u8,
+}
+
+impl Failure {
+    pub fn usage(code: &str, message: impl Into<String>) -> Self {
+        Failure {
+            code: code.to_owned(),
+            message: message.into(),
+            exit: 2,
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure {
+            code: error.code().to_owned(),
+            message: error.to_string(),
+            exit: if error.is_bad_input() { 2 } else { 1 },
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+pub struct Output {
+    json: bool,
+}
+
+impl Output {
+    pub fn new(json: bool) -> Self {
+        Output { json }
+    }
+
+    /// Prints a result: as JSON, or as the text `human` builds.
+    pub fn value<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
+        let text = if self.json {
+            serde_json::to_string_pretty(value)
+                .unwrap_or_else(|e| format!("{{\"code\":\"internal\",\"message\":\"{e}\"}}"))
+        } else {
+            human()
+        };
+        let mut stdout = std::io::stdout().lock();
+        // A closed pipe (`| head`) is not worth a panic.
+        let _ = writeln!(stdout, "{text}");
+    }
+
+    /// Prints an error to stderr and returns its exit code.
+    pub fn failure(&self, failure: &Failure) -> ExitCode {
+        let mut stderr = std::io::stderr().lock();
+        if self.json {
+            let body = ErrorBody {
+                code: &failure.code,
+                message: &failure.message,
+            };
+            let _ = writeln!(
+                stderr,
+                "{}",
+                serde_json::to_string(&body).unwrap_or_default()
+            );
+        } else {
+            let _ = writeln!(stderr, "error: {}", failure.message);
+        }
+        ExitCode::from(failure.exit)
+    }
+}
+
+pub fn doctor_text(report: &DoctorReport) -> String {
+    let mut text = format!("Persona Studio doctor: {}\n", report.home);
+    for check in &report.checks {
+        let mark = if check.ok { "ok    " } else { "FAILED" };
+        text.push_str(&format!("  {mark} {:<15} {}\n", check.name, check.detail));
+        if let Some(fix) = &check.fix {
+            text.push_str(&format!("         {:<15} fix: {fix}\n", ""));
+        }
+    }
+    text.push_str(if report.ok {
+        "All checks passed."
+    } else {
+        "Some checks failed."
+    });
+    text
+}
+
+pub fn self_access_text(context: &SelfAccess) -> String {
+    format!(
+        "Tenant:  {} ({}, tier {})\nMember:  {} ({}, role {})\nMembers: {}\nAudit entries: {}",
+        context.tenant.name,
+        context.tenant.id,
+        context.tenant.tier.as_str(),
+        context.member.display_name,
+        context.member.id,
+        context.member.role.as_str(),
+        context.counts.members,
+        context.counts.audit_entries,
+    )
+}

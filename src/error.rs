@@ -1,0 +1,95 @@
+//! The core's one error type, with a stable `code` for the UI and an exit-code class for the CLI.
+
+use std::path::PathBuf;
+
+/// Result alias used across the core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the core. Messages say what was wrong and how to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{home} has no Persona Studio data yet. Run `persona-studio --home {home} init` first.", home = .home.display())]
+    NotInitialized { home: PathBuf },
+
+    #[error("{home} is already set up for tenant \"{tenant}\". Use another --home to start a new one.", home = .home.display())]
+    AlreadyInitialized { home: PathBuf, tenant: String },
+
+    #[error("The database {path} was written by a newer Persona Studio (schema version {found}; this build knows up to {supported}). It was not modified. Install the newer version of Persona Studio to open it.", path = .path.display())]
+    SchemaTooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+
+    #[error("Could not {action} {path}: {source}", path = .path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("Database error: {0}")]
+    Database(#[from] rusqlite::Error),
+
+    #[error("Database migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+
+    #[error("{0}")]
+    Keyring(#[from] crate::secrets::KeyringError),
+
+    #[error("{0}")]
+    Canon(#[from] crate::canon::CanonError),
+
+    #[error("Invalid {field}: {message}")]
+    InvalidInput {
+        field: &'static str,
+        message: String,
+    },
+
+    #[error("The audit log is damaged: {0}")]
+    AuditBroken(String),
+}
+
+impl Error {
+    /// A stable, snake_case code. The UI switches on this, never on the message.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NotInitialized { .. } => "not_initialized",
+            Error::AlreadyInitialized { .. } => "already_initialized",
+            Error::SchemaTooNew { .. } => "schema_too_new",
+            Error::Io { .. } => "io",
+            Error::Database(_) => "database",
+            Error::Migration(_) => "migration",
+            Error::Keyring(_) => "keyring",
+            Error::Canon(e) => e.code(),
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::AuditBroken(_) => "audit_broken",
+        }
+    }
+
+    /// True when the caller sent something wrong (CLI exit code 2), rather than a failed check or
+    /// an environment problem (exit code 1).
+    pub fn is_bad_input(&self) -> bool {
+        matches!(self, Error::InvalidInput { .. } | Error::Canon(_))
+    }
+
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field,
+            message: message.into(),
+        }
+    }
+}

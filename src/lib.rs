@@ -1,0 +1,28 @@
+//! Persona Studio's core: everything the CLI and the desktop app do, with no Tauri in sight.
+//!
+//! A tour, in the order data flows:
+//!
+//! - [`home`] finds the data folder (`--home`, `PERSONA_STUDIO_HOME`, or the OS app-data folder).
+//! - [`store`] opens the SQLite database in it and applies the embedded, forward-only migrations.
+//! - [`tenant`] creates the first tenant and its owner, and answers "who am I and what do I have"
+//!   (the self-access context the Dashboard shows).
+//! - [`integrity`] keeps the hash-chained audit log that every state change appends to.
+//! - [`secrets`] is the only door to the OS keyring; secret values travel as [`secrets::Sensitive`].
+//! - [`doctor`] checks that the folder, the database and the keyring all work.
+//! - [`clock`] and [`ids`] are passed in, so that time and identifiers are deterministic in tests.
+//!
+//! Every fallible function returns [`Error`], whose [`Error::code`] is the stable string the UI
+//! and scripts switch on.
+
+pub mod canon;
+pub mod clock;
+pub mod doctor;
+mod error;
+pub mod home;
+pub mod ids;
+pub mod integrity;
+pub mod secrets;
+pub mod store;
+pub mod tenant;
+
+pub use error::{Error, Result};

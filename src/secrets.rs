@@ -1,0 +1,119 @@
+//! The only door to the OS keyring (Secret Service on Linux, Keychain on macOS, Credential
+//! Manager on Windows). Secret values travel as [`Sensitive`], which never prints, logs or
+//! serializes its contents.
+
+use std::fmt;
+
+/// Keyring service name every entry is stored under.
+pub const KEYRING_SERVICE: &str = "dev.persona-studio";
+
+/// A secret value. `Debug` shows `<redacted>`; there is no `Display` and no `Serialize`, so it
+/// cannot slip into logs, JSON, IPC responses or panics by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Sensitive<T>(T);
+
+impl<T> Sensitive<T> {
+    pub fn new(value: T) -> Self {
+        Sensitive(value)
+    }
+
+    /// The secret itself. Call this only at the point of use.
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Sensitive<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Sensitive(<redacted>)")
+    }
+}
+
+/// A keyring failure, phrased so a user can act on it.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyringError {
+    #[error("The OS keyring is locked or refused access ({detail}). Unlock your login keyring (on Linux: gnome-keyring or KWallet) and try again.")]
+    Locked { detail: String },
+    #[error("No OS keyring is available ({detail}). On Linux, install and start a Secret Service provider such as gnome-keyring inside a D-Bus session.")]
+    Unavailable { detail: String },
+    #[error("The OS keyring rejected the entry \"{account}\": {detail}")]
+    Rejected { account: String, detail: String },
+}
+
+/// Secrets of one installation, namespaced by its install id so that two data folders on one
+/// machine never read each other's entries.
+#[derive(Debug, Clone)]
+pub struct Keyring {
+    namespace: String,
+}
+
+impl Keyring {
+    pub fn new(namespace: impl Into<String>) -> Self {
+        Keyring {
+            namespace: namespace.into(),
+        }
+    }
+
+    fn entry(&self, name: &str) -> Result<keyring::Entry, KeyringError> {
+        let account = self.account(name);
+        keyring::Entry::new(KEYRING_SERVICE, &account).map_err(|e| map_error(&account, e))
+    }
+
+    fn account(&self, name: &str) -> String {
+        format!("{}/{}", self.namespace, name)
+    }
+
+    /// Stores (or replaces) a secret.
+    pub fn set(&self, name: &str, value: &Sensitive<String>) -> Result<(), KeyringError> {
+        self.entry(name)?
+            .set_password(value.expose())
+            .map_err(|e| map_error(&self.account(name), e))
+    }
+
+    /// Reads a secret; `None` when there is no entry.
+    pub fn get(&self, name: &str) -> Result<Option<Sensitive<String>>, KeyringError> {
+        match self.entry(name)?.get_password() {
+            Ok(value) => Ok(Some(Sensitive::new(value))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(map_error(&self.account(name), e)),
+        }
+    }
+
+    /// Removes a secret; removing a missing entry is not an error.
+    pub fn delete(&self, name: &str) -> Result<(), KeyringError> {
+        match self.entry(name)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(map_error(&self.account(name), e)),
+        }
+    }
+}
+
+fn map_error(account: &str, error: keyring::Error) -> KeyringError {
+    // The keyring error text never contains the secret itself, only platform detail.
+    match error {
+        keyring::Error::NoStorageAccess(e) => KeyringError::Locked {
+            detail: e.to_string(),
+        },
+        keyring::Error::PlatformFailure(e) => KeyringError::Unavailable {
+            detail: e.to_string(),
+        },
+        other => KeyringError::Rejected {
+            account: account.to_owned(),
+            detail: other.to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sensitive_never_shows_its_value() {
+        let secret = Sensitive::new("hunter2-correct-horse".to_owned());
+        let shown = format!("{secret:?} {:#?}", secret);
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("<redacted>"));
+        assert_eq!(secret.expose(), "hunter2-correct-horse");
+    }
+}

@@ -1,0 +1,127 @@
+//! SQLite: opening the database file, its pragmas, and the embedded forward-only migrations.
+//!
+//! Table groups live with the feature that owns them; this module only owns the connection and
+//! the schema version (`PRAGMA user_version`).
+
+mod migrations;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use migrations::latest_version;
+
+use crate::home::Home;
+use crate::{Error, Result};
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// An open, migrated database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `home` and brings its schema up to date.
+    /// A database from a newer schema is refused before anything is written to it.
+    pub fn open(home: &Home) -> Result<Store> {
+        std::fs::create_dir_all(home.root())
+            .map_err(|e| Error::io("create the data folder", home.root(), e))?;
+        Store::open_path(&home.database_path())
+    }
+
+    /// Opens the database file at `path` and migrates it.
+    pub fn open_path(path: &Path) -> Result<Store> {
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Check the version before any pragma that writes, so a newer file stays untouched.
+        refuse_newer_schema(&conn, path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        migrations::apply(&mut conn)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Reads a database's state without migrating or writing anything (for `doctor`).
+    pub fn inspect(path: &Path) -> Result<DatabaseStatus> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let schema_version = user_version(&conn)?;
+        let integrity: String = conn.query_row("PRAGMA quick_check", [], |row| row.get(0))?;
+        Ok(DatabaseStatus {
+            schema_version,
+            integrity_ok: integrity == "ok",
+            integrity_detail: integrity,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The folder holding the database (the data folder).
+    pub fn home_dir(&self) -> PathBuf {
+        self.path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
+    /// Read access for queries.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `f` in one write transaction: everything or nothing is committed.
+    pub fn write<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// The schema version stamped in the file.
+    pub fn schema_version(&self) -> Result<i64> {
+        user_version(&self.conn)
+    }
+}
+
+/// What `inspect` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseStatus {
+    pub schema_version: i64,
+    pub integrity_ok: bool,
+    pub integrity_detail: String,
+}
+
+fn user_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
+}
+
+fn refuse_newer_schema(conn: &Connection, path: &Path) -> Result<()> {
+    let found = user_version(conn)?;
+    let supported = latest_version();
+    if found > supported {
+        return Err(Error::SchemaTooNew {
+            path: path.to_path_buf(),
+            found,
+            supported,
+        });
+    }
+    Ok(())
+}

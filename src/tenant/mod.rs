@@ -1,0 +1,282 @@
+//! Tenants, members and roles, and the tenant self-access context ("who am I, what do I have").
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::clock::{Clock, Timestamp};
+use crate::ids::IdSource;
+use crate::integrity::audit;
+use crate::store::Store;
+use crate::{Error, Result};
+
+/// A member's role within a tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Owner,
+    Admin,
+    Customer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Customer => "customer",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Role> {
+        match text {
+            "owner" => Ok(Role::Owner),
+            "admin" => Ok(Role::Admin),
+            "customer" => Ok(Role::Customer),
+            other => Err(Error::invalid(
+                "role",
+                format!("\"{other}\" is not a role; use owner, admin or customer"),
+            )),
+        }
+    }
+}
+
+/// A tenant's plan, which sets its quotas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Free,
+    Pro,
+    Business,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Free => "free",
+            Tier::Pro => "pro",
+            Tier::Business => "business",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Tier> {
+        match text {
+            "free" => Ok(Tier::Free),
+            "pro" => Ok(Tier::Pro),
+            "business" => Ok(Tier::Business),
+            other => Err(Error::invalid(
+                "tier",
+                format!("\"{other}\" is not a tier; use free, pro or business"),
+            )),
+        }
+    }
+}
+
+/// What `init` needs to create the first tenant and its owner.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+pub struct InitRequest {
+    pub tenant_name: String,
+    pub owner_name: String,
+    pub tier: Tier,
+}
+
+/// The tenant this installation acts for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct TenantInfo {
+    pub id: String,
+    pub name: String,
+    pub tier: Tier,
+    pub created_at: Timestamp,
+}
+
+/// The member this installation runs as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct MemberInfo {
+    pub id: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// Counts that the Dashboard shows; later features add theirs here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct SelfCounts {
+    #[ts(type = "number")]
+    pub members: i64,
+    #[ts(type = "number")]
+    pub audit_entries: i64,
+}
+
+/// The tenant self-access context: everything a tenant may see about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct SelfAccess {
+    pub tenant: TenantInfo,
+    pub member: MemberInfo,
+    pub counts: SelfCounts,
+}
+
+/// The acting tenant and member, resolved from the local profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub tenant_id: String,
+    pub member_id: String,
+    pub role: Role,
+}
+
+const NAME_MAX_CHARS: usize = 200;
+
+fn clean_name(field: &'static str, raw: &str) -> Result<String> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if name.chars().count() > NAME_MAX_CHARS {
+        return Err(Error::invalid(
+            field,
+            format!("is longer than {NAME_MAX_CHARS} characters; shorten it"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            field,
+            "contains control characters; use plain text",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// Creates the first tenant, its owner and the local profile, and records it in the audit log.
+pub fn init(
+    store: &mut Store,
+    request: &InitRequest,
+    clock: &dyn Clock,
+    ids: &dyn IdSource,
+) -> Result<SelfAccess> {
+    let tenant_name = clean_name("tenant name", &request.tenant_name)?;
+    let owner_name = clean_name("owner name", &request.owner_name)?;
+    if let Some(existing) = current_actor_opt(store.conn())? {
+        let tenant = tenant_info(store.conn(), &existing.tenant_id)?;
+        return Err(Error::AlreadyInitialized {
+            home: store.home_dir(),
+            tenant: tenant.name,
+        });
+    }
+    let now = clock.now();
+    let tenant_id = ids.new_id();
+    let owner_id = ids.new_id();
+    let install_id = ids.new_id();
+    store.write(|tx| {
+        tx.execute(
+            "INSERT INTO tenants (id, name, tier, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                tenant_id,
+                tenant_name,
+                request.tier.as_str(),
+                now.to_string()
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO members (tenant_id, id, display_name, role, created_at)
+             VALUES (?1, ?2, ?3, 'owner', ?4)",
+            params![tenant_id, owner_id, owner_name, now.to_string()],
+        )?;
+        tx.execute(
+            "INSERT INTO local_profile (singleton, install_id, tenant_id, member_id)
+             VALUES (1, ?1, ?2, ?3)",
+            params![install_id, tenant_id, owner_id],
+        )?;
+        audit::append(
+            tx,
+            &tenant_id,
+            &owner_id,
+            "tenant.created",
+            json!({"name": tenant_name, "tier": request.tier.as_str(), "owner": owner_id}),
+            now,
+        )?;
+        Ok(())
+    })?;
+    self_access(store)
+}
+
+/// The acting tenant and member, or `NotInitialized`.
+pub fn current_actor(store: &Store) -> Result<Actor> {
+    current_actor_opt(store.conn())?.ok_or_else(|| Error::NotInitialized {
+        home: store.home_dir(),
+    })
+}
+
+fn current_actor_opt(conn: &Connection) -> Result<Option<Actor>> {
+    let row: Option<(String, String, String)> = conn
+        .query_row(
+            "SELECT p.tenant_id, p.member_id, m.role
+             FROM local_profile p
+             JOIN members m ON m.tenant_id = p.tenant_id AND m.id = p.member_id
+             WHERE p.singleton = 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    row.map(|(tenant_id, member_id, role)| {
+        Ok(Actor {
+            tenant_id,
+            member_id,
+            role: Role::parse(&role)?,
+        })
+    })
+    .transpose()
+}
+
+/// The installation id that namespaces this data folder's keyring entries.
+pub fn install_id(store: &Store) -> Result<Option<String>> {
+    Ok(store
+        .conn()
+        .query_row(
+            "SELECT install_id FROM local_profile WHERE singleton = 1",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?)
+}
+
+fn tenant_info(conn: &Connection, tenant_id: &str) -> Result<TenantInfo> {
+    let (id, name, tier, created_at): (String, String, String, String) = conn.query_row(
+        "SELECT id, name, tier, created_at FROM tenants WHERE id = ?1",
+        params![tenant_id],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+    )?;
+    Ok(TenantInfo {
+        id,
+        name,
+        tier: Tier::parse(&tier)?,
+        created_at: Timestamp::parse(&created_at)
+            .map_err(|e| Error::invalid("tenant created_at", e.to_string()))?,
+    })
+}
+
+/// The self-access context of the acting member, read from SQLite and scoped to its tenant.
+pub fn self_access(store: &Store) -> Result<SelfAccess> {
+    let actor = current_actor(store)?;
+    let conn = store.conn();
+    let tenant = tenant_info(conn, &actor.tenant_id)?;
+    let display_name: String = conn.query_row(
+        "SELECT display_name FROM members WHERE tenant_id = ?1 AND id = ?2",
+        params![actor.tenant_id, actor.member_id],
+        |row| row.get(0),
+    )?;
+    let members: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM members WHERE tenant_id = ?1",
+        params![actor.tenant_id],
+        |row| row.get(0),
+    )?;
+    Ok(SelfAccess {
+        counts: SelfCounts {
+            members,
+            audit_entries: audit::count(conn, &actor.tenant_id)?,
+        },
+        member: MemberInfo {
+            id: actor.member_id,
+            display_name,
+            role: actor.role,
+        },
+        tenant,
+    })
+}

@@ -1,0 +1,104 @@
+//! The store on real SQLite files: migrations, pragmas, and refusing newer schemas.
+
+use persona_studio::store::{latest_version, Store};
+use persona_studio::Error;
+
+use crate::support::TestHome;
+
+#[test]
+fn a_fresh_database_gets_every_migration_and_the_foundation_tables() {
+    let home = TestHome::new();
+    let store = Store::open(&home.home()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), latest_version());
+    let tables: Vec<String> = store
+        .conn()
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for table in ["audit_log", "local_profile", "members", "tenants"] {
+        assert!(
+            tables.iter().any(|t| t == table),
+            "{table} missing from {tables:?}"
+        );
+    }
+    let journal: String = store
+        .conn()
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(journal, "wal");
+    let foreign_keys: i64 = store
+        .conn()
+        .query_row("PRAGMA foreign_keys", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(foreign_keys, 1);
+}
+
+#[test]
+fn reopening_is_idempotent_and_keeps_data() {
+    let home = TestHome::new();
+    drop(home.init_core("Acme"));
+    let store = Store::open(&home.home()).unwrap();
+    let count: i64 = store
+        .conn()
+        .query_row("SELECT COUNT(*) FROM tenants", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(count, 1);
+}
+
+#[test]
+fn a_database_from_a_newer_schema_is_refused_and_left_untouched() {
+    let home = TestHome::new();
+    let path = home.db_path();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 999;")
+            .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let error = Store::open(&home.home()).unwrap_err();
+    assert!(
+        matches!(error, Error::SchemaTooNew { found: 999, .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.code(), "schema_too_new");
+    assert!(
+        error.to_string().contains("newer Persona Studio"),
+        "{error}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "the file must not change"
+    );
+}
+
+#[test]
+fn foreign_keys_reject_orphan_members() {
+    let home = TestHome::new();
+    let store = Store::open(&home.home()).unwrap();
+    let result = store.conn().execute(
+        "INSERT INTO members (tenant_id, id, display_name, role, created_at)
+         VALUES ('nobody', 'm1', 'Orphan', 'owner', '2026-01-01T00:00:00Z')",
+        [],
+    );
+    assert!(result.is_err(), "an orphan member must be refused");
+}
+
+#[test]
+fn roles_outside_the_three_are_refused_by_the_schema() {
+    let home = TestHome::new();
+    let store = home.init_core("Acme");
+    let tenant_id: String = store
+        .conn()
+        .query_row("SELECT id FROM tenants", [], |row| row.get(0))
+        .unwrap();
+    let result = store.conn().execute(
+        "INSERT INTO members (tenant_id, id, display_name, role, created_at)
+         VALUES (?1, 'm2', 'Root', 'superuser', '2026-01-01T00:00:00Z')",
+        [tenant_id],
+    );
+    assert!(result.is_err());
+}

@@ -1,0 +1,120 @@
+//! Helpers: a fresh data folder per test, and running the real CLI binary as a process.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use persona_studio::clock::{FixedClock, Timestamp};
+use persona_studio::home::Home;
+use persona_studio::ids::SequentialIds;
+use persona_studio::store::Store;
+use persona_studio::tenant::{self, InitRequest, Tier};
+
+/// A temporary data folder, removed when dropped.
+pub struct TestHome {
+    dir: tempfile::TempDir,
+}
+
+impl TestHome {
+    pub fn new() -> Self {
+        TestHome {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn home(&self) -> Home {
+        Home::new(self.dir.path())
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.home().database_path()
+    }
+
+    /// Runs `persona-studio --home <this> ARGS…` and captures what it printed.
+    pub fn cli(&self, args: &[&str]) -> CliRun {
+        cli_with(Some(self.path()), args, None)
+    }
+
+    /// Opens the store and creates a tenant through the core API.
+    pub fn init_core(&self, tenant_name: &str) -> Store {
+        let mut store = Store::open(&self.home()).unwrap();
+        tenant::init(
+            &mut store,
+            &InitRequest {
+                tenant_name: tenant_name.to_owned(),
+                owner_name: "Olive Owner".to_owned(),
+                tier: Tier::Pro,
+            },
+            &test_clock(),
+            &SequentialIds::new(tenant_name),
+        )
+        .unwrap();
+        store
+    }
+}
+
+pub fn test_clock() -> FixedClock {
+    FixedClock(Timestamp::parse("2026-11-21T12:00:00Z").unwrap())
+}
+
+/// What one CLI process did.
+pub struct CliRun {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl CliRun {
+    fn from_output(output: Output) -> Self {
+        CliRun {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// Asserts the exit code, showing the output when it differs.
+    pub fn expect_code(self, code: i32) -> Self {
+        assert_eq!(
+            self.code, code,
+            "exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+pub fn cli_with(home: Option<&Path>, args: &[&str], stdin: Option<&[u8]>) -> CliRun {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let mut command = Command::new(env!("CARGO_BIN_EXE_persona-studio"));
+    command.env_remove("PERSONA_STUDIO_HOME");
+    if let Some(home) = home {
+        command.arg("--home").arg(home);
+    }
+    command.args(args);
+    command.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    if let Some(bytes) = stdin {
+        child.stdin.take().unwrap().write_all(bytes).unwrap();
+    }
+    CliRun::from_output(child.wait_with_output().unwrap())
+}

@@ -1,0 +1,32 @@
+// The one interface the UI uses to reach the core. The Tauri implementation calls IPC; tests
+// install their own implementation with `setBackend`.
+import type { AppInfo, DoctorReport, InitRequest, SelfAccess } from '../bindings';
+
+export interface Backend {
+  appInfo(): Promise<AppInfo>;
+  tenantSelf(): Promise<SelfAccess>;
+  initHome(request: InitRequest): Promise<SelfAccess>;
+  runDoctor(): Promise<DoctorReport>;
+}
+
+/** An error from the core. Switch on `code`, never on `message`. */
+export class BackendError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'BackendError';
+    this.code = code;
+  }
+}
+
+let current: Backend | undefined;
+
+export function setBackend(backend: Backend): void {
+  current = backend;
+}
+
+export function backend(): Backend {
+  if (!current) throw new BackendError('no_backend', 'The app backend is not ready.');
+  return current;
+}

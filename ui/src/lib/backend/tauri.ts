@@ -1,0 +1,29 @@
+// The Backend over Tauri IPC. Errors arrive as the core's `{code, message}` shape.
+import { invoke } from '@tauri-apps/api/core';
+import type { IpcError } from '../bindings';
+import { BackendError, type Backend } from './index';
+
+function isIpcError(value: unknown): value is IpcError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as IpcError).code === 'string' &&
+    typeof (value as IpcError).message === 'string'
+  );
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    if (isIpcError(error)) throw new BackendError(error.code, error.message);
+    throw new BackendError('ipc', String(error));
+  }
+}
+
+export const tauriBackend: Backend = {
+  appInfo: () => call('app_info'),
+  tenantSelf: () => call('tenant_self'),
+  initHome: (request) => call('init_home', { request }),
+  runDoctor: () => call('run_doctor'),
+};
