@@ -1,9 +1,10 @@
-import { defineConfig } from 'vite';
+import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { svelteTesting } from '@testing-library/svelte/vite';
 
 // A plain single-page app: no SSR, relative asset paths so Tauri's custom protocol serves them.
 export default defineConfig({
-  plugins: [svelte()],
+  plugins: [svelte(), svelteTesting()],
   base: './',
   clearScreen: false,
   build: {
@@ -12,7 +13,6 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: false,
   },
-  resolve: process.env.VITEST ? { conditions: ['browser'] } : undefined,
   test: {
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],

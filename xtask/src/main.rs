@@ -1,1 +1,42 @@
-fn main() {}
+//! Repository automation, run as `cargo xtask <task>`. It installs what a fresh Debian or
+//! Ubuntu machine is missing, builds the UI and the app, and runs every test suite.
+
+mod deps;
+mod process;
+mod run;
+mod test;
+
+use anyhow::{bail, Result};
+
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+  run [-- APP ARGS]   install what is missing, build the UI and the app, and launch it
+                      (with no display: under Xvfb, saving a screenshot to artifacts/)
+  test                install what is missing and run every test suite (Rust, UI, end to end)
+  bindings            regenerate ui/src/lib/bindings.ts from the Rust types
+  setup               only install what is missing";
+
+fn main() {
+    if let Err(error) = dispatch() {
+        eprintln!("xtask: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn dispatch() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let task = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.skip_while(|a| a == "--").collect();
+    match task.as_str() {
+        "run" => run::run(&rest),
+        "test" => test::test(),
+        "bindings" => test::bindings(),
+        "setup" => deps::setup_all(),
+        "" | "help" | "-h" | "--help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => bail!("unknown task `{other}`\n\n{USAGE}"),
+    }
+}

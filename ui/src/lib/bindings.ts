@@ -14,7 +14,7 @@ export type TenantInfo = { id: string, name: string, tier: Tier, created_at: str
 
 export type MemberInfo = { id: string, display_name: string, role: Role, };
 
-export type SelfCounts = { members: bigint, audit_entries: bigint, };
+export type SelfCounts = { members: number, audit_entries: number, };
 
 export type SelfAccess = { tenant: TenantInfo, member: MemberInfo, counts: SelfCounts, };
 

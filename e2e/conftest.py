@@ -1,0 +1,131 @@
+"""End-to-end fixtures: the real Persona Studio app binary, driven through tauri-driver and
+WebKitWebDriver inside Xvfb. `cargo xtask test` sets the PS_* variables and the keyring session."""
+
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.client_config import ClientConfig
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise RuntimeError(f"{name} is not set: run the end-to-end tests through `cargo xtask test`")
+    return value
+
+
+APP = _required("PS_APP_BINARY")
+CLI = _required("PS_CLI_BINARY")
+DRIVER = _required("PS_TAURI_DRIVER")
+ARTIFACTS = pathlib.Path(_required("PS_ARTIFACTS"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def driver_url():
+    port, native_port = _free_port(), _free_port()
+    proc = subprocess.Popen([DRIVER, "--port", str(port), "--native-port", str(native_port)])
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/status", timeout=1)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("tauri-driver did not start")
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+class Cli:
+    """The persona-studio CLI bound to one data folder."""
+
+    def __init__(self, home: pathlib.Path):
+        self.home = home
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [CLI, "--home", str(self.home), *args], capture_output=True, text=True, timeout=60
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"persona-studio {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
+        return result
+
+    def json(self, *args: str):
+        return json.loads(self.run("--json", *args).stdout)
+
+
+@pytest.fixture
+def home(tmp_path) -> pathlib.Path:
+    path = tmp_path / "home"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def cli(home) -> Cli:
+    return Cli(home)
+
+
+class App:
+    """One running app window, with helpers that wait for the UI instead of sleeping."""
+
+    def __init__(self, driver: webdriver.Remote, name: str):
+        self.driver = driver
+        self.name = name
+
+    def wait_for(self, test_id: str, timeout: float = 15):
+        return WebDriverWait(self.driver, timeout).until(
+            EC.visibility_of_element_located((By.CSS_SELECTOR, f'[data-testid="{test_id}"]'))
+        )
+
+    def find(self, test_id: str):
+        return self.driver.find_element(By.CSS_SELECTOR, f'[data-testid="{test_id}"]')
+
+    def screenshot(self, label: str) -> pathlib.Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{self.name}-{label}.png"
+        assert self.driver.save_screenshot(str(path)), f"could not save {path}"
+        assert path.stat().st_size > 1000, f"{path} is suspiciously small"
+        return path
+
+
+@pytest.fixture
+def launch_app(driver_url, home, request):
+    sessions = []
+
+    def launch(data_home: pathlib.Path = home) -> App:
+        options = ArgOptions()
+        options.set_capability("browserName", "wry")
+        options.set_capability("tauri:options", {"application": APP, "args": ["--home", str(data_home)]})
+        driver = webdriver.Remote(
+            command_executor=driver_url,
+            options=options,
+            client_config=ClientConfig(remote_server_addr=driver_url),
+        )
+        sessions.append(driver)
+        return App(driver, request.node.name)
+
+    yield launch
+    for driver in sessions:
+        driver.quit()

@@ -1,0 +1,13 @@
+// A scriptable Backend for unit tests: each method resolves or rejects as the test says.
+import type { Backend } from './index';
+
+export function fakeBackend(overrides: Partial<Backend>): Backend {
+  const missing = (name: string) => () => Promise.reject(new Error(`fake backend: ${name} not scripted`));
+  return {
+    appInfo: missing('appInfo'),
+    tenantSelf: missing('tenantSelf'),
+    initHome: missing('initHome'),
+    runDoctor: missing('runDoctor'),
+    ...overrides,
+  };
+}

@@ -1,0 +1,136 @@
+//! `cargo xtask test`: every suite, fastest feedback first. Rust tests and the end-to-end tests
+//! run inside a private D-Bus session with an unlocked gnome-keyring (the real Secret Service),
+//! and the end-to-end tests drive the real app binary under Xvfb through tauri-driver.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::deps;
+use crate::process::{root, run_in, sh, step};
+
+/// Starts a private session bus and an unlocked keyring, then runs the rest of the arguments.
+pub const KEYRING_SESSION: &str = r#"dbus-run-session -- bash -c 'echo -n persona-studio-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' --"#;
+
+/// A scratch folder for XDG data (the test keyring lives there), removed when dropped.
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Result<Self> {
+        let dir = root()
+            .join("target/xtask-scratch")
+            .join(format!("{name}-{}", std::process::id()));
+        for sub in ["data", "config", "cache"] {
+            std::fs::create_dir_all(dir.join(sub))
+                .with_context(|| format!("could not create {}", dir.display()))?;
+        }
+        Ok(Scratch(dir))
+    }
+
+    pub fn xdg_env(&self) -> [(&'static str, PathBuf); 3] {
+        [
+            ("XDG_DATA_HOME", self.0.join("data")),
+            ("XDG_CONFIG_HOME", self.0.join("config")),
+            ("XDG_CACHE_HOME", self.0.join("cache")),
+        ]
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn with_env<T>(scratch: &Scratch, extra: &[(&'static str, PathBuf)], f: impl FnOnce(&[(&str, &Path)]) -> T) -> T {
+    let xdg = scratch.xdg_env();
+    let env: Vec<(&str, &Path)> = xdg
+        .iter()
+        .chain(extra.iter())
+        .map(|(k, v)| (*k, v.as_path()))
+        .collect();
+    f(&env)
+}
+
+pub fn build_ui() -> Result<()> {
+    let _step = step("UI: build (vite)");
+    run_in(&root().join("ui"), "npm", &["run", "--silent", "build"])
+}
+
+pub fn test() -> Result<()> {
+    deps::setup_all()?;
+    let tauri_driver = deps::tauri_driver()?;
+    let python = deps::python_venv()?;
+    let ui = root().join("ui");
+
+    {
+        let _step = step("Rust: cargo fmt --check");
+        run_in(&root(), "cargo", &["fmt", "--all", "--", "--check"])?;
+    }
+    build_ui()?;
+    {
+        let _step = step("UI: svelte-check (types)");
+        run_in(&ui, "npm", &["run", "--silent", "check"])?;
+    }
+    {
+        let _step = step("UI: unit tests (vitest)");
+        run_in(&ui, "npm", &["run", "--silent", "test"])?;
+    }
+    {
+        let _step = step("Rust: clippy -D warnings");
+        run_in(
+            &root(),
+            "cargo",
+            &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+        )?;
+    }
+    let scratch = Scratch::new("test")?;
+    {
+        let _step = step("Rust: unit, integration and CLI tests (real keyring)");
+        with_env(&scratch, &[], |env| {
+            sh(&format!("{KEYRING_SESSION} cargo test --workspace"), env)
+        })?;
+    }
+    {
+        let _step = step("build the app and CLI binaries for the end-to-end tests");
+        run_in(
+            &root(),
+            "cargo",
+            &["build", "-p", "persona-studio-app", "-p", "persona-studio", "--bins"],
+        )?;
+    }
+    {
+        let _step = step("end to end: the real app under Xvfb via tauri-driver");
+        let target = root().join("target/debug");
+        let extra = [
+            ("PS_APP_BINARY", target.join("persona-studio-app")),
+            ("PS_CLI_BINARY", target.join("persona-studio")),
+            ("PS_TAURI_DRIVER", tauri_driver),
+            ("PS_ARTIFACTS", root().join("artifacts/e2e")),
+            ("PS_PYTHON", python),
+        ];
+        with_env(&scratch, &extra, |env| {
+            sh(
+                &format!(
+                    r#"xvfb-run -a -s "-screen 0 1280x800x24" {KEYRING_SESSION} "$PS_PYTHON" -m pytest e2e -v -p no:cacheprovider"#
+                ),
+                env,
+            )
+        })?;
+    }
+    println!("\nAll test suites passed.");
+    Ok(())
+}
+
+/// Regenerates the committed TypeScript bindings from the Rust types.
+pub fn bindings() -> Result<()> {
+    if !root().join("ui/dist/index.html").is_file() {
+        deps::node_packages()?;
+        build_ui()?;
+    }
+    let _step = step("regenerating ui/src/lib/bindings.ts");
+    sh(
+        "UPDATE_BINDINGS=1 cargo test --quiet -p persona-studio-app --lib bindings",
+        &[],
+    )
+}
