@@ -112,8 +112,10 @@ pub fn node_packages() -> Result<()> {
     if fresh {
         return Ok(());
     }
-    let _step = step("installing the UI's npm packages (npm ci)");
-    run_in(&ui, "npm", &["ci", "--no-audit", "--no-fund"])
+    // `npm install` rather than `npm ci`: the registry mirror here omits other platforms'
+    // optional packages from the lock file, which `npm ci` then refuses as out of sync.
+    let _step = step("installing the UI's npm packages");
+    run_in(&ui, "npm", &["install", "--no-audit", "--no-fund"])
 }
 
 /// `tauri-driver` bridges WebDriver clients to WebKitWebDriver for the real app.
