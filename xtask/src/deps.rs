@@ -55,7 +55,10 @@ pub fn debian_packages() -> Result<()> {
     if missing.is_empty() && !need_venv {
         return Ok(());
     }
-    let _step = step(&format!("installing Debian packages: {}", missing.join(" ")));
+    let _step = step(&format!(
+        "installing Debian packages: {}",
+        missing.join(" ")
+    ));
     let mut packages = missing;
     if need_venv {
         packages.extend(["python3", "python3-venv"]);
@@ -127,9 +130,16 @@ pub fn tauri_driver() -> Result<PathBuf> {
     run_in(
         &root(),
         "cargo",
-        &["install", "tauri-driver", "--locked", "--version", TAURI_DRIVER_VERSION],
+        &[
+            "install",
+            "tauri-driver",
+            "--locked",
+            "--version",
+            TAURI_DRIVER_VERSION,
+        ],
     )?;
-    which("tauri-driver").context("tauri-driver was installed but is not on PATH or in ~/.cargo/bin")
+    which("tauri-driver")
+        .context("tauri-driver was installed but is not on PATH or in ~/.cargo/bin")
 }
 
 /// A venv in `.venv-test` with pytest, selenium and the loopback test servers.
@@ -145,7 +155,13 @@ pub fn python_venv() -> Result<PathBuf> {
     if !python.is_file() {
         run_in(&root(), "python3", &["-m", "venv", ".venv-test"])?;
     }
-    let mut args = vec!["-m", "pip", "install", "--quiet", "--disable-pip-version-check"];
+    let mut args = vec![
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ];
     args.extend(PYTHON_PACKAGES);
     run_in(&root(), &python.display().to_string(), &args)?;
     std::fs::write(&stamp, wanted).context("could not write the venv stamp")?;

@@ -30,7 +30,11 @@ pub struct StepTimer {
 
 impl Drop for StepTimer {
     fn drop(&mut self) {
-        println!("<== {} ({:.1}s)", self.title, self.started.elapsed().as_secs_f64());
+        println!(
+            "<== {} ({:.1}s)",
+            self.title,
+            self.started.elapsed().as_secs_f64()
+        );
     }
 }
 

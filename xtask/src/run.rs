@@ -18,7 +18,14 @@ pub fn run(app_args: &[String]) -> Result<()> {
         run_in(
             &root(),
             "cargo",
-            &["build", "-p", "persona-studio-app", "-p", "persona-studio", "--bins"],
+            &[
+                "build",
+                "-p",
+                "persona-studio-app",
+                "-p",
+                "persona-studio",
+                "--bins",
+            ],
         )?;
     }
     let app = root().join("target/debug/persona-studio-app");
@@ -41,7 +48,9 @@ fn headless(app: PathBuf, app_args: &[String]) -> Result<()> {
     let shot = artifacts.join("app-screenshot.png");
     let scratch = Scratch::new("run")?;
     let inner = r#""$PS_APP" "$@" & pid=$!; sleep 8; import -window root "$PS_SHOT"; kill $pid; wait $pid || true"#;
-    let script = format!(r#"xvfb-run -a -s "-screen 0 1280x800x24" {KEYRING_SESSION} bash -c "$PS_INNER" app "$@""#);
+    let script = format!(
+        r#"xvfb-run -a -s "-screen 0 1280x800x24" {KEYRING_SESSION} bash -c "$PS_INNER" app "$@""#
+    );
     let mut env: Vec<(&str, &Path)> = vec![
         ("PS_APP", app.as_path()),
         ("PS_SHOT", shot.as_path()),

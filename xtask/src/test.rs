@@ -42,7 +42,11 @@ impl Drop for Scratch {
     }
 }
 
-fn with_env<T>(scratch: &Scratch, extra: &[(&'static str, PathBuf)], f: impl FnOnce(&[(&str, &Path)]) -> T) -> T {
+fn with_env<T>(
+    scratch: &Scratch,
+    extra: &[(&'static str, PathBuf)],
+    f: impl FnOnce(&[(&str, &Path)]) -> T,
+) -> T {
     let xdg = scratch.xdg_env();
     let env: Vec<(&str, &Path)> = xdg
         .iter()
@@ -81,7 +85,14 @@ pub fn test() -> Result<()> {
         run_in(
             &root(),
             "cargo",
-            &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
         )?;
     }
     let scratch = Scratch::new("test")?;
@@ -96,7 +107,14 @@ pub fn test() -> Result<()> {
         run_in(
             &root(),
             "cargo",
-            &["build", "-p", "persona-studio-app", "-p", "persona-studio", "--bins"],
+            &[
+                "build",
+                "-p",
+                "persona-studio-app",
+                "-p",
+                "persona-studio",
+                "--bins",
+            ],
         )?;
     }
     {
