@@ -31,6 +31,11 @@ DRIVER = _required("PS_TAURI_DRIVER")
 ARTIFACTS = pathlib.Path(_required("PS_ARTIFACTS"))
 
 
+def pytest_configure(config):
+    # Selenium warns about its own default connection setup; nothing to act on here.
+    config.addinivalue_line("filterwarnings", "ignore:setting remote_server_addr:DeprecationWarning")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -65,7 +70,11 @@ class Cli:
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         result = subprocess.run(
-            [CLI, "--home", str(self.home), *args], capture_output=True, text=True, timeout=60
+            [CLI, "--home", str(self.home), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
         )
         if check and result.returncode != 0:
             raise AssertionError(f"persona-studio {' '.join(args)} exited {result.returncode}:\n{result.stderr}")

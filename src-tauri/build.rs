@@ -6,6 +6,14 @@ fn main() {
         "tenant_self",
         "init_home",
         "run_doctor",
+        "spec_check",
+        "spec_preview",
+        "spec_agents",
+        "spec_versions",
+        "spec_get",
+        "spec_new_draft",
+        "spec_save_draft",
+        "spec_publish",
     ]);
     if let Err(error) =
         tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

@@ -88,25 +88,7 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
-impl ts_rs::TS for Timestamp {
-    type WithoutGenerics = Self;
-    type OptionInnerType = Self;
-    fn name() -> String {
-        "string".to_owned()
-    }
-    fn inline() -> String {
-        "string".to_owned()
-    }
-    fn inline_flattened() -> String {
-        "string".to_owned()
-    }
-    fn decl() -> String {
-        "type Timestamp = string;".to_owned()
-    }
-    fn decl_concrete() -> String {
-        Self::decl()
-    }
-}
+crate::ts_as_string!(Timestamp);
 
 /// Where "now" comes from.
 pub trait Clock: Send + Sync {

@@ -49,6 +49,21 @@ pub enum Error {
 
     #[error("The audit log is damaged: {0}")]
     AuditBroken(String),
+
+    #[error("{what} was not found. {hint}")]
+    NotFound { what: String, hint: String },
+
+    #[error("{0}")]
+    Conflict(String),
+
+    #[error("Only an owner or admin can {action}; you are acting as a {role}.")]
+    Forbidden {
+        action: &'static str,
+        role: &'static str,
+    },
+
+    #[error("{}", crate::persona::spec::describe_problems(.0))]
+    SpecInvalid(Vec<crate::persona::spec::Problem>),
 }
 
 impl Error {
@@ -65,13 +80,20 @@ impl Error {
             Error::Canon(e) => e.code(),
             Error::InvalidInput { .. } => "invalid_input",
             Error::AuditBroken(_) => "audit_broken",
+            Error::NotFound { .. } => "not_found",
+            Error::Conflict(_) => "conflict",
+            Error::Forbidden { .. } => "forbidden",
+            Error::SpecInvalid(_) => "spec_invalid",
         }
     }
 
     /// True when the caller sent something wrong (CLI exit code 2), rather than a failed check or
     /// an environment problem (exit code 1).
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, Error::InvalidInput { .. } | Error::Canon(_))
+        matches!(
+            self,
+            Error::InvalidInput { .. } | Error::Canon(_) | Error::SpecInvalid(_)
+        )
     }
 
     pub(crate) fn io(

@@ -14,6 +14,33 @@
 //! Every fallible function returns [`Error`], whose [`Error::code`] is the stable string the UI
 //! and scripts switch on.
 
+/// Declares that a type crosses IPC as a TypeScript `string` (it serializes as text).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! ts_as_string {
+    ($ty:ty) => {
+        impl ts_rs::TS for $ty {
+            type WithoutGenerics = Self;
+            type OptionInnerType = Self;
+            fn name() -> String {
+                "string".to_owned()
+            }
+            fn inline() -> String {
+                "string".to_owned()
+            }
+            fn inline_flattened() -> String {
+                "string".to_owned()
+            }
+            fn decl() -> String {
+                format!("type {} = string;", stringify!($ty))
+            }
+            fn decl_concrete() -> String {
+                Self::decl()
+            }
+        }
+    };
+}
+
 pub mod canon;
 pub mod clock;
 pub mod doctor;
@@ -21,6 +48,7 @@ mod error;
 pub mod home;
 pub mod ids;
 pub mod integrity;
+pub mod persona;
 pub mod secrets;
 pub mod store;
 pub mod tenant;

@@ -5,12 +5,19 @@
 #[cfg(test)]
 mod tests {
     use persona_studio::doctor::{Check, DoctorReport};
+    use persona_studio::persona::compile::{
+        Budget, Conflict, FileBudget, Layer, Part, PromptPlan, Section, SectionKind, SettingValue,
+        Source, Trace, Warning,
+    };
+    use persona_studio::persona::spec::{InteractionContext, Problem};
+    use persona_studio::persona::versions::{StoredVersion, VersionState, VersionSummary};
+    use persona_studio::persona::workspace::PersonaFile;
     use persona_studio::tenant::{
         InitRequest, MemberInfo, Role, SelfAccess, SelfCounts, TenantInfo, Tier,
     };
     use ts_rs::TS;
 
-    use crate::commands::AppInfo;
+    use crate::commands::{AppInfo, SpecCheck};
     use crate::IpcError;
 
     fn typescript() -> String {
@@ -26,6 +33,25 @@ mod tests {
             SelfAccess::decl(),
             Check::decl(),
             DoctorReport::decl(),
+            Problem::decl(),
+            SpecCheck::decl(),
+            InteractionContext::decl(),
+            PersonaFile::decl(),
+            SectionKind::decl(),
+            Source::decl(),
+            Part::decl(),
+            Section::decl(),
+            Layer::decl(),
+            SettingValue::decl(),
+            Conflict::decl(),
+            Warning::decl(),
+            FileBudget::decl(),
+            Budget::decl(),
+            Trace::decl(),
+            PromptPlan::decl(),
+            VersionState::decl(),
+            VersionSummary::decl(),
+            StoredVersion::decl(),
         ];
         let mut out = String::from(
             "// Generated from the Rust types by `cargo xtask bindings`. Do not edit by hand.\n\n",

@@ -1,6 +1,10 @@
 //! Thin IPC commands: state in, one core call, error mapped.
 
 use persona_studio::doctor::{self, DoctorReport};
+use persona_studio::persona::compile::PromptPlan;
+use persona_studio::persona::editor as spec_editor;
+use persona_studio::persona::spec::InteractionContext;
+use persona_studio::persona::versions::{self, StoredVersion, VersionSummary};
 use persona_studio::tenant::{self, InitRequest, SelfAccess};
 use serde::Serialize;
 use tauri::State;
@@ -36,4 +40,87 @@ pub fn init_home(state: State<'_, AppState>, request: InitRequest) -> Result<Sel
 #[tauri::command]
 pub fn run_doctor(state: State<'_, AppState>) -> Result<DoctorReport, IpcError> {
     Ok(doctor::run(state.home()?, state.ids.as_ref()))
+}
+
+/// Live validation of spec text in the editor: every problem, and the hash when it is valid.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct SpecCheck {
+    pub problems: Vec<persona_studio::persona::spec::Problem>,
+    pub persona_hash: Option<persona_studio::canon::Digest>,
+}
+
+#[tauri::command]
+pub fn spec_check(text: String) -> Result<SpecCheck, IpcError> {
+    let (problems, persona_hash) = spec_editor::check(&text);
+    Ok(SpecCheck {
+        problems,
+        persona_hash,
+    })
+}
+
+#[tauri::command]
+pub fn spec_preview(text: String, context: InteractionContext) -> Result<PromptPlan, IpcError> {
+    Ok(spec_editor::preview(&text, context)?)
+}
+
+#[tauri::command]
+pub fn spec_agents(state: State<'_, AppState>) -> Result<Vec<String>, IpcError> {
+    state.with_store(|store| {
+        let actor = tenant::current_actor(store)?;
+        versions::agents(store, &actor.tenant_id)
+    })
+}
+
+#[tauri::command]
+pub fn spec_versions(
+    state: State<'_, AppState>,
+    agent: String,
+) -> Result<Vec<VersionSummary>, IpcError> {
+    state.with_store(|store| {
+        let actor = tenant::current_actor(store)?;
+        versions::list(store, &actor.tenant_id, &agent)
+    })
+}
+
+#[tauri::command]
+pub fn spec_get(
+    state: State<'_, AppState>,
+    agent: String,
+    version: Option<u32>,
+) -> Result<StoredVersion, IpcError> {
+    state.with_store(|store| {
+        let actor = tenant::current_actor(store)?;
+        versions::get(store, &actor.tenant_id, &agent, version)
+    })
+}
+
+#[tauri::command]
+pub fn spec_new_draft(
+    state: State<'_, AppState>,
+    agent: String,
+) -> Result<VersionSummary, IpcError> {
+    state.with_store(|store| {
+        let actor = tenant::current_actor(store)?;
+        versions::create_draft(store, &actor, &agent, None, state.clock.as_ref())
+    })
+}
+
+#[tauri::command]
+pub fn spec_save_draft(
+    state: State<'_, AppState>,
+    agent: String,
+    text: String,
+) -> Result<VersionSummary, IpcError> {
+    state.with_store(|store| {
+        let actor = tenant::current_actor(store)?;
+        versions::save_draft(store, &actor, &agent, &text)
+    })
+}
+
+#[tauri::command]
+pub fn spec_publish(state: State<'_, AppState>, agent: String) -> Result<VersionSummary, IpcError> {
+    state.with_store(|store| {
+        let actor = tenant::current_actor(store)?;
+        versions::publish(store, &actor, &agent, state.clock.as_ref())
+    })
 }

@@ -19,6 +19,14 @@ pub fn run() {
             commands::tenant_self,
             commands::init_home,
             commands::run_doctor,
+            commands::spec_check,
+            commands::spec_preview,
+            commands::spec_agents,
+            commands::spec_versions,
+            commands::spec_get,
+            commands::spec_new_draft,
+            commands::spec_save_draft,
+            commands::spec_publish,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -1,63 +1,91 @@
-//! PLACEHOLDER until the RFC 8785 implementation lands.
-use sha2::{Digest as _, Sha256};
-use std::fmt;
+//! RFC 8785 JSON Canonicalization Scheme (JCS) and the SHA-256 [`Digest`]
+//! of canonical JSON.
+//!
+//! Canonical form: no whitespace; object keys sorted by UTF-16 code units;
+//! strings escaped as ECMAScript `JSON.stringify` does; numbers as IEEE-754
+//! doubles printed the ECMAScript `Number.prototype.toString` way. Input must
+//! be I-JSON: duplicate keys, lone surrogates and numbers beyond the double
+//! range are errors, never silently fixed.
+//!
+//! Two entry points share every output rule:
+//! - [`canonicalize`] / [`digest_json`] read JSON bytes with a strict reader
+//!   that writes canonical bytes as it parses (no value tree) and reorders
+//!   objects afterwards with at most one more copy;
+//! - [`to_canonical_vec`] / [`digest_of`] write any [`serde::Serialize`]
+//!   value directly (no `serde_json::Value` in between).
+//!
+//! Submodules: `parse` (byte reader), `ser` (Serializer), `write` (string
+//! escaping, UTF-16 key order, output sinks), `number` (number text),
+//! `digest` (digest type and hashing), `error` (errors and their places).
 
-#[derive(Debug, thiserror::Error)]
-pub enum CanonError {
-    #[error("invalid JSON: {0}")]
-    Syntax(String),
-}
-impl CanonError {
-    pub fn code(&self) -> &'static str {
-        "json_syntax"
-    }
-}
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Digest([u8; 32]);
-impl Digest {
-    pub fn of_bytes(b: &[u8]) -> Digest {
-        Digest(Sha256::digest(b).into())
-    }
-    pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-    pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
-    }
-}
-impl fmt::Display for Digest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "sha256:{}", self.to_hex())
-    }
-}
-impl fmt::Debug for Digest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
-}
-impl std::str::FromStr for Digest {
-    type Err = CanonError;
-    fn from_str(s: &str) -> Result<Self, CanonError> {
-        let h = s
-            .strip_prefix("sha256:")
-            .ok_or_else(|| CanonError::Syntax("digest".into()))?;
-        let mut out = [0u8; 32];
-        hex::decode_to_slice(h, &mut out).map_err(|e| CanonError::Syntax(e.to_string()))?;
-        Ok(Digest(out))
-    }
-}
-pub fn to_canonical_vec<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, CanonError> {
-    let v = serde_json::to_value(value).map_err(|e| CanonError::Syntax(e.to_string()))?;
-    serde_json::to_vec(&v).map_err(|e| CanonError::Syntax(e.to_string()))
-}
+mod digest;
+mod error;
+mod number;
+mod parse;
+mod ser;
+mod write;
+
+#[cfg(test)]
+mod tests;
+
+pub use digest::{Digest, DigestParseError, DigestWriter};
+pub use error::CanonError;
+
+/// Deepest nesting of arrays/objects accepted, in both input and values.
+/// Deeper documents are rejected with `too_deep` instead of risking the stack.
+pub const MAX_DEPTH: usize = 128;
+
+/// Parses `json` strictly and returns its canonical bytes.
 pub fn canonicalize(json: &[u8]) -> Result<Vec<u8>, CanonError> {
-    let v: serde_json::Value =
-        serde_json::from_slice(json).map_err(|e| CanonError::Syntax(e.to_string()))?;
-    to_canonical_vec(&v)
+    let mut out = Vec::new();
+    canonicalize_into(json, &mut out)?;
+    Ok(out)
 }
+
+/// Parses `json` strictly and appends its canonical bytes to `out`. On error
+/// `out` is left as it was.
+pub fn canonicalize_into(json: &[u8], out: &mut Vec<u8>) -> Result<(), CanonError> {
+    let before = out.len();
+    let result = parse::canonicalize(json, out);
+    if result.is_err() {
+        out.truncate(before);
+    }
+    result
+}
+
+/// Canonical bytes of any `Serialize` value, with the same number, string
+/// and key-order rules as [`canonicalize`], so that
+/// `digest_of(v) == digest_json(&serde_json::to_vec(v)?)`. Integers are
+/// treated as doubles (beyond 2^53 they round, as a JSON reader would); an
+/// `f32` counts as its shortest decimal (0.1f32 is `0.1`); NaN and infinities
+/// are `not_finite` errors; map keys must be strings (or integers, bools,
+/// chars, unit variants, which become strings as in serde_json).
+pub fn to_canonical_vec<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, CanonError> {
+    let mut out = Vec::with_capacity(128);
+    ser::to_writer(value, &mut out)?;
+    Ok(out)
+}
+
+/// SHA-256 of the canonical form of the JSON document `json`. The canonical
+/// bytes are hashed as they are produced, never stored whole.
+pub fn digest_json(json: &[u8]) -> Result<Digest, CanonError> {
+    let mut sink = digest::HashSink::new();
+    parse::canonicalize(json, &mut sink)?;
+    Ok(sink.finish())
+}
+
+/// SHA-256 of the canonical form of `value`.
 pub fn digest_of<T: serde::Serialize + ?Sized>(value: &T) -> Result<Digest, CanonError> {
     Ok(Digest::of_bytes(&to_canonical_vec(value)?))
 }
-pub fn digest_json(json: &[u8]) -> Result<Digest, CanonError> {
-    Ok(Digest::of_bytes(&canonicalize(json)?))
+
+/// The canonical (ECMAScript) text of one number, e.g. `1e+21`, `0.000001`,
+/// `5e-324`; `-0` gives `0`. NaN and infinities are `not_finite` errors.
+pub fn format_number(value: f64) -> Result<String, CanonError> {
+    let mut out = Vec::with_capacity(24);
+    number::write_f64(&mut out, value)?;
+    // Number text is ASCII.
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
+
+crate::ts_as_string!(Digest);

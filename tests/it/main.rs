@@ -1,7 +1,13 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests may panic: that is how they fail.
+
 //! One integration-test binary for the core and the CLI; each module is a feature area.
 //! The keyring tests need a Secret Service: run them through `cargo xtask test`.
 
+mod canon_conformance;
+mod canon_properties;
 mod cli;
+mod cli_spec;
+mod persona;
 mod secrets;
 mod store;
 mod support;

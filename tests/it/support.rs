@@ -38,6 +38,11 @@ impl TestHome {
         cli_with(Some(self.path()), args, None)
     }
 
+    /// Runs the CLI with `stdin` piped in.
+    pub fn cli_stdin(&self, args: &[&str], stdin: &[u8]) -> CliRun {
+        cli_with(Some(self.path()), args, Some(stdin))
+    }
+
     /// Opens the store and creates a tenant through the core API.
     pub fn init_core(&self, tenant_name: &str) -> Store {
         let mut store = Store::open(&self.home()).unwrap();

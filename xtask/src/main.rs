@@ -14,6 +14,8 @@ tasks:
   run [-- APP ARGS]   install what is missing, build the UI and the app, and launch it
                       (with no display: under Xvfb, saving a screenshot to artifacts/)
   test                install what is missing and run every test suite (Rust, UI, end to end)
+  bench               run the release benchmarks; each prints ratios against a peer
+                      measured in the same run
   bindings            regenerate ui/src/lib/bindings.ts from the Rust types
   setup               only install what is missing";
 
@@ -32,6 +34,7 @@ fn dispatch() -> Result<()> {
         "run" => run::run(&rest),
         "test" => test::test(),
         "bindings" => test::bindings(),
+        "bench" => test::bench(),
         "setup" => deps::setup_all(),
         "" | "help" | "-h" | "--help" => {
             println!("{USAGE}");

@@ -152,3 +152,16 @@ pub fn bindings() -> Result<()> {
         &[],
     )
 }
+
+/// Runs every benchmark in release mode.
+pub fn bench() -> Result<()> {
+    for name in ["canon", "compile"] {
+        let _step = step(&format!("benchmark: {name}"));
+        run_in(
+            &root(),
+            "cargo",
+            &["bench", "--quiet", "-p", "persona-studio", "--bench", name],
+        )?;
+    }
+    Ok(())
+}

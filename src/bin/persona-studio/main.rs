@@ -3,7 +3,9 @@
 //! 2 bad usage or bad input.
 
 mod output;
+mod spec_cmd;
 
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -13,7 +15,7 @@ use persona_studio::home::Home;
 use persona_studio::ids::RandomIds;
 use persona_studio::store::Store;
 use persona_studio::tenant::{self, InitRequest, Tier};
-use persona_studio::{doctor, Error};
+use persona_studio::{canon, doctor, Error};
 
 use crate::output::{Failure, Output};
 
@@ -47,7 +49,7 @@ enum Command {
         #[arg(long, default_value = "Owner")]
         owner: String,
         /// The tenant's plan: free, pro or business.
-        #[arg(long, default_value = "free", value_parser = ["free", "pro", "business"])]
+        #[arg(long, default_value = "free")]
         tier: String,
     },
     /// Check the data folder, the database, its schema version and the OS keyring.
@@ -56,6 +58,23 @@ enum Command {
     Tenant {
         #[command(subcommand)]
         command: TenantCommand,
+    },
+    /// Write the RFC 8785 canonical form of a JSON document to stdout (no trailing newline).
+    Canon {
+        /// The JSON file, or - for stdin.
+        #[arg(default_value = "-")]
+        file: String,
+    },
+    /// Print the sha256 digest of a JSON document's canonical form.
+    Hash {
+        /// The JSON file, or - for stdin.
+        #[arg(default_value = "-")]
+        file: String,
+    },
+    /// Persona specs: validate, compile, and stored versions per agent.
+    Spec {
+        #[command(subcommand)]
+        command: spec_cmd::SpecCommand,
     },
 }
 
@@ -66,11 +85,30 @@ enum TenantCommand {
     Self_,
 }
 
+/// What every command may need: the data folder and the clock.
+pub struct Env {
+    pub home: Home,
+    pub clock: Box<dyn Clock>,
+}
+
+impl Env {
+    /// Opens the database of a home that `init` has set up, without creating one by accident.
+    pub fn open_store(&self) -> Result<Store, Failure> {
+        if !self.home.database_path().is_file() {
+            return Err(Error::NotInitialized {
+                home: self.home.root().to_path_buf(),
+            }
+            .into());
+        }
+        Ok(Store::open(&self.home)?)
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let out = Output::new(cli.json);
     match run(cli, &out) {
-        Ok(code) => code,
+        Ok(()) => ExitCode::SUCCESS,
         Err(failure) => out.failure(&failure),
     }
 }
@@ -94,8 +132,38 @@ fn resolve_home(explicit: Option<PathBuf>) -> Result<Home, Failure> {
     })
 }
 
-fn run(cli: Cli, out: &Output) -> Result<ExitCode, Failure> {
-    let home = resolve_home(cli.home)?;
+/// Reads a file argument, `-` meaning stdin.
+pub fn read_bytes(file: &str) -> Result<Vec<u8>, Failure> {
+    let mut bytes = Vec::new();
+    if file == "-" {
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Failure::usage("io", format!("could not read stdin: {e}")))?;
+    } else {
+        bytes = std::fs::read(file)
+            .map_err(|e| Failure::usage("io", format!("could not read {file}: {e}")))?;
+    }
+    Ok(bytes)
+}
+
+/// Reads a UTF-8 text file argument, `-` meaning stdin.
+pub fn read_text(file: &str) -> Result<String, Failure> {
+    String::from_utf8(read_bytes(file)?).map_err(|e| {
+        Failure::usage(
+            "invalid_input",
+            format!(
+                "{file} is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
+fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
+    let env = Env {
+        home: resolve_home(cli.home)?,
+        clock: clock()?,
+    };
     match cli.command {
         Command::Init {
             tenant,
@@ -107,46 +175,52 @@ fn run(cli: Cli, out: &Output) -> Result<ExitCode, Failure> {
                 owner_name: owner,
                 tier: Tier::parse(&tier)?,
             };
-            let mut store = Store::open(&home)?;
-            let context = tenant::init(&mut store, &request, clock()?.as_ref(), &RandomIds)?;
+            let mut store = Store::open(&env.home)?;
+            let context = tenant::init(&mut store, &request, env.clock.as_ref(), &RandomIds)?;
             out.value(&context, || {
                 format!(
                     "Created tenant \"{}\" ({}) with owner \"{}\" in {}",
                     context.tenant.name,
                     context.tenant.tier.as_str(),
                     context.member.display_name,
-                    home.root().display()
+                    env.home.root().display()
                 )
             });
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
         Command::Doctor => {
-            let report = doctor::run(&home, &RandomIds);
+            let report = doctor::run(&env.home, &RandomIds);
             out.value(&report, || output::doctor_text(&report));
-            Ok(if report.ok {
-                ExitCode::SUCCESS
+            if report.ok {
+                Ok(())
             } else {
-                ExitCode::from(1)
-            })
+                Err(Failure::silent(1))
+            }
         }
         Command::Tenant {
             command: TenantCommand::Self_,
         } => {
-            let store = open_existing(&home)?;
+            let store = env.open_store()?;
             let context = tenant::self_access(&store)?;
             out.value(&context, || output::self_access_text(&context));
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
-    }
-}
-
-/// Opens the database of a home that `init` has set up, without creating one by accident.
-fn open_existing(home: &Home) -> Result<Store, Failure> {
-    if !home.database_path().is_file() {
-        return Err(Error::NotInitialized {
-            home: home.root().to_path_buf(),
+        Command::Canon { file } => {
+            let canonical = canon::canonicalize(&read_bytes(&file)?)
+                .map_err(|e| Failure::from(Error::from(e)))?;
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(&canonical)
+                .and_then(|()| stdout.flush())
+                .map_err(|e| Failure::usage("io", format!("could not write stdout: {e}")))?;
+            Ok(())
         }
-        .into());
+        Command::Hash { file } => {
+            let digest = canon::digest_json(&read_bytes(&file)?)
+                .map_err(|e| Failure::from(Error::from(e)))?;
+            out.value(&digest, || digest.to_string());
+            Ok(())
+        }
+        Command::Spec { command } => spec_cmd::run(command, &env, out),
     }
-    Ok(Store::open(home)?)
 }

@@ -17,6 +17,15 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// A failure whose details were already printed as the command's output.
+    pub fn silent(exit: u8) -> Self {
+        Failure {
+            code: String::new(),
+            message: String::new(),
+            exit,
+        }
+    }
+
     pub fn usage(code: &str, message: impl Into<String>) -> Self {
         Failure {
             code: code.to_owned(),
@@ -66,6 +75,9 @@ impl Output {
 
     /// Prints an error to stderr and returns its exit code.
     pub fn failure(&self, failure: &Failure) -> ExitCode {
+        if failure.message.is_empty() {
+            return ExitCode::from(failure.exit);
+        }
         let mut stderr = std::io::stderr().lock();
         if self.json {
             let body = ErrorBody {

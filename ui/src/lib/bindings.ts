@@ -21,3 +21,53 @@ export type SelfAccess = { tenant: TenantInfo, member: MemberInfo, counts: SelfC
 export type Check = { name: string, ok: boolean, detail: string, fix: string | null, };
 
 export type DoctorReport = { home: string, ok: boolean, checks: Array<Check>, };
+
+export type Problem = { 
+/**
+ * RFC 6901 JSON pointer to the offending (or missing) value; `""` is the whole document.
+ */
+pointer: string, 
+/**
+ * One of [`RULE_CODES`].
+ */
+rule: string, 
+/**
+ * What is wrong and how to fix it, for people.
+ */
+message: string, };
+
+export type SpecCheck = { problems: Array<Problem>, persona_hash: string | null, };
+
+export type InteractionContext = "owner_training" | "owner_chat" | "public_share" | "public_widget";
+
+export type PersonaFile = "SOUL.md" | "USER.md" | "IDENTITY.md" | "AGENTS.md";
+
+export type SectionKind = "governance" | "decision_policy" | "style" | "intent" | "tool_policy" | "evidence" | "user_message";
+
+export type Source = { "type": "spec", pointer: string, } | { "type": "file", file: PersonaFile, start_line: number, end_line: number, } | { "type": "slot", name: string, };
+
+export type Part = { text: string, source: Source, };
+
+export type Section = { kind: SectionKind, title: string, parts: Array<Part>, };
+
+export type Layer = { "type": "file", file: PersonaFile, line: number, } | { "type": "spec", pointer: string, };
+
+export type SettingValue = { value: string, layer: Layer, };
+
+export type Conflict = { key: string, winner: SettingValue, overridden: Array<SettingValue>, locked_to_spec: boolean, };
+
+export type Warning = { code: string, message: string, };
+
+export type FileBudget = { file: PersonaFile, original_chars: number, used_chars: number, budget_chars: number, truncated: boolean, included: boolean, };
+
+export type Budget = { files: Array<FileBudget>, total_chars: number, total_budget_chars: number, };
+
+export type Trace = { interaction_context: InteractionContext, persona_spec_version: number, persona_id: string, persona_hash: string | null, plan_hash: string | null, fallback_reason: string | null, };
+
+export type PromptPlan = { sections: Array<Section>, settings: Array<[string, SettingValue]>, conflicts: Array<Conflict>, warnings: Array<Warning>, budget: Budget, trace: Trace, };
+
+export type VersionState = "draft" | "published";
+
+export type VersionSummary = { agent: string, version: number, state: VersionState, persona_hash: string | null, created_at: string, published_at: string | null, active: boolean, };
+
+export type StoredVersion = { summary: VersionSummary, spec_json: string, };

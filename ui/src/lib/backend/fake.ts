@@ -8,6 +8,14 @@ export function fakeBackend(overrides: Partial<Backend>): Backend {
     tenantSelf: missing('tenantSelf'),
     initHome: missing('initHome'),
     runDoctor: missing('runDoctor'),
+    specCheck: missing('specCheck'),
+    specPreview: missing('specPreview'),
+    specAgents: missing('specAgents'),
+    specVersions: missing('specVersions'),
+    specGet: missing('specGet'),
+    specNewDraft: missing('specNewDraft'),
+    specSaveDraft: missing('specSaveDraft'),
+    specPublish: missing('specPublish'),
     ...overrides,
   };
 }

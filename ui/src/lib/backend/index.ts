@@ -1,12 +1,30 @@
 // The one interface the UI uses to reach the core. The Tauri implementation calls IPC; tests
 // install their own implementation with `setBackend`.
-import type { AppInfo, DoctorReport, InitRequest, SelfAccess } from '../bindings';
+import type {
+  AppInfo,
+  DoctorReport,
+  InitRequest,
+  InteractionContext,
+  PromptPlan,
+  SelfAccess,
+  SpecCheck,
+  StoredVersion,
+  VersionSummary,
+} from '../bindings';
 
 export interface Backend {
   appInfo(): Promise<AppInfo>;
   tenantSelf(): Promise<SelfAccess>;
   initHome(request: InitRequest): Promise<SelfAccess>;
   runDoctor(): Promise<DoctorReport>;
+  specCheck(text: string): Promise<SpecCheck>;
+  specPreview(text: string, context: InteractionContext): Promise<PromptPlan>;
+  specAgents(): Promise<string[]>;
+  specVersions(agent: string): Promise<VersionSummary[]>;
+  specGet(agent: string, version: number | null): Promise<StoredVersion>;
+  specNewDraft(agent: string): Promise<VersionSummary>;
+  specSaveDraft(agent: string, text: string): Promise<VersionSummary>;
+  specPublish(agent: string): Promise<VersionSummary>;
 }
 
 /** An error from the core. Switch on `code`, never on `message`. */

@@ -26,4 +26,12 @@ export const tauriBackend: Backend = {
   tenantSelf: () => call('tenant_self'),
   initHome: (request) => call('init_home', { request }),
   runDoctor: () => call('run_doctor'),
+  specCheck: (text) => call('spec_check', { text }),
+  specPreview: (text, context) => call('spec_preview', { text, context }),
+  specAgents: () => call('spec_agents'),
+  specVersions: (agent) => call('spec_versions', { agent }),
+  specGet: (agent, version) => call('spec_get', { agent, version }),
+  specNewDraft: (agent) => call('spec_new_draft', { agent }),
+  specSaveDraft: (agent, text) => call('spec_save_draft', { agent, text }),
+  specPublish: (agent) => call('spec_publish', { agent }),
 };

@@ -12,7 +12,7 @@ describe('areaFromHash', () => {
     expect(areaFromHash(hash)).toBe(area);
   });
 
-  it('lists the six areas in order', () => {
-    expect(areas.map((a) => a.id)).toEqual(['dashboard', 'onboarding', 'presets', 'governance', 'backups', 'settings']);
+  it('lists the areas in order', () => {
+    expect(areas.map((a) => a.id)).toEqual(['dashboard', 'agents', 'onboarding', 'presets', 'governance', 'backups', 'settings']);
   });
 });

@@ -1,6 +1,7 @@
 // The app's areas, in navigation order. The hash (`#/presets`) selects one.
 export const areas = [
   { id: 'dashboard', label: 'Dashboard' },
+  { id: 'agents', label: 'Agents' },
   { id: 'onboarding', label: 'Onboarding' },
   { id: 'presets', label: 'Presets' },
   { id: 'governance', label: 'Governance' },
