@@ -14,6 +14,11 @@ fn main() {
         "spec_new_draft",
         "spec_save_draft",
         "spec_publish",
+        "integrity_overview",
+        "integrity_diff",
+        "integrity_accept",
+        "audit_list",
+        "audit_verify",
     ]);
     if let Err(error) =
         tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

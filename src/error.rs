@@ -62,6 +62,13 @@ pub enum Error {
         role: &'static str,
     },
 
+    #[error("Hash enforcement is on: agent {agent} would run persona {used}, but {}. Publish this version first, or set enforcement to observe.", .published.as_deref().map_or("it has no published version".to_owned(), |p| format!("the published persona is {p}")))]
+    HashEnforced {
+        agent: String,
+        used: String,
+        published: Option<String>,
+    },
+
     #[error("{}", crate::persona::spec::describe_problems(.0))]
     SpecInvalid(Vec<crate::persona::spec::Problem>),
 }
@@ -84,6 +91,7 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::Forbidden { .. } => "forbidden",
             Error::SpecInvalid(_) => "spec_invalid",
+            Error::HashEnforced { .. } => "hash_enforced",
         }
     }
 

@@ -52,5 +52,6 @@ pub mod persona;
 pub mod secrets;
 pub mod store;
 pub mod tenant;
+pub mod textdiff;
 
 pub use error::{Error, Result};

@@ -5,6 +5,10 @@
 #[cfg(test)]
 mod tests {
     use persona_studio::doctor::{Check, DoctorReport};
+    use persona_studio::integrity::audit::{AuditEntry, AuditFilter, AuditRecord, VerifyReport};
+    use persona_studio::integrity::baseline::{
+        AgentIntegrity, Attribute, Baseline, Change, ChangeKind, DriftReport, FileDiff, FileState,
+    };
     use persona_studio::persona::compile::{
         Budget, Conflict, FileBudget, Layer, Part, PromptPlan, Section, SectionKind, SettingValue,
         Source, Trace, Warning,
@@ -15,6 +19,7 @@ mod tests {
     use persona_studio::tenant::{
         InitRequest, MemberInfo, Role, SelfAccess, SelfCounts, TenantInfo, Tier,
     };
+    use persona_studio::textdiff::{DiffRow, RowKind};
     use ts_rs::TS;
 
     use crate::commands::{AppInfo, SpecCheck};
@@ -52,6 +57,20 @@ mod tests {
             VersionState::decl(),
             VersionSummary::decl(),
             StoredVersion::decl(),
+            FileState::decl(),
+            ChangeKind::decl(),
+            Attribute::decl(),
+            Change::decl(),
+            DriftReport::decl(),
+            Baseline::decl(),
+            RowKind::decl(),
+            DiffRow::decl(),
+            FileDiff::decl(),
+            AgentIntegrity::decl(),
+            AuditEntry::decl(),
+            AuditRecord::decl(),
+            AuditFilter::decl(),
+            VerifyReport::decl(),
         ];
         let mut out = String::from(
             "// Generated from the Rust types by `cargo xtask bindings`. Do not edit by hand.\n\n",

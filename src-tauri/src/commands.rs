@@ -1,6 +1,8 @@
 //! Thin IPC commands: state in, one core call, error mapped.
 
 use persona_studio::doctor::{self, DoctorReport};
+use persona_studio::integrity::audit::{self, AuditFilter, AuditRecord, VerifyReport};
+use persona_studio::integrity::baseline::{self, AgentIntegrity, Baseline, FileDiff};
 use persona_studio::persona::compile::PromptPlan;
 use persona_studio::persona::editor as spec_editor;
 use persona_studio::persona::spec::InteractionContext;
@@ -123,4 +125,48 @@ pub fn spec_publish(state: State<'_, AppState>, agent: String) -> Result<Version
         let actor = tenant::current_actor(store)?;
         versions::publish(store, &actor, &agent, state.clock.as_ref())
     })
+}
+
+#[tauri::command]
+pub fn integrity_overview(state: State<'_, AppState>) -> Result<Vec<AgentIntegrity>, IpcError> {
+    state.with_store(|store| {
+        let actor = tenant::current_actor(store)?;
+        baseline::overview(store, &actor.tenant_id)
+    })
+}
+
+#[tauri::command]
+pub fn integrity_diff(
+    state: State<'_, AppState>,
+    agent: String,
+    path: String,
+) -> Result<FileDiff, IpcError> {
+    state.with_store(|store| {
+        let actor = tenant::current_actor(store)?;
+        baseline::file_diff(store, &actor.tenant_id, &agent, &path)
+    })
+}
+
+#[tauri::command]
+pub fn integrity_accept(state: State<'_, AppState>, agent: String) -> Result<Baseline, IpcError> {
+    state.with_store(|store| {
+        let actor = tenant::current_actor(store)?;
+        baseline::accept(store, &actor, &agent, state.clock.as_ref())
+    })
+}
+
+#[tauri::command]
+pub fn audit_list(
+    state: State<'_, AppState>,
+    filter: AuditFilter,
+) -> Result<Vec<AuditRecord>, IpcError> {
+    state.with_store(|store| {
+        let actor = tenant::current_actor(store)?;
+        audit::list(store.conn(), &actor.tenant_id, &filter)
+    })
+}
+
+#[tauri::command]
+pub fn audit_verify(state: State<'_, AppState>) -> Result<VerifyReport, IpcError> {
+    state.with_store(|store| audit::verify_current(store))
 }

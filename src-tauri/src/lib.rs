@@ -27,6 +27,11 @@ pub fn run() {
             commands::spec_new_draft,
             commands::spec_save_draft,
             commands::spec_publish,
+            commands::integrity_overview,
+            commands::integrity_diff,
+            commands::integrity_accept,
+            commands::audit_list,
+            commands::audit_verify,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -45,7 +45,11 @@ impl AppState {
         let mut guard = self.lock_store();
         let store = match guard.take() {
             Some(store) => store,
-            None => Store::open(self.home()?)?,
+            None => {
+                let mut store = Store::open(self.home()?)?;
+                persona_studio::integrity::audit::install_checkpointing(&mut store);
+                store
+            }
         };
         let store = guard.insert(store);
         Ok(f(store)?)

@@ -17,11 +17,22 @@ use crate::{Error, Result};
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Runs after every committed write (for example to advance the audit checkpoint).
+pub type AfterCommit = Box<dyn Fn(&Connection) + Send>;
+
 /// An open, migrated database.
-#[derive(Debug)]
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    after_commit: Option<AfterCommit>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Store {
@@ -46,6 +57,7 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            after_commit: None,
         })
     }
 
@@ -92,7 +104,15 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
         tx.commit()?;
+        if let Some(hook) = &self.after_commit {
+            hook(&self.conn);
+        }
         Ok(value)
+    }
+
+    /// Installs the hook that runs after every committed write.
+    pub fn set_after_commit(&mut self, hook: AfterCommit) {
+        self.after_commit = Some(hook);
     }
 
     /// The schema version stamped in the file.

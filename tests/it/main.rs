@@ -7,6 +7,7 @@ mod canon_conformance;
 mod canon_properties;
 mod cli;
 mod cli_spec;
+mod integrity;
 mod persona;
 mod secrets;
 mod store;

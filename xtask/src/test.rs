@@ -155,7 +155,7 @@ pub fn bindings() -> Result<()> {
 
 /// Runs every benchmark in release mode.
 pub fn bench() -> Result<()> {
-    for name in ["canon", "compile"] {
+    for name in ["canon", "compile", "integrity"] {
         let _step = step(&format!("benchmark: {name}"));
         run_in(
             &root(),

@@ -2,6 +2,7 @@
 //! prints the result as text or `--json`. Exit codes: 0 success, 1 failed check or operation,
 //! 2 bad usage or bad input.
 
+mod integrity_cmd;
 mod output;
 mod spec_cmd;
 
@@ -13,6 +14,7 @@ use clap::{Parser, Subcommand};
 use persona_studio::clock::{Clock, FixedClock, SystemClock, Timestamp};
 use persona_studio::home::Home;
 use persona_studio::ids::RandomIds;
+use persona_studio::integrity::audit;
 use persona_studio::store::Store;
 use persona_studio::tenant::{self, InitRequest, Tier};
 use persona_studio::{canon, doctor, Error};
@@ -76,6 +78,26 @@ enum Command {
         #[command(subcommand)]
         command: spec_cmd::SpecCommand,
     },
+    /// Workspace baselines and drift.
+    Integrity {
+        #[command(subcommand)]
+        command: integrity_cmd::IntegrityCommand,
+    },
+    /// Attestation statistics and hash enforcement.
+    Attest {
+        #[command(subcommand)]
+        command: integrity_cmd::AttestCommand,
+    },
+    /// The append-only registry of roles and presets.
+    Registry {
+        #[command(subcommand)]
+        command: integrity_cmd::RegistryCommand,
+    },
+    /// The tamper-evident audit log.
+    Audit {
+        #[command(subcommand)]
+        command: integrity_cmd::AuditCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,7 +122,9 @@ impl Env {
             }
             .into());
         }
-        Ok(Store::open(&self.home)?)
+        let mut store = Store::open(&self.home)?;
+        audit::install_checkpointing(&mut store);
+        Ok(store)
     }
 }
 
@@ -176,6 +200,7 @@ fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
                 tier: Tier::parse(&tier)?,
             };
             let mut store = Store::open(&env.home)?;
+            audit::install_checkpointing(&mut store);
             let context = tenant::init(&mut store, &request, env.clock.as_ref(), &RandomIds)?;
             out.value(&context, || {
                 format!(
@@ -222,5 +247,9 @@ fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
             Ok(())
         }
         Command::Spec { command } => spec_cmd::run(command, &env, out),
+        Command::Integrity { command } => integrity_cmd::integrity(command, &env, out),
+        Command::Attest { command } => integrity_cmd::attest_cmd(command, &env, out),
+        Command::Registry { command } => integrity_cmd::registry_cmd(command, out),
+        Command::Audit { command } => integrity_cmd::audit_cmd(command, &env, out),
     }
 }

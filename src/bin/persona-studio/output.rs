@@ -17,6 +17,12 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// The same failure with another exit code.
+    pub fn with_exit(mut self, exit: u8) -> Self {
+        self.exit = exit;
+        self
+    }
+
     /// A failure whose details were already printed as the command's output.
     pub fn silent(exit: u8) -> Self {
         Failure {

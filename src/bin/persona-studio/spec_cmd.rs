@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
+use persona_studio::integrity::attest;
 use persona_studio::persona::compile::{self, PromptPlan};
 use persona_studio::persona::legacy::{self, LegacySettings};
 use persona_studio::persona::spec::{self, InteractionContext};
@@ -32,6 +33,12 @@ pub enum SpecCommand {
         /// owner_training, owner_chat, public_share or public_widget.
         #[arg(long, default_value = "owner_chat")]
         context: String,
+        /// Record an attestation that this compile is used by --agent.
+        #[arg(long, requires = "agent")]
+        attest: bool,
+        /// The agent the compile is for (with --attest).
+        #[arg(long)]
+        agent: Option<String>,
     },
     /// Start the next version of an agent's spec as a draft.
     New {
@@ -121,6 +128,8 @@ pub fn run(command: SpecCommand, env: &Env, out: &Output) -> Result<(), Failure>
             file,
             workspace,
             context,
+            attest,
+            agent,
         } => {
             let context: InteractionContext =
                 context.parse().map_err(|e: spec::ParseEnumError| {
@@ -133,6 +142,15 @@ pub fn run(command: SpecCommand, env: &Env, out: &Output) -> Result<(), Failure>
                 None => WorkspaceFiles::new(),
             };
             let plan = compile::compile(&parsed, &files, context)?;
+            if let (true, Some(agent)) = (attest, agent) {
+                let mut store = env.open_store()?;
+                let actor = tenant::current_actor(&store)?;
+                let attestation =
+                    attest::attest(&mut store, &actor, &agent, &plan, env.clock.as_ref())?;
+                if let Some(warning) = &attestation.warning {
+                    eprintln!("warning: {warning}");
+                }
+            }
             out.value(&plan, || plan_text(&plan));
             Ok(())
         }

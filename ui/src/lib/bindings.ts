@@ -71,3 +71,39 @@ export type VersionState = "draft" | "published";
 export type VersionSummary = { agent: string, version: number, state: VersionState, persona_hash: string | null, created_at: string, published_at: string | null, active: boolean, };
 
 export type StoredVersion = { summary: VersionSummary, spec_json: string, };
+
+export type FileState = { path: string, size: number, mtime_ns: number, mode: number, sha256: string, };
+
+export type ChangeKind = "added" | "removed" | "modified";
+
+export type Attribute = "size" | "mtime" | "mode" | "content";
+
+export type Change = { path: string, kind: ChangeKind, changed: Array<Attribute>, old_sha256: string | null, new_sha256: string | null, };
+
+export type DriftReport = { agent: string, workspace: string, baseline_recorded_at: string, files_checked: number, changes: Array<Change>, exit_code: number, };
+
+export type Baseline = { agent: string, workspace: string, recorded_at: string, files: Array<FileState>, watch_list: Array<string>, };
+
+export type RowKind = "same" | "removed" | "added";
+
+export type DiffRow = { kind: RowKind, old_line: number | null, new_line: number | null, text: string, };
+
+export type FileDiff = { path: string, baseline: string | null, current: string | null, 
+/**
+ * Side-by-side rows; empty unless both sides are text.
+ */
+rows: Array<DiffRow>, };
+
+export type AgentIntegrity = { agent: string, workspace: string, recorded_at: string, report: DriftReport | null, error: string | null, };
+
+export type AuditEntry = { seq: number, ts: string, tenant: string, actor: string, kind: string, data: unknown, prev: string, };
+
+export type AuditRecord = { entry: AuditEntry, hash: string, };
+
+export type AuditFilter = { 
+/**
+ * An exact kind (`persona.published`) or a prefix ending in `.` (`integrity.`).
+ */
+kind: string | null, actor: string | null, since: string | null, until: string | null, limit: number | null, };
+
+export type VerifyReport = { ok: boolean, entries: number, head: string | null, broken_seq: number | null, reason: string | null, checkpoint_seq: number | null, };

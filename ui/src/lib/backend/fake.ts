@@ -16,6 +16,11 @@ export function fakeBackend(overrides: Partial<Backend>): Backend {
     specNewDraft: missing('specNewDraft'),
     specSaveDraft: missing('specSaveDraft'),
     specPublish: missing('specPublish'),
+    integrityOverview: missing('integrityOverview'),
+    integrityDiff: missing('integrityDiff'),
+    integrityAccept: missing('integrityAccept'),
+    auditList: missing('auditList'),
+    auditVerify: missing('auditVerify'),
     ...overrides,
   };
 }

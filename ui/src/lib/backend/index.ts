@@ -1,7 +1,13 @@
 // The one interface the UI uses to reach the core. The Tauri implementation calls IPC; tests
 // install their own implementation with `setBackend`.
 import type {
+  AgentIntegrity,
   AppInfo,
+  AuditFilter,
+  AuditRecord,
+  Baseline,
+  FileDiff,
+  VerifyReport,
   DoctorReport,
   InitRequest,
   InteractionContext,
@@ -25,6 +31,11 @@ export interface Backend {
   specNewDraft(agent: string): Promise<VersionSummary>;
   specSaveDraft(agent: string, text: string): Promise<VersionSummary>;
   specPublish(agent: string): Promise<VersionSummary>;
+  integrityOverview(): Promise<AgentIntegrity[]>;
+  integrityDiff(agent: string, path: string): Promise<FileDiff>;
+  integrityAccept(agent: string): Promise<Baseline>;
+  auditList(filter: AuditFilter): Promise<AuditRecord[]>;
+  auditVerify(): Promise<VerifyReport>;
 }
 
 /** An error from the core. Switch on `code`, never on `message`. */

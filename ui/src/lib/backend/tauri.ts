@@ -34,4 +34,9 @@ export const tauriBackend: Backend = {
   specNewDraft: (agent) => call('spec_new_draft', { agent }),
   specSaveDraft: (agent, text) => call('spec_save_draft', { agent, text }),
   specPublish: (agent) => call('spec_publish', { agent }),
+  integrityOverview: () => call('integrity_overview'),
+  integrityDiff: (agent, path) => call('integrity_diff', { agent, path }),
+  integrityAccept: (agent) => call('integrity_accept', { agent }),
+  auditList: (filter) => call('audit_list', { filter }),
+  auditVerify: () => call('audit_verify'),
 };

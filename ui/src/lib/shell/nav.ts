@@ -2,6 +2,8 @@
 export const areas = [
   { id: 'dashboard', label: 'Dashboard' },
   { id: 'agents', label: 'Agents' },
+  { id: 'integrity', label: 'Integrity' },
+  { id: 'audit', label: 'Audit log' },
   { id: 'onboarding', label: 'Onboarding' },
   { id: 'presets', label: 'Presets' },
   { id: 'governance', label: 'Governance' },

@@ -1,0 +1,292 @@
+//! Attestations of compiles that were used, as in-toto Statement v1 documents stored in
+//! canonical JSON; drift statistics per agent; and the tenant's hash-enforcement setting
+//! (`off`, `observe` — the default — or `enforce`).
+
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::canon::{self, Digest};
+use crate::clock::{Clock, Timestamp};
+use crate::integrity::audit;
+use crate::persona::compile::PromptPlan;
+use crate::persona::versions;
+use crate::store::Store;
+use crate::tenant::{Actor, Role};
+use crate::{Error, Result};
+
+pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
+pub const PREDICATE_TYPE: &str = "https://persona-studio.dev/attestations/compile/v1";
+const ENFORCEMENT_KEY: &str = "hash_enforcement";
+
+/// What happens when a compiled spec's hash differs from the published one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Enforcement {
+    /// Record the attestation, say nothing.
+    Off,
+    /// Record and warn.
+    #[default]
+    Observe,
+    /// Refuse to use the compile.
+    Enforce,
+}
+
+impl Enforcement {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Enforcement::Off => "off",
+            Enforcement::Observe => "observe",
+            Enforcement::Enforce => "enforce",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self> {
+        match text {
+            "off" => Ok(Enforcement::Off),
+            "observe" => Ok(Enforcement::Observe),
+            "enforce" => Ok(Enforcement::Enforce),
+            other => Err(Error::invalid(
+                "hash enforcement",
+                format!("\"{other}\" is not a mode; use off, observe or enforce"),
+            )),
+        }
+    }
+}
+
+pub fn enforcement(store: &Store, tenant: &str) -> Result<Enforcement> {
+    let value: Option<String> = store
+        .conn()
+        .query_row(
+            "SELECT value FROM tenant_settings WHERE tenant_id = ?1 AND key = ?2",
+            params![tenant, ENFORCEMENT_KEY],
+            |row| row.get(0),
+        )
+        .optional()?;
+    value.map_or(Ok(Enforcement::default()), |v| Enforcement::parse(&v))
+}
+
+/// Sets the tenant's hash enforcement (owner or admin; audited).
+pub fn set_enforcement(
+    store: &mut Store,
+    actor: &Actor,
+    mode: Enforcement,
+    clock: &dyn Clock,
+) -> Result<()> {
+    if actor.role == Role::Customer {
+        return Err(Error::Forbidden {
+            action: "change hash enforcement",
+            role: actor.role.as_str(),
+        });
+    }
+    let previous = enforcement(store, &actor.tenant_id)?;
+    store.write(|tx| {
+        tx.execute(
+            "INSERT INTO tenant_settings (tenant_id, key, value) VALUES (?1, ?2, ?3)
+             ON CONFLICT (tenant_id, key) DO UPDATE SET value = excluded.value",
+            params![actor.tenant_id, ENFORCEMENT_KEY, mode.as_str()],
+        )?;
+        audit::append(
+            tx,
+            &actor.tenant_id,
+            &actor.member_id,
+            "integrity.enforcement_set",
+            json!({"from": previous.as_str(), "to": mode.as_str()}),
+            clock.now(),
+        )?;
+        Ok(())
+    })
+}
+
+/// A recorded attestation.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct Attestation {
+    #[ts(type = "number")]
+    pub seq: i64,
+    pub agent: String,
+    pub created_at: Timestamp,
+    pub persona_hash: Digest,
+    pub plan_hash: Digest,
+    pub published_hash: Option<Digest>,
+    pub drift: bool,
+    /// The in-toto statement, canonical JSON.
+    pub statement: String,
+    /// Set when enforcement is `observe` and the compile drifted.
+    pub warning: Option<String>,
+}
+
+fn subject(name: String, digest: Digest) -> serde_json::Value {
+    json!({"name": name, "digest": {"sha256": digest.to_hex()}})
+}
+
+/// Records that `plan` was used for `agent`. Drift means the persona hash differs from the
+/// agent's published (active) hash, or from the previous attestation. Under `enforce`, a hash
+/// that differs from the published one is refused and nothing is recorded.
+pub fn attest(
+    store: &mut Store,
+    actor: &Actor,
+    agent: &str,
+    plan: &PromptPlan,
+    clock: &dyn Clock,
+) -> Result<Attestation> {
+    versions::check_agent_name(agent)?;
+    let (Some(persona_hash), Some(plan_hash)) = (plan.trace.persona_hash, plan.trace.plan_hash)
+    else {
+        return Err(Error::invalid(
+            "plan",
+            "a fallback plan has no persona hash and cannot be attested",
+        ));
+    };
+    let published_hash =
+        versions::active(store, &actor.tenant_id, agent)?.and_then(|v| v.summary.persona_hash);
+    let previous: Option<String> = store
+        .conn()
+        .query_row(
+            "SELECT persona_hash FROM attestations WHERE tenant_id = ?1 AND agent = ?2 ORDER BY seq DESC LIMIT 1",
+            params![actor.tenant_id, agent],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let differs_from_published = published_hash.is_some_and(|p| p != persona_hash);
+    let differs_from_previous = previous
+        .as_deref()
+        .is_some_and(|p| p != persona_hash.to_string());
+    let drift = differs_from_published || differs_from_previous;
+    let mode = enforcement(store, &actor.tenant_id)?;
+    if mode == Enforcement::Enforce && (differs_from_published || published_hash.is_none()) {
+        return Err(Error::HashEnforced {
+            agent: agent.to_owned(),
+            used: persona_hash.to_string(),
+            published: published_hash.map(|h| h.to_string()),
+        });
+    }
+    let now = clock.now();
+    let statement = json!({
+        "_type": STATEMENT_TYPE,
+        "subject": [
+            subject(format!("persona:{agent}"), persona_hash),
+            subject(format!("plan:{agent}:{}", plan.trace.interaction_context.as_str()), plan_hash),
+        ],
+        "predicateType": PREDICATE_TYPE,
+        "predicate": {
+            "agent": agent,
+            "spec_version": plan.trace.persona_spec_version,
+            "persona_id": plan.trace.persona_id,
+            "interaction_context": plan.trace.interaction_context.as_str(),
+            "actor": actor.member_id,
+            "time": now.to_string(),
+            "published_hash": published_hash.map(|h| h.to_string()),
+            "enforcement": mode.as_str(),
+        },
+    });
+    let canonical = String::from_utf8(canon::to_canonical_vec(&statement)?)
+        .map_err(|e| Error::invalid("statement", e.to_string()))?;
+    let seq = store.write(|tx| {
+        let seq: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM attestations WHERE tenant_id = ?1",
+            params![actor.tenant_id],
+            |row| row.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO attestations
+               (tenant_id, seq, agent, created_at, persona_hash, plan_hash, published_hash, drift, statement)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                actor.tenant_id,
+                seq,
+                agent,
+                now.to_string(),
+                persona_hash.to_string(),
+                plan_hash.to_string(),
+                published_hash.map(|h| h.to_string()),
+                drift,
+                canonical
+            ],
+        )?;
+        if drift {
+            audit::append(
+                tx,
+                &actor.tenant_id,
+                &actor.member_id,
+                "integrity.drift_attested",
+                json!({
+                    "agent": agent,
+                    "attestation": seq,
+                    "persona_hash": persona_hash.to_string(),
+                    "published_hash": published_hash.map(|h| h.to_string()),
+                }),
+                now,
+            )?;
+        }
+        Ok(seq)
+    })?;
+    let warning = (drift && mode == Enforcement::Observe).then(|| match published_hash {
+        Some(published) if published != persona_hash => format!(
+            "Agent {agent} ran persona {persona_hash}, which is not the published {published}."
+        ),
+        _ => format!("Agent {agent}'s persona hash changed since its previous attestation."),
+    });
+    Ok(Attestation {
+        seq,
+        agent: agent.to_owned(),
+        created_at: now,
+        persona_hash,
+        plan_hash,
+        published_hash,
+        drift,
+        statement: canonical,
+        warning,
+    })
+}
+
+/// Attestation statistics of one agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct AgentStats {
+    pub agent: String,
+    #[ts(type = "number")]
+    pub attestations: i64,
+    #[ts(type = "number")]
+    pub distinct_persona_hashes: i64,
+    #[ts(type = "number")]
+    pub drift_events: i64,
+    pub last_attestation: Option<Timestamp>,
+    pub last_drift: Option<Timestamp>,
+}
+
+/// Per-agent statistics for `tenant`, optionally for one agent.
+pub fn stats(store: &Store, tenant: &str, agent: Option<&str>) -> Result<Vec<AgentStats>> {
+    let mut statement = store.conn().prepare(
+        "SELECT agent, COUNT(*), COUNT(DISTINCT persona_hash), SUM(drift), MAX(created_at),
+                MAX(CASE WHEN drift = 1 THEN created_at END)
+         FROM attestations
+         WHERE tenant_id = ?1 AND (?2 IS NULL OR agent = ?2)
+         GROUP BY agent ORDER BY agent",
+    )?;
+    let rows = statement.query_map(params![tenant, agent], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, i64>(1)?,
+            row.get::<_, i64>(2)?,
+            row.get::<_, i64>(3)?,
+            row.get::<_, Option<String>>(4)?,
+            row.get::<_, Option<String>>(5)?,
+        ))
+    })?;
+    let parse = |text: Option<String>| -> Result<Option<Timestamp>> {
+        text.map(|t| Timestamp::parse(&t).map_err(|e| Error::invalid("created_at", e.to_string())))
+            .transpose()
+    };
+    let mut out = Vec::new();
+    for row in rows {
+        let (agent, attestations, distinct, drift, last, last_drift) = row?;
+        out.push(AgentStats {
+            agent,
+            attestations,
+            distinct_persona_hashes: distinct,
+            drift_events: drift,
+            last_attestation: parse(last)?,
+            last_drift: parse(last_drift)?,
+        });
+    }
+    Ok(out)
+}
