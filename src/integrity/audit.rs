@@ -98,3 +98,61 @@ pub fn count(conn: &Connection, tenant: &str) -> Result<i64> {
         |row| row.get(0),
     )?)
 }
+
+/// Walks `tenant`'s chain from the first entry: each `seq` follows the one before, each `prev`
+/// is the hash of the entry before it (the genesis value first), and each stored hash equals the
+/// hash recomputed from the entry. Returns the number of entries checked.
+pub fn verify_chain(conn: &Connection, tenant: &str) -> Result<u64> {
+    let mut statement = conn.prepare(
+        "SELECT seq, ts, actor, kind, data, prev, hash FROM audit_log
+         WHERE tenant_id = ?1 ORDER BY seq",
+    )?;
+    let rows = statement.query_map(params![tenant], |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, String>(2)?,
+            row.get::<_, String>(3)?,
+            row.get::<_, String>(4)?,
+            row.get::<_, String>(5)?,
+            row.get::<_, String>(6)?,
+        ))
+    })?;
+    let mut expected_prev = GENESIS_PREV.to_owned();
+    let mut checked: u64 = 0;
+    for row in rows {
+        let (seq, ts, actor, kind, data, prev, hash) = row?;
+        let want_seq = i64::try_from(checked).unwrap_or(i64::MAX) + 1;
+        if seq != want_seq {
+            return Err(Error::AuditBroken(format!(
+                "entry {seq} follows entry {}; an entry is missing",
+                want_seq - 1
+            )));
+        }
+        if prev != expected_prev {
+            return Err(Error::AuditBroken(format!(
+                "entry {seq} does not link to the entry before it"
+            )));
+        }
+        let entry = AuditEntry {
+            seq,
+            ts: Timestamp::parse(&ts)
+                .map_err(|e| Error::AuditBroken(format!("entry {seq}: {e}")))?,
+            tenant: tenant.to_owned(),
+            actor,
+            kind,
+            data: serde_json::from_str(&data)
+                .map_err(|e| Error::AuditBroken(format!("entry {seq}: {e}")))?,
+            prev,
+        };
+        let recomputed = entry.hash()?.to_string();
+        if recomputed != hash {
+            return Err(Error::AuditBroken(format!(
+                "entry {seq} was altered: its hash does not match its content"
+            )));
+        }
+        expected_prev = hash;
+        checked += 1;
+    }
+    Ok(checked)
+}
