@@ -272,12 +272,14 @@ pub fn close(store: &mut Store, actor: &Actor, clock: &dyn Clock) -> Result<Brea
     let latest = status(store, &actor.tenant_id, now)?.latest;
     let open = match latest {
         Some(b) if b.state == BreakGlassState::Open => b,
-        Some(b) => return Err(Error::InvalidTransition(format!(
+        Some(b) => {
+            return Err(Error::InvalidTransition(format!(
             "No break-glass override is open: the latest, {}, is {} (since {}). Nothing to close.",
             b.id,
             b.state.as_str(),
             b.closed_at.unwrap_or(b.expires_at)
-        ))),
+        )))
+        }
         None => {
             return Err(Error::InvalidTransition(
                 "No break-glass override is open: none was ever opened. Nothing to close."

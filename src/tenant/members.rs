@@ -381,8 +381,9 @@ pub fn unlock_status(store: &Store, actor: &Actor, now: Timestamp) -> Result<Unl
     })
 }
 
-/// Makes `member` the one this installation runs as. Switching grants nothing by itself: an
-/// owner or admin still has to unlock with their own passphrase.
+/// Makes `member` the one this installation runs as. Switching grants nothing by itself and
+/// ends every unlock in the tenant, so an owner or admin switched to must unlock again with
+/// their own passphrase (a customer cannot ride on an owner's earlier unlock).
 pub fn switch(store: &mut Store, actor: &Actor, member: &str, clock: &dyn Clock) -> Result<Actor> {
     let now = clock.now();
     let role = role_of(store.conn(), &actor.tenant_id, member)?;
@@ -390,6 +391,10 @@ pub fn switch(store: &mut Store, actor: &Actor, member: &str, clock: &dyn Clock)
         tx.execute(
             "UPDATE local_profile SET member_id = ?1 WHERE singleton = 1 AND tenant_id = ?2",
             params![member, actor.tenant_id],
+        )?;
+        tx.execute(
+            "DELETE FROM member_unlocks WHERE tenant_id = ?1",
+            params![actor.tenant_id],
         )?;
         audit::append(
             tx,

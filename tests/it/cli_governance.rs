@@ -115,6 +115,15 @@ fn a_customer_requests_and_the_unlocked_owner_approves_and_installs() {
     );
     // The owner, still unlocked, approves; approving installs.
     cli.switch(&cli.owner);
+    // Switching ended the earlier unlock: unlock again via stdin.
+    let locked = cli.run(T0, &["install", "approve", &id]).expect_code(1);
+    assert!(
+        locked.stderr.contains("you are locked"),
+        "{}",
+        locked.stderr
+    );
+    cli.stdin(T0, &["member", "unlock"], OWNER_PW)
+        .expect_code(0);
     let installed = cli.json(T0, &["install", "approve", &id]);
     assert_eq!(installed["state"], "installed");
     assert_eq!(installed["decided_by"], cli.owner.as_str());
@@ -183,6 +192,8 @@ fn a_quota_refusal_exits_1_with_the_numbers() {
     let request = cli.json(T0, &["install", "request", "--capability", "voice_tts_stt"]);
     let id = request["id"].as_str().unwrap().to_owned();
     cli.switch(&cli.owner);
+    cli.stdin(T0, &["member", "unlock"], OWNER_PW)
+        .expect_code(0);
     let refused = cli.run(T0, &["install", "approve", &id]).expect_code(1);
     assert!(
         refused
@@ -344,6 +355,8 @@ fn change_requests_and_the_catalog_from_the_cli() {
     cli.json(T0, &["change", "comment", &id, "--body", "Any news?"]);
     cli.run(T0, &["change", "triage", &id]).expect_code(1);
     cli.switch(&cli.owner);
+    cli.stdin(T0, &["member", "unlock"], OWNER_PW)
+        .expect_code(0);
     let wrong = cli
         .run(T0, &["change", "apply", &id, "--json"])
         .expect_code(1);

@@ -625,6 +625,36 @@ fn passphrases_are_stored_only_as_argon2id_verifiers() {
 }
 
 #[test]
+fn switching_members_ends_every_unlock() {
+    let mut fx = fixture("switch");
+    let (owner, admin, customer) = (fx.owner.clone(), fx.admin.clone(), fx.customer.clone());
+    let as_customer =
+        members::switch(&mut fx.store, &owner, &customer.member_id, &test_clock()).unwrap();
+    assert_eq!(as_customer.role, Role::Customer);
+    assert_eq!(
+        tenant::current_actor(&fx.store).unwrap().member_id,
+        customer.member_id
+    );
+    // Switching back to the owner does not bring the earlier unlock back.
+    let back = members::switch(&mut fx.store, &customer, &owner.member_id, &test_clock()).unwrap();
+    let err = catalog::create(
+        &mut fx.store,
+        &back,
+        &manifest("after_switch", 0, 0),
+        &test_clock(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "locked");
+    assert!(
+        !members::unlock_status(&fx.store, &admin, test_clock().now())
+            .unwrap()
+            .unlocked
+    );
+    let err = members::switch(&mut fx.store, &owner, "nobody", &test_clock()).unwrap_err();
+    assert_eq!(err.code(), "not_found");
+}
+
+#[test]
 fn only_an_owner_adds_an_owner() {
     let mut fx = fixture("addowner");
     let admin = fx.admin.clone();
