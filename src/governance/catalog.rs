@@ -149,7 +149,7 @@ fn token_ok(text: &str, max: usize, extra: &[char]) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || extra.contains(&c))
 }
 
-/// Checks a manifest's fields; returns it with scope and traits kept in the given order.
+/// Checks a manifest's fields (ids, version, text lengths, scopes, traits, slots, storage).
 pub fn validate(manifest: &CapabilityManifest) -> Result<()> {
     let m = manifest;
     if !token_ok(&m.id, 64, &['_', '-', '.'])
