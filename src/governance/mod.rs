@@ -83,10 +83,38 @@ pub(crate) fn sweep(tx: &Transaction<'_>, tenant: &str, now: Timestamp) -> Resul
     breakglass::sweep(tx, tenant, now)
 }
 
-/// Canonical timestamps sort as text (fixed-width RFC 3339 in UTC), which the SQL above uses.
 #[cfg(test)]
 mod tests {
     use crate::clock::Timestamp;
+    use ts_rs::TS;
+
+    /// The result types cross IPC: their TypeScript declarations must generate, with numbers
+    /// (not bigint) for counts and sizes.
+    #[test]
+    fn typescript_declarations_generate() {
+        let decls = [
+            super::catalog::Capability::decl(),
+            super::catalog::CapabilityManifest::decl(),
+            super::installs::InstallRequest::decl(),
+            super::installs::InstalledCapability::decl(),
+            super::breakglass::BreakGlassStatus::decl(),
+            super::quota::QuotaUsage::decl(),
+            super::changes::ChangeDetail::decl(),
+            crate::tenant::members::MemberSummary::decl(),
+            crate::tenant::SelfAccess::decl(),
+        ];
+        let all = decls.join("\n");
+        assert!(!all.contains("bigint"), "{all}");
+        for needle in [
+            "content_hash: string",
+            "storage_bytes: number",
+            "break_glass: BreakGlassStatus",
+        ] {
+            assert!(all.contains(needle), "{needle} in {all}");
+        }
+    }
+
+    /// Canonical timestamps sort as text (fixed-width RFC 3339 in UTC), which the SQL uses.
 
     #[test]
     fn timestamps_sort_as_text() {
