@@ -71,6 +71,29 @@ pub enum Error {
 
     #[error("{}", crate::persona::spec::describe_problems(.0))]
     SpecInvalid(Vec<crate::persona::spec::Problem>),
+
+    /// An owner or admin action by a member who is not unlocked (or has no passphrase yet).
+    #[error("{0}")]
+    Locked(String),
+
+    #[error("The passphrase is wrong. Nothing was unlocked; try again.")]
+    WrongPassphrase,
+
+    /// A rule refused the action (for example approving your own request).
+    #[error("{0}")]
+    Denied(String),
+
+    /// The action is not allowed from the current state; the message names the state.
+    #[error("{0}")]
+    InvalidTransition(String),
+
+    /// A capability or storage quota of the tier would be exceeded; the message has the numbers.
+    #[error("{0}")]
+    QuotaExceeded(String),
+
+    /// What was approved is not what would be installed (version or content hash changed).
+    #[error("{0}")]
+    HashMismatch(String),
 }
 
 impl Error {
@@ -92,6 +115,12 @@ impl Error {
             Error::Forbidden { .. } => "forbidden",
             Error::SpecInvalid(_) => "spec_invalid",
             Error::HashEnforced { .. } => "hash_enforced",
+            Error::Locked(_) => "locked",
+            Error::WrongPassphrase => "wrong_passphrase",
+            Error::Denied(_) => "denied",
+            Error::InvalidTransition(_) => "invalid_transition",
+            Error::QuotaExceeded(_) => "quota_exceeded",
+            Error::HashMismatch(_) => "hash_mismatch",
         }
     }
 

@@ -6,6 +6,9 @@
 //! - [`store`] opens the SQLite database in it and applies the embedded, forward-only migrations.
 //! - [`tenant`] creates the first tenant and its owner, and answers "who am I and what do I have"
 //!   (the self-access context the Dashboard shows).
+//! - [`governance`] holds the capability catalog, install requests and approvals, break-glass
+//!   overrides, tier quotas and change requests; [`tenant::members`] holds passphrases, unlocking
+//!   and the owner/admin check every privileged action calls.
 //! - [`integrity`] keeps the hash-chained audit log that every state change appends to.
 //! - [`secrets`] is the only door to the OS keyring; secret values travel as [`secrets::Sensitive`].
 //! - [`doctor`] checks that the folder, the database and the keyring all work.
@@ -45,6 +48,7 @@ pub mod canon;
 pub mod clock;
 pub mod doctor;
 mod error;
+pub mod governance;
 pub mod home;
 pub mod ids;
 pub mod integrity;

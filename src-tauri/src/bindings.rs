@@ -1,87 +1,65 @@
 //! The TypeScript types of everything that crosses IPC, generated from the Rust types into
-//! `ui/src/lib/bindings.ts`. The test fails when the committed file is stale; regenerate it with
-//! `cargo xtask bindings` (which runs this test with `UPDATE_BINDINGS=1`).
+//! `ui/src/lib/bindings.ts`. Only the types commands take and return are listed; everything
+//! they reference is found by walking ts-rs dependencies. The test fails when the committed file
+//! is stale; regenerate it with `cargo xtask bindings` (this test with `UPDATE_BINDINGS=1`).
 
 #[cfg(test)]
 mod tests {
-    use persona_studio::doctor::{Check, DoctorReport};
-    use persona_studio::integrity::audit::{AuditEntry, AuditFilter, AuditRecord, VerifyReport};
-    use persona_studio::integrity::baseline::{
-        AgentIntegrity, Attribute, Baseline, Change, ChangeKind, DriftReport, FileDiff, FileState,
-    };
-    use persona_studio::persona::compile::{
-        Budget, Conflict, FileBudget, Layer, Part, PromptPlan, Section, SectionKind, SettingValue,
-        Source, Trace, Warning,
-    };
-    use persona_studio::persona::spec::{InteractionContext, Problem};
-    use persona_studio::persona::versions::{StoredVersion, VersionState, VersionSummary};
-    use persona_studio::persona::workspace::PersonaFile;
-    use persona_studio::tenant::{
-        InitRequest, MemberInfo, Role, SelfAccess, SelfCounts, TenantInfo, Tier,
-    };
-    use persona_studio::textdiff::{DiffRow, RowKind};
-    use ts_rs::TS;
+    use std::collections::BTreeMap;
+
+    use persona_studio::doctor::DoctorReport;
+    use persona_studio::integrity::audit::{AuditFilter, AuditRecord, VerifyReport};
+    use persona_studio::integrity::baseline::{AgentIntegrity, Baseline, FileDiff};
+    use persona_studio::persona::compile::PromptPlan;
+    use persona_studio::persona::spec::InteractionContext;
+    use persona_studio::persona::versions::{StoredVersion, VersionSummary};
+    use persona_studio::tenant::{InitRequest, SelfAccess};
+    use ts_rs::{TypeVisitor, TS};
 
     use crate::commands::{AppInfo, SpecCheck};
     use crate::IpcError;
 
-    fn typescript() -> String {
-        let declarations = [
-            IpcError::decl(),
-            AppInfo::decl(),
-            Role::decl(),
-            Tier::decl(),
-            InitRequest::decl(),
-            TenantInfo::decl(),
-            MemberInfo::decl(),
-            SelfCounts::decl(),
-            SelfAccess::decl(),
-            Check::decl(),
-            DoctorReport::decl(),
-            Problem::decl(),
-            SpecCheck::decl(),
-            InteractionContext::decl(),
-            PersonaFile::decl(),
-            SectionKind::decl(),
-            Source::decl(),
-            Part::decl(),
-            Section::decl(),
-            Layer::decl(),
-            SettingValue::decl(),
-            Conflict::decl(),
-            Warning::decl(),
-            FileBudget::decl(),
-            Budget::decl(),
-            Trace::decl(),
-            PromptPlan::decl(),
-            VersionState::decl(),
-            VersionSummary::decl(),
-            StoredVersion::decl(),
-            FileState::decl(),
-            ChangeKind::decl(),
-            Attribute::decl(),
-            Change::decl(),
-            DriftReport::decl(),
-            Baseline::decl(),
-            RowKind::decl(),
-            DiffRow::decl(),
-            FileDiff::decl(),
-            AgentIntegrity::decl(),
-            AuditEntry::decl(),
-            AuditRecord::decl(),
-            AuditFilter::decl(),
-            VerifyReport::decl(),
-        ];
-        let mut out = String::from(
-            "// Generated from the Rust types by `cargo xtask bindings`. Do not edit by hand.\n\n",
-        );
-        for declaration in declarations {
-            out.push_str("export ");
-            out.push_str(&declaration);
-            out.push_str("\n\n");
+    /// Declarations by type name; visiting a type adds it and, recursively, what it references.
+    #[derive(Default)]
+    struct Declarations(BTreeMap<String, String>);
+
+    impl TypeVisitor for Declarations {
+        fn visit<T: TS + 'static + ?Sized>(&mut self) {
+            // Built-in types (String, Vec, Option, …) have no declaration of their own.
+            if T::output_path().is_none() || self.0.contains_key(&T::ident()) {
+                return;
+            }
+            self.0.insert(T::ident(), T::decl());
+            T::visit_dependencies(self);
         }
-        out.truncate(out.trim_end().len());
-        out.push('\n');
+    }
+
+    fn typescript() -> String {
+        let mut declarations = Declarations::default();
+        declarations.visit::<IpcError>();
+        declarations.visit::<AppInfo>();
+        declarations.visit::<InitRequest>();
+        declarations.visit::<SelfAccess>();
+        declarations.visit::<DoctorReport>();
+        declarations.visit::<SpecCheck>();
+        declarations.visit::<InteractionContext>();
+        declarations.visit::<PromptPlan>();
+        declarations.visit::<VersionSummary>();
+        declarations.visit::<StoredVersion>();
+        declarations.visit::<AgentIntegrity>();
+        declarations.visit::<FileDiff>();
+        declarations.visit::<Baseline>();
+        declarations.visit::<AuditFilter>();
+        declarations.visit::<AuditRecord>();
+        declarations.visit::<VerifyReport>();
+        let mut out = String::from(
+            "// Generated from the Rust types by `cargo xtask bindings`. Do not edit by hand.\n",
+        );
+        for declaration in declarations.0.values() {
+            out.push_str("\nexport ");
+            out.push_str(declaration);
+            out.push('\n');
+        }
         out
     }
 

@@ -30,7 +30,7 @@ pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcError> {
 
 #[tauri::command]
 pub fn tenant_self(state: State<'_, AppState>) -> Result<SelfAccess, IpcError> {
-    state.with_store(|store| tenant::self_access(store))
+    state.with_store(|store| tenant::self_access(store, state.clock.as_ref()))
 }
 
 #[tauri::command]

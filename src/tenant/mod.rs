@@ -1,10 +1,18 @@
 //! Tenants, members and roles, and the tenant self-access context ("who am I, what do I have").
+//! Member passphrases, unlocking and the owner/admin check live in [`members`].
+
+pub mod members;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::clock::{Clock, Timestamp};
+use crate::governance::breakglass::{self, BreakGlassStatus};
+use crate::governance::catalog;
+use crate::governance::changes::{self, ChangeRequest};
+use crate::governance::installs::{self, InstallRequest, InstallState, InstalledCapability};
+use crate::governance::quota::{self, QuotaUsage};
 use crate::ids::IdSource;
 use crate::integrity::audit;
 use crate::store::Store;
@@ -104,6 +112,14 @@ pub struct SelfCounts {
     pub members: i64,
     #[ts(type = "number")]
     pub audit_entries: i64,
+    #[ts(type = "number")]
+    pub catalog_entries: i64,
+    #[ts(type = "number")]
+    pub installed_capabilities: i64,
+    #[ts(type = "number")]
+    pub pending_requests: i64,
+    #[ts(type = "number")]
+    pub open_change_requests: i64,
 }
 
 /// The tenant self-access context: everything a tenant may see about itself.
@@ -112,6 +128,16 @@ pub struct SelfAccess {
     pub tenant: TenantInfo,
     pub member: MemberInfo,
     pub counts: SelfCounts,
+    /// Whether the acting member is unlocked for owner/admin actions, and until when.
+    pub unlock: members::UnlockStatus,
+    /// Ability slots and storage used and allowed by the tier, from installed items.
+    pub quota: QuotaUsage,
+    pub installed: Vec<InstalledCapability>,
+    /// Install requests waiting for a decision (expired ones are not pending).
+    pub pending_requests: Vec<InstallRequest>,
+    pub break_glass: BreakGlassStatus,
+    /// Change requests that are submitted, in triage or approved.
+    pub open_changes: Vec<ChangeRequest>,
 }
 
 /// The acting tenant and member, resolved from the local profile.
@@ -184,17 +210,19 @@ pub fn init(
              VALUES (1, ?1, ?2, ?3)",
             params![install_id, tenant_id, owner_id],
         )?;
+        let (entries, digest) = catalog::seed_starter(tx, &tenant_id, now)?;
         audit::append(
             tx,
             &tenant_id,
             &owner_id,
             "tenant.created",
-            json!({"name": tenant_name, "tier": request.tier.as_str(), "owner": owner_id}),
+            json!({"name": tenant_name, "tier": request.tier.as_str(), "owner": owner_id,
+                   "starter_catalog": {"entries": entries, "digest": digest.to_string()}}),
             now,
         )?;
         Ok(())
     })?;
-    self_access(store)
+    self_access(store, clock)
 }
 
 /// The acting tenant and member, or `NotInitialized`.
@@ -253,7 +281,9 @@ fn tenant_info(conn: &Connection, tenant_id: &str) -> Result<TenantInfo> {
 }
 
 /// The self-access context of the acting member, read from SQLite and scoped to its tenant.
-pub fn self_access(store: &Store) -> Result<SelfAccess> {
+/// Time-based state (unlock, expiry, break-glass) is evaluated at `clock.now()`.
+pub fn self_access(store: &Store, clock: &dyn Clock) -> Result<SelfAccess> {
+    let now = clock.now();
     let actor = current_actor(store)?;
     let conn = store.conn();
     let tenant = tenant_info(conn, &actor.tenant_id)?;
@@ -267,11 +297,26 @@ pub fn self_access(store: &Store) -> Result<SelfAccess> {
         params![actor.tenant_id],
         |row| row.get(0),
     )?;
+    let installed = installs::installed(store, &actor.tenant_id)?;
+    let pending_requests =
+        installs::list(store, &actor.tenant_id, Some(InstallState::Pending), now)?;
+    let open_changes = changes::list(store, &actor.tenant_id, true, None)?;
+    let len = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     Ok(SelfAccess {
         counts: SelfCounts {
             members,
             audit_entries: audit::count(conn, &actor.tenant_id)?,
+            catalog_entries: catalog::count(store, &actor.tenant_id)?,
+            installed_capabilities: len(installed.len()),
+            pending_requests: len(pending_requests.len()),
+            open_change_requests: len(open_changes.len()),
         },
+        unlock: members::unlock_status(store, &actor, now)?,
+        quota: quota::usage(store, &actor.tenant_id)?,
+        installed,
+        pending_requests,
+        break_glass: breakglass::status(store, &actor.tenant_id, now)?,
+        open_changes,
         member: MemberInfo {
             id: actor.member_id,
             display_name,

@@ -6,7 +6,10 @@
 mod canon_conformance;
 mod canon_properties;
 mod cli;
+mod cli_governance;
 mod cli_spec;
+mod governance;
+mod governance_isolation;
 mod integrity;
 mod persona;
 mod secrets;

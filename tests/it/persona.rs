@@ -276,7 +276,7 @@ fn versions_draft_publish_active_and_immutability() {
     assert_eq!(listed.iter().filter(|v| v.active).count(), 1);
     assert_eq!(listed[0].version, published_two.version);
     // The audit log recorded both publishes.
-    let context = tenant::self_access(&store).unwrap();
+    let context = tenant::self_access(&store, &test_clock()).unwrap();
     assert_eq!(context.counts.audit_entries, 3);
 }
 

@@ -43,6 +43,16 @@ impl TestHome {
         cli_with(Some(self.path()), args, Some(stdin))
     }
 
+    /// Runs the CLI with the clock pinned to `now` (`PERSONA_STUDIO_NOW`) and optional stdin.
+    pub fn cli_at(&self, now: &str, args: &[&str], stdin: Option<&[u8]>) -> CliRun {
+        cli_env(
+            Some(self.path()),
+            args,
+            stdin,
+            &[("PERSONA_STUDIO_NOW", now)],
+        )
+    }
+
     /// Opens the store and creates a tenant through the core API.
     pub fn init_core(&self, tenant_name: &str) -> Store {
         let mut store = Store::open(&self.home()).unwrap();
@@ -102,11 +112,24 @@ impl CliRun {
 }
 
 pub fn cli_with(home: Option<&Path>, args: &[&str], stdin: Option<&[u8]>) -> CliRun {
+    cli_env(home, args, stdin, &[])
+}
+
+pub fn cli_env(
+    home: Option<&Path>,
+    args: &[&str],
+    stdin: Option<&[u8]>,
+    envs: &[(&str, &str)],
+) -> CliRun {
     use std::io::Write;
     use std::process::Stdio;
 
     let mut command = Command::new(env!("CARGO_BIN_EXE_persona-studio"));
     command.env_remove("PERSONA_STUDIO_HOME");
+    command.env_remove("PERSONA_STUDIO_NOW");
+    for (key, value) in envs {
+        command.env(key, value);
+    }
     if let Some(home) = home {
         command.arg("--home").arg(home);
     }
@@ -122,4 +145,15 @@ pub fn cli_with(home: Option<&Path>, args: &[&str], stdin: Option<&[u8]>) -> Cli
         child.stdin.take().unwrap().write_all(bytes).unwrap();
     }
     CliRun::from_output(child.wait_with_output().unwrap())
+}
+
+/// Walks `tenant`'s audit chain: the number of entries, or why it is broken.
+pub fn verified_entries(conn: &rusqlite::Connection, tenant: &str) -> Result<u64, String> {
+    let report =
+        persona_studio::integrity::audit::verify(conn, tenant, None).map_err(|e| e.to_string())?;
+    if report.ok {
+        Ok(u64::try_from(report.entries).unwrap())
+    } else {
+        Err(report.reason.unwrap_or_default())
+    }
 }

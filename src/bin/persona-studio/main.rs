@@ -2,6 +2,7 @@
 //! prints the result as text or `--json`. Exit codes: 0 success, 1 failed check or operation,
 //! 2 bad usage or bad input.
 
+mod gov_cmd;
 mod integrity_cmd;
 mod output;
 mod spec_cmd;
@@ -53,6 +54,9 @@ enum Command {
         /// The tenant's plan: free, pro or business.
         #[arg(long, default_value = "free")]
         tier: String,
+        /// Read the owner's passphrase from stdin (owner/admin actions need it to unlock).
+        #[arg(long)]
+        passphrase_stdin: bool,
     },
     /// Check the data folder, the database, its schema version and the OS keyring.
     Doctor,
@@ -97,6 +101,36 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: integrity_cmd::AuditCommand,
+    },
+    /// The capability catalog: list, show, add, edit.
+    Capability {
+        #[command(subcommand)]
+        command: gov_cmd::CapabilityCommand,
+    },
+    /// Install requests: request, approve, reject, apply, list, uninstall.
+    Install {
+        #[command(subcommand)]
+        command: gov_cmd::InstallCommand,
+    },
+    /// Break-glass override: open, close, status.
+    Breakglass {
+        #[command(subcommand)]
+        command: gov_cmd::BreakglassCommand,
+    },
+    /// Tier quotas.
+    Quota {
+        #[command(subcommand)]
+        command: gov_cmd::QuotaCommand,
+    },
+    /// Change requests: submit, triage, approve, reject, apply, comment, list, show.
+    Change {
+        #[command(subcommand)]
+        command: gov_cmd::ChangeCommand,
+    },
+    /// Members: add, set-passphrase, unlock, lock, status, list, switch.
+    Member {
+        #[command(subcommand)]
+        command: gov_cmd::MemberCommand,
     },
 }
 
@@ -193,6 +227,7 @@ fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
             tenant,
             owner,
             tier,
+            passphrase_stdin,
         } => {
             let request = InitRequest {
                 tenant_name: tenant,
@@ -201,7 +236,12 @@ fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
             };
             let mut store = Store::open(&env.home)?;
             audit::install_checkpointing(&mut store);
-            let context = tenant::init(&mut store, &request, env.clock.as_ref(), &RandomIds)?;
+            let mut context = tenant::init(&mut store, &request, env.clock.as_ref(), &RandomIds)?;
+            if passphrase_stdin {
+                drop(store);
+                gov_cmd::set_initial_passphrase(&env)?;
+                context = tenant::self_access(&env.open_store()?, env.clock.as_ref())?;
+            }
             out.value(&context, || {
                 format!(
                     "Created tenant \"{}\" ({}) with owner \"{}\" in {}",
@@ -226,7 +266,7 @@ fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
             command: TenantCommand::Self_,
         } => {
             let store = env.open_store()?;
-            let context = tenant::self_access(&store)?;
+            let context = tenant::self_access(&store, env.clock.as_ref())?;
             out.value(&context, || output::self_access_text(&context));
             Ok(())
         }
@@ -251,5 +291,11 @@ fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
         Command::Attest { command } => integrity_cmd::attest_cmd(command, &env, out),
         Command::Registry { command } => integrity_cmd::registry_cmd(command, out),
         Command::Audit { command } => integrity_cmd::audit_cmd(command, &env, out),
+        Command::Capability { command } => gov_cmd::run_capability(command, &env, out),
+        Command::Install { command } => gov_cmd::run_install(command, &env, out),
+        Command::Breakglass { command } => gov_cmd::run_breakglass(command, &env, out),
+        Command::Quota { command } => gov_cmd::run_quota(command, &env, out),
+        Command::Change { command } => gov_cmd::run_change(command, &env, out),
+        Command::Member { command } => gov_cmd::run_member(command, &env, out),
     }
 }

@@ -32,6 +32,14 @@ impl Failure {
         }
     }
 
+    pub fn new(code: &str, message: impl Into<String>, exit: u8) -> Self {
+        Failure {
+            code: code.to_owned(),
+            message: message.into(),
+            exit,
+        }
+    }
+
     pub fn usage(code: &str, message: impl Into<String>) -> Self {
         Failure {
             code: code.to_owned(),
@@ -120,15 +128,53 @@ pub fn doctor_text(report: &DoctorReport) -> String {
 }
 
 pub fn self_access_text(context: &SelfAccess) -> String {
-    format!(
-        "Tenant:  {} ({}, tier {})\nMember:  {} ({}, role {})\nMembers: {}\nAudit entries: {}",
+    let mut text = format!(
+        "Tenant:  {} ({}, tier {})\nMember:  {} ({}, role {}, {})\nMembers: {}\nAudit entries: {}\nQuota:   {}\nCatalog entries: {}",
         context.tenant.name,
         context.tenant.id,
         context.tenant.tier.as_str(),
         context.member.display_name,
         context.member.id,
         context.member.role.as_str(),
+        match context.unlock.unlocked_until {
+            Some(until) => format!("unlocked until {until}"),
+            None => "locked".to_owned(),
+        },
         context.counts.members,
         context.counts.audit_entries,
-    )
+        crate::gov_cmd::quota_text(&context.quota),
+        context.counts.catalog_entries,
+    );
+    text.push_str(&format!(
+        "\nInstalled ({}):",
+        context.counts.installed_capabilities
+    ));
+    for item in &context.installed {
+        text.push_str(&format!(
+            "\n  {} {} ({})",
+            item.capability_id, item.version, item.name
+        ));
+    }
+    text.push_str(&format!(
+        "\nPending install requests: {}",
+        context.counts.pending_requests
+    ));
+    for r in &context.pending_requests {
+        text.push_str(&format!(
+            "\n  {} {} by {}",
+            r.id, r.capability_id, r.requested_by
+        ));
+    }
+    text.push_str(&format!(
+        "\n{}",
+        crate::gov_cmd::breakglass_status_text(&context.break_glass)
+    ));
+    text.push_str(&format!(
+        "\nOpen change requests: {}",
+        context.counts.open_change_requests
+    ));
+    for c in &context.open_changes {
+        text.push_str(&format!("\n  {} {} {}", c.id, c.state.as_str(), c.title));
+    }
+    text
 }

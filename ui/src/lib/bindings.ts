@@ -1,26 +1,80 @@
 // Generated from the Rust types by `cargo xtask bindings`. Do not edit by hand.
 
-export type IpcError = { code: string, message: string, };
+export type AgentIntegrity = { agent: string, workspace: string, recorded_at: string, report: DriftReport | null, error: string | null, };
 
 export type AppInfo = { version: string, home: string, };
 
-export type Role = "owner" | "admin" | "customer";
+export type Attribute = "size" | "mtime" | "mode" | "content";
 
-export type Tier = "free" | "pro" | "business";
+export type AuditEntry = { seq: number, ts: string, tenant: string, actor: string, kind: string, data: unknown, prev: string, };
 
-export type InitRequest = { tenant_name: string, owner_name: string, tier: Tier, };
+export type AuditFilter = { 
+/**
+ * An exact kind (`persona.published`) or a prefix ending in `.` (`integrity.`).
+ */
+kind: string | null, actor: string | null, since: string | null, until: string | null, limit: number | null, };
 
-export type TenantInfo = { id: string, name: string, tier: Tier, created_at: string, };
+export type AuditRecord = { entry: AuditEntry, hash: string, };
 
-export type MemberInfo = { id: string, display_name: string, role: Role, };
+export type Baseline = { agent: string, workspace: string, recorded_at: string, files: Array<FileState>, watch_list: Array<string>, };
 
-export type SelfCounts = { members: number, audit_entries: number, };
+export type BreakGlass = { id: string, reason: string, opened_by: string, opened_at: string, expires_at: string, closed_at: string | null, closed_by: string | null, state: BreakGlassState, };
 
-export type SelfAccess = { tenant: TenantInfo, member: MemberInfo, counts: SelfCounts, };
+export type BreakGlassState = "open" | "closed" | "expired";
+
+export type BreakGlassStatus = { open: boolean, remaining_secs: number | null, latest: BreakGlass | null, };
+
+export type Budget = { files: Array<FileBudget>, total_chars: number, total_budget_chars: number, };
+
+export type CapabilityKind = "skill" | "library" | "device";
+
+export type Change = { path: string, kind: ChangeKind, changed: Array<Attribute>, old_sha256: string | null, new_sha256: string | null, };
+
+export type ChangeKind = "added" | "removed" | "modified";
+
+export type ChangeRequest = { id: string, title: string, description: string, target_preset: string | null, target_agent: string | null, state: ChangeState, submitted_by: string, submitted_at: string, updated_at: string, updated_by: string, comments: number, };
+
+export type ChangeState = "submitted" | "triage" | "approved" | "rejected" | "applied";
 
 export type Check = { name: string, ok: boolean, detail: string, fix: string | null, };
 
+export type Conflict = { key: string, winner: SettingValue, overridden: Array<SettingValue>, locked_to_spec: boolean, };
+
+export type DiffRow = { kind: RowKind, old_line: number | null, new_line: number | null, text: string, };
+
 export type DoctorReport = { home: string, ok: boolean, checks: Array<Check>, };
+
+export type DriftReport = { agent: string, workspace: string, baseline_recorded_at: string, files_checked: number, changes: Array<Change>, exit_code: number, };
+
+export type FileBudget = { file: PersonaFile, original_chars: number, used_chars: number, budget_chars: number, truncated: boolean, included: boolean, };
+
+export type FileDiff = { path: string, baseline: string | null, current: string | null, 
+/**
+ * Side-by-side rows; empty unless both sides are text.
+ */
+rows: Array<DiffRow>, };
+
+export type FileState = { path: string, size: number, mtime_ns: number, mode: number, sha256: string, };
+
+export type InitRequest = { tenant_name: string, owner_name: string, tier: Tier, };
+
+export type InstallRequest = { id: string, capability_id: string, capability_version: string, content_hash: string, requested_scope: Array<string>, reason: string, requested_by: string, requested_at: string, expires_at: string, state: InstallState, decided_by: string | null, decided_at: string | null, decision_note: string | null, approved_scope: Array<string> | null, approval_valid_until: string | null, break_glass_id: string | null, slots: number | null, storage_bytes: number | null, installed_at: string | null, uninstalled_at: string | null, };
+
+export type InstallState = "pending" | "approved" | "rejected" | "expired" | "installed" | "uninstalled";
+
+export type InstalledCapability = { request_id: string, capability_id: string, name: string, kind: CapabilityKind, version: string, content_hash: string, scope: Array<string>, slots: number, storage_bytes: number, installed_at: string, break_glass_id: string | null, };
+
+export type InteractionContext = "owner_training" | "owner_chat" | "public_share" | "public_widget";
+
+export type IpcError = { code: string, message: string, };
+
+export type Layer = { "type": "file", file: PersonaFile, line: number, } | { "type": "spec", pointer: string, };
+
+export type MemberInfo = { id: string, display_name: string, role: Role, };
+
+export type Part = { text: string, source: Source, };
+
+export type PersonaFile = "SOUL.md" | "USER.md" | "IDENTITY.md" | "AGENTS.md";
 
 export type Problem = { 
 /**
@@ -36,74 +90,58 @@ rule: string,
  */
 message: string, };
 
-export type SpecCheck = { problems: Array<Problem>, persona_hash: string | null, };
+export type PromptPlan = { sections: Array<Section>, settings: Array<[string, SettingValue]>, conflicts: Array<Conflict>, warnings: Array<Warning>, budget: Budget, trace: Trace, };
 
-export type InteractionContext = "owner_training" | "owner_chat" | "public_share" | "public_widget";
+export type QuotaUsage = { tier: Tier, slots_used: number, slots_limit: number, storage_used: number, storage_limit: number, installed: number, };
 
-export type PersonaFile = "SOUL.md" | "USER.md" | "IDENTITY.md" | "AGENTS.md";
+export type Role = "owner" | "admin" | "customer";
 
-export type SectionKind = "governance" | "decision_policy" | "style" | "intent" | "tool_policy" | "evidence" | "user_message";
-
-export type Source = { "type": "spec", pointer: string, } | { "type": "file", file: PersonaFile, start_line: number, end_line: number, } | { "type": "slot", name: string, };
-
-export type Part = { text: string, source: Source, };
+export type RowKind = "same" | "removed" | "added";
 
 export type Section = { kind: SectionKind, title: string, parts: Array<Part>, };
 
-export type Layer = { "type": "file", file: PersonaFile, line: number, } | { "type": "spec", pointer: string, };
+export type SectionKind = "governance" | "decision_policy" | "style" | "intent" | "tool_policy" | "evidence" | "user_message";
+
+export type SelfAccess = { tenant: TenantInfo, member: MemberInfo, counts: SelfCounts, 
+/**
+ * Whether the acting member is unlocked for owner/admin actions, and until when.
+ */
+unlock: UnlockStatus, 
+/**
+ * Ability slots and storage used and allowed by the tier, from installed items.
+ */
+quota: QuotaUsage, installed: Array<InstalledCapability>, 
+/**
+ * Install requests waiting for a decision (expired ones are not pending).
+ */
+pending_requests: Array<InstallRequest>, break_glass: BreakGlassStatus, 
+/**
+ * Change requests that are submitted, in triage or approved.
+ */
+open_changes: Array<ChangeRequest>, };
+
+export type SelfCounts = { members: number, audit_entries: number, catalog_entries: number, installed_capabilities: number, pending_requests: number, open_change_requests: number, };
 
 export type SettingValue = { value: string, layer: Layer, };
 
-export type Conflict = { key: string, winner: SettingValue, overridden: Array<SettingValue>, locked_to_spec: boolean, };
+export type Source = { "type": "spec", pointer: string, } | { "type": "file", file: PersonaFile, start_line: number, end_line: number, } | { "type": "slot", name: string, };
 
-export type Warning = { code: string, message: string, };
+export type SpecCheck = { problems: Array<Problem>, persona_hash: string | null, };
 
-export type FileBudget = { file: PersonaFile, original_chars: number, used_chars: number, budget_chars: number, truncated: boolean, included: boolean, };
+export type StoredVersion = { summary: VersionSummary, spec_json: string, };
 
-export type Budget = { files: Array<FileBudget>, total_chars: number, total_budget_chars: number, };
+export type TenantInfo = { id: string, name: string, tier: Tier, created_at: string, };
+
+export type Tier = "free" | "pro" | "business";
 
 export type Trace = { interaction_context: InteractionContext, persona_spec_version: number, persona_id: string, persona_hash: string | null, plan_hash: string | null, fallback_reason: string | null, };
 
-export type PromptPlan = { sections: Array<Section>, settings: Array<[string, SettingValue]>, conflicts: Array<Conflict>, warnings: Array<Warning>, budget: Budget, trace: Trace, };
+export type UnlockStatus = { member_id: string, role: Role, has_passphrase: boolean, unlocked: boolean, unlocked_until: string | null, };
+
+export type VerifyReport = { ok: boolean, entries: number, head: string | null, broken_seq: number | null, reason: string | null, checkpoint_seq: number | null, };
 
 export type VersionState = "draft" | "published";
 
 export type VersionSummary = { agent: string, version: number, state: VersionState, persona_hash: string | null, created_at: string, published_at: string | null, active: boolean, };
 
-export type StoredVersion = { summary: VersionSummary, spec_json: string, };
-
-export type FileState = { path: string, size: number, mtime_ns: number, mode: number, sha256: string, };
-
-export type ChangeKind = "added" | "removed" | "modified";
-
-export type Attribute = "size" | "mtime" | "mode" | "content";
-
-export type Change = { path: string, kind: ChangeKind, changed: Array<Attribute>, old_sha256: string | null, new_sha256: string | null, };
-
-export type DriftReport = { agent: string, workspace: string, baseline_recorded_at: string, files_checked: number, changes: Array<Change>, exit_code: number, };
-
-export type Baseline = { agent: string, workspace: string, recorded_at: string, files: Array<FileState>, watch_list: Array<string>, };
-
-export type RowKind = "same" | "removed" | "added";
-
-export type DiffRow = { kind: RowKind, old_line: number | null, new_line: number | null, text: string, };
-
-export type FileDiff = { path: string, baseline: string | null, current: string | null, 
-/**
- * Side-by-side rows; empty unless both sides are text.
- */
-rows: Array<DiffRow>, };
-
-export type AgentIntegrity = { agent: string, workspace: string, recorded_at: string, report: DriftReport | null, error: string | null, };
-
-export type AuditEntry = { seq: number, ts: string, tenant: string, actor: string, kind: string, data: unknown, prev: string, };
-
-export type AuditRecord = { entry: AuditEntry, hash: string, };
-
-export type AuditFilter = { 
-/**
- * An exact kind (`persona.published`) or a prefix ending in `.` (`integrity.`).
- */
-kind: string | null, actor: string | null, since: string | null, until: string | null, limit: number | null, };
-
-export type VerifyReport = { ok: boolean, entries: number, head: string | null, broken_seq: number | null, reason: string | null, checkpoint_seq: number | null, };
+export type Warning = { code: string, message: string, };

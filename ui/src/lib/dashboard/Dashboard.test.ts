@@ -4,12 +4,9 @@ import { BackendError, setBackend } from '../backend';
 import { fakeBackend } from '../backend/fake';
 import type { SelfAccess } from '../bindings';
 import Dashboard from './Dashboard.svelte';
+import { selfAccess } from '../testing/fixtures';
 
-const context: SelfAccess = {
-  tenant: { id: 't-1', name: 'Acme', tier: 'pro', created_at: '2026-11-21T12:00:00.000Z' },
-  member: { id: 'm-1', display_name: 'Ada', role: 'owner' },
-  counts: { members: 3, audit_entries: 7 },
-};
+const context: SelfAccess = selfAccess();
 
 describe('Dashboard', () => {
   it('shows loading, then the tenant context', async () => {

@@ -2,7 +2,8 @@ import { fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { setBackend } from '../backend';
 import { fakeBackend } from '../backend/fake';
-import type { AgentIntegrity, Role, SelfAccess } from '../bindings';
+import type { AgentIntegrity } from '../bindings';
+import { selfAccess } from '../testing/fixtures';
 import IntegrityPage from './IntegrityPage.svelte';
 
 const drifted: AgentIntegrity = {
@@ -20,13 +21,6 @@ const drifted: AgentIntegrity = {
   },
 };
 
-function context(role: Role): SelfAccess {
-  return {
-    tenant: { id: 't', name: 'Acme', tier: 'pro', created_at: '2026-11-21T12:00:00.000Z' },
-    member: { id: 'm', display_name: 'M', role },
-    counts: { members: 1, audit_entries: 1 },
-  };
-}
 
 describe('IntegrityPage', () => {
   it('shows the drift badge, the diff, and lets an owner accept', async () => {
@@ -35,7 +29,7 @@ describe('IntegrityPage', () => {
     setBackend(
       fakeBackend({
         integrityOverview: () => Promise.resolve(overview),
-        tenantSelf: () => Promise.resolve(context('owner')),
+        tenantSelf: () => Promise.resolve(selfAccess('owner')),
         integrityDiff: (_agent, path) =>
           Promise.resolve({
             path,
@@ -68,7 +62,7 @@ describe('IntegrityPage', () => {
     setBackend(
       fakeBackend({
         integrityOverview: () => Promise.resolve([drifted]),
-        tenantSelf: () => Promise.resolve(context('customer')),
+        tenantSelf: () => Promise.resolve(selfAccess('customer')),
       }),
     );
     render(IntegrityPage);

@@ -1,0 +1,28 @@
+// Test data shaped like the generated bindings, shared by the unit tests.
+import type { QuotaUsage, Role, SelfAccess } from '../bindings';
+
+export function quota(overrides: Partial<QuotaUsage> = {}): QuotaUsage {
+  return { tier: 'pro', slots_used: 1, slots_limit: 3, storage_used: 1024, storage_limit: 1073741824, installed: 1, ...overrides };
+}
+
+export function selfAccess(role: Role = 'owner', overrides: Partial<SelfAccess> = {}): SelfAccess {
+  return {
+    tenant: { id: 't-1', name: 'Acme', tier: 'pro', created_at: '2026-11-21T12:00:00.000Z' },
+    member: { id: 'm-1', display_name: 'Ada', role },
+    counts: {
+      members: 3,
+      audit_entries: 7,
+      catalog_entries: 20,
+      installed_capabilities: 1,
+      pending_requests: 0,
+      open_change_requests: 0,
+    },
+    unlock: { member_id: 'm-1', role, has_passphrase: true, unlocked: false, unlocked_until: null },
+    quota: quota(),
+    installed: [],
+    pending_requests: [],
+    break_glass: { open: false, remaining_secs: null, latest: null },
+    open_changes: [],
+    ...overrides,
+  };
+}
