@@ -11,6 +11,7 @@ import urllib.request
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.remote.client_config import ClientConfig
@@ -68,20 +69,21 @@ class Cli:
     def __init__(self, home: pathlib.Path):
         self.home = home
 
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    def run(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
         result = subprocess.run(
             [CLI, "--home", str(self.home), *args],
             capture_output=True,
             text=True,
             timeout=60,
-            stdin=subprocess.DEVNULL,
+            input=input,
+            stdin=subprocess.DEVNULL if input is None else None,
         )
         if check and result.returncode != 0:
             raise AssertionError(f"persona-studio {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
         return result
 
-    def json(self, *args: str):
-        return json.loads(self.run("--json", *args).stdout)
+    def json(self, *args: str, input: str | None = None):
+        return json.loads(self.run("--json", *args, input=input).stdout)
 
 
 @pytest.fixture
@@ -107,6 +109,18 @@ class App:
         return WebDriverWait(self.driver, timeout).until(
             EC.visibility_of_element_located((By.CSS_SELECTOR, f'[data-testid="{test_id}"]'))
         )
+
+    def click(self, test_id: str, timeout: float = 15):
+        """Clicks an element, looking it up again if the UI re-rendered it in between."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.wait_for(test_id, timeout).click()
+                return
+            except StaleElementReferenceException:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
     def find(self, test_id: str):
         return self.driver.find_element(By.CSS_SELECTOR, f'[data-testid="{test_id}"]')

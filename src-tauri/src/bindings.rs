@@ -16,6 +16,15 @@ mod tests {
     use persona_studio::tenant::{InitRequest, SelfAccess};
     use ts_rs::{TypeVisitor, TS};
 
+    use persona_studio::governance::breakglass::{BreakGlass, BreakGlassStatus};
+    use persona_studio::governance::catalog::{Capability, CatalogFilter};
+    use persona_studio::governance::changes::{
+        ChangeAction, ChangeComment, ChangeDetail, ChangeRequest, NewChange,
+    };
+    use persona_studio::governance::installs::{ApprovalInput, InstallRequest, RequestInput};
+    use persona_studio::governance::quota::QuotaUsage;
+    use persona_studio::tenant::members::{MemberSummary, UnlockStatus};
+
     use crate::commands::{AppInfo, SpecCheck};
     use crate::IpcError;
 
@@ -52,6 +61,21 @@ mod tests {
         declarations.visit::<AuditFilter>();
         declarations.visit::<AuditRecord>();
         declarations.visit::<VerifyReport>();
+        declarations.visit::<MemberSummary>();
+        declarations.visit::<UnlockStatus>();
+        declarations.visit::<Capability>();
+        declarations.visit::<CatalogFilter>();
+        declarations.visit::<RequestInput>();
+        declarations.visit::<ApprovalInput>();
+        declarations.visit::<InstallRequest>();
+        declarations.visit::<QuotaUsage>();
+        declarations.visit::<BreakGlass>();
+        declarations.visit::<BreakGlassStatus>();
+        declarations.visit::<NewChange>();
+        declarations.visit::<ChangeAction>();
+        declarations.visit::<ChangeRequest>();
+        declarations.visit::<ChangeDetail>();
+        declarations.visit::<ChangeComment>();
         let mut out = String::from(
             "// Generated from the Rust types by `cargo xtask bindings`. Do not edit by hand.\n",
         );

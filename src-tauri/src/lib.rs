@@ -4,6 +4,7 @@
 mod bindings;
 mod commands;
 mod error;
+mod gov_commands;
 mod state;
 
 pub use error::IpcError;
@@ -32,6 +33,27 @@ pub fn run() {
             commands::integrity_accept,
             commands::audit_list,
             commands::audit_verify,
+            gov_commands::member_list,
+            gov_commands::member_switch,
+            gov_commands::member_unlock,
+            gov_commands::member_lock,
+            gov_commands::member_set_passphrase,
+            gov_commands::catalog_list,
+            gov_commands::install_request,
+            gov_commands::install_list,
+            gov_commands::install_approve,
+            gov_commands::install_reject,
+            gov_commands::install_apply,
+            gov_commands::install_uninstall,
+            gov_commands::quota_usage,
+            gov_commands::breakglass_open,
+            gov_commands::breakglass_close,
+            gov_commands::breakglass_status,
+            gov_commands::change_list,
+            gov_commands::change_get,
+            gov_commands::change_submit,
+            gov_commands::change_transition,
+            gov_commands::change_comment,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

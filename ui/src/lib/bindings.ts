@@ -4,6 +4,16 @@ export type AgentIntegrity = { agent: string, workspace: string, recorded_at: st
 
 export type AppInfo = { version: string, home: string, };
 
+export type ApprovalInput = { 
+/**
+ * A subset of the requested scope; the requested scope when absent.
+ */
+scope: Array<string> | null, note: string | null, 
+/**
+ * The approval lapses if nothing is installed within this many seconds.
+ */
+valid_for_secs: number | null, };
+
 export type Attribute = "size" | "mtime" | "mode" | "content";
 
 export type AuditEntry = { seq: number, ts: string, tenant: string, actor: string, kind: string, data: unknown, prev: string, };
@@ -26,9 +36,37 @@ export type BreakGlassStatus = { open: boolean, remaining_secs: number | null, l
 
 export type Budget = { files: Array<FileBudget>, total_chars: number, total_budget_chars: number, };
 
+export type Capability = { content_hash: string, origin: CatalogOrigin, updated_at: string, kind: CapabilityKind, id: string, version: string, name: string, summary: string, risk: RiskLevel, 
+/**
+ * What it may touch, such as `mail:read` or `browser:automate`.
+ */
+scope: Array<string>, trust: TrustTier, 
+/**
+ * Ability slots it uses while installed.
+ */
+slots: number, storage_bytes: number, 
+/**
+ * Declared traits the onboarding recommender matches (email, voice, team, …).
+ */
+traits: Array<string>, };
+
 export type CapabilityKind = "skill" | "library" | "device";
 
+export type CatalogFilter = { kind: CapabilityKind | null, 
+/**
+ * Case-insensitive text matched against id, name, summary and traits.
+ */
+query: string | null, };
+
+export type CatalogOrigin = "starter" | "admin";
+
 export type Change = { path: string, kind: ChangeKind, changed: Array<Attribute>, old_sha256: string | null, new_sha256: string | null, };
+
+export type ChangeAction = "triage" | "approve" | "reject" | "apply";
+
+export type ChangeComment = { id: string, change_id: string, author: string, body: string, created_at: string, };
+
+export type ChangeDetail = { request: ChangeRequest, comments: Array<ChangeComment>, };
 
 export type ChangeKind = "added" | "removed" | "modified";
 
@@ -72,6 +110,10 @@ export type Layer = { "type": "file", file: PersonaFile, line: number, } | { "ty
 
 export type MemberInfo = { id: string, display_name: string, role: Role, };
 
+export type MemberSummary = { id: string, display_name: string, role: Role, has_passphrase: boolean, unlocked_until: string | null, acting: boolean, };
+
+export type NewChange = { title: string, description: string, target_preset: string | null, target_agent: string | null, };
+
 export type Part = { text: string, source: Source, };
 
 export type PersonaFile = "SOUL.md" | "USER.md" | "IDENTITY.md" | "AGENTS.md";
@@ -93,6 +135,18 @@ message: string, };
 export type PromptPlan = { sections: Array<Section>, settings: Array<[string, SettingValue]>, conflicts: Array<Conflict>, warnings: Array<Warning>, budget: Budget, trace: Trace, };
 
 export type QuotaUsage = { tier: Tier, slots_used: number, slots_limit: number, storage_used: number, storage_limit: number, installed: number, };
+
+export type RequestInput = { capability_id: string, 
+/**
+ * A subset of the capability's declared scope; all of it when absent.
+ */
+scope: Array<string> | null, reason: string | null, 
+/**
+ * How long the request may stay pending (default 7 days, at most 90).
+ */
+ttl_secs: number | null, };
+
+export type RiskLevel = "low" | "medium" | "high" | "critical";
 
 export type Role = "owner" | "admin" | "customer";
 
@@ -135,6 +189,8 @@ export type TenantInfo = { id: string, name: string, tier: Tier, created_at: str
 export type Tier = "free" | "pro" | "business";
 
 export type Trace = { interaction_context: InteractionContext, persona_spec_version: number, persona_id: string, persona_hash: string | null, plan_hash: string | null, fallback_reason: string | null, };
+
+export type TrustTier = "official" | "community";
 
 export type UnlockStatus = { member_id: string, role: Role, has_passphrase: boolean, unlocked: boolean, unlocked_until: string | null, };
 

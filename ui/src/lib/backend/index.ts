@@ -1,6 +1,22 @@
 // The one interface the UI uses to reach the core. The Tauri implementation calls IPC; tests
 // install their own implementation with `setBackend`.
 import type {
+  ApprovalInput,
+  BreakGlass,
+  BreakGlassStatus,
+  Capability,
+  CatalogFilter,
+  ChangeAction,
+  ChangeComment,
+  ChangeDetail,
+  ChangeRequest,
+  InstallRequest,
+  InstallState,
+  MemberSummary,
+  NewChange,
+  QuotaUsage,
+  RequestInput,
+  UnlockStatus,
   AgentIntegrity,
   AppInfo,
   AuditFilter,
@@ -36,6 +52,27 @@ export interface Backend {
   integrityAccept(agent: string): Promise<Baseline>;
   auditList(filter: AuditFilter): Promise<AuditRecord[]>;
   auditVerify(): Promise<VerifyReport>;
+  memberList(): Promise<MemberSummary[]>;
+  memberSwitch(member: string): Promise<SelfAccess>;
+  memberUnlock(passphrase: string): Promise<UnlockStatus>;
+  memberLock(): Promise<UnlockStatus>;
+  memberSetPassphrase(current: string | null, passphrase: string): Promise<void>;
+  catalogList(filter: CatalogFilter): Promise<Capability[]>;
+  installRequest(input: RequestInput): Promise<InstallRequest>;
+  installList(filter: InstallState | null): Promise<InstallRequest[]>;
+  installApprove(request: string, input: ApprovalInput): Promise<InstallRequest>;
+  installReject(request: string, note: string | null): Promise<InstallRequest>;
+  installApply(request: string): Promise<InstallRequest>;
+  installUninstall(capability: string): Promise<InstallRequest>;
+  quotaUsage(): Promise<QuotaUsage>;
+  breakglassOpen(reason: string, ttlSecs: number | null): Promise<BreakGlass>;
+  breakglassClose(): Promise<BreakGlass>;
+  breakglassStatus(): Promise<BreakGlassStatus>;
+  changeList(openOnly: boolean): Promise<ChangeRequest[]>;
+  changeGet(id: string): Promise<ChangeDetail>;
+  changeSubmit(change: NewChange): Promise<ChangeRequest>;
+  changeTransition(id: string, action: ChangeAction, note: string | null): Promise<ChangeRequest>;
+  changeComment(id: string, body: string): Promise<ChangeComment>;
 }
 
 /** An error from the core. Switch on `code`, never on `message`. */

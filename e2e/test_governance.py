@@ -1,0 +1,65 @@
+"""Ask first, in the real app: a customer requests installs, the owner switches in, unlocks with
+the passphrase and approves; one capability installs, the other is refused by the tier quota;
+then the owner opens a break-glass override and the banner counts down."""
+
+from selenium.webdriver.support.ui import Select
+
+OWNER_PASSPHRASE = "correct horse battery staple"
+
+
+def test_request_approve_quota_and_break_glass(cli, launch_app):
+    owner = cli.json("init", "--tenant", "Gov Co", "--owner", "Olive", "--tier", "free", "--passphrase-stdin",
+                     input=OWNER_PASSPHRASE + "\n")
+    cli.run("member", "unlock", input=OWNER_PASSPHRASE + "\n")
+    customer = cli.json("member", "add", "--name", "Cara", "--role", "customer")
+    cli.run("member", "switch", customer["id"])
+
+    app = launch_app()
+    app.wait_for("member-bar")
+    app.click("nav-governance")
+    app.click("request-web_research")
+    assert "An owner or admin decides" in app.wait_for("gov-notice").text
+    app.click("request-uplay_chromium")
+    app.wait_for("gov-notice")
+    app.click("tab-mine")
+    assert app.wait_for("my-state-web_research").text == "pending"
+    assert app.wait_for("my-state-uplay_chromium").text == "pending"
+    app.screenshot("customer-requests")
+
+    # The owner takes over and unlocks.
+    Select(app.find("member-switch")).select_by_value(owner["member"]["id"])
+    app.click("unlock")
+    app.wait_for("unlock-passphrase").send_keys(OWNER_PASSPHRASE)
+    app.click("unlock-submit")
+    assert app.wait_for("unlock-state").text.startswith("unlocked")
+
+    app.click("tab-approvals")
+    app.click("approve-web_research")
+    assert "Approved and installed web_research" in app.wait_for("gov-notice").text
+    app.click("tab-catalog")
+    assert app.wait_for("installed-web_research").text == "installed"
+
+    # Approving the two-slot browser profile runs into the Free tier's quota.
+    app.click("tab-approvals")
+    app.click("approve-uplay_chromium")
+    error = app.wait_for("gov-error").text
+    assert "1 of 2 ability slots are used on Free" in error, error
+    assert "move to Pro for 3 slots" in error, error
+    app.screenshot("quota-refusal")
+    context = cli.json("tenant", "self")
+    assert [c["capability_id"] for c in context["installed"]] == ["web_research"]
+
+    # Break-glass: loud, time-limited, and the banner counts down.
+    app.click("tab-breakglass")
+    app.wait_for("breakglass-reason").send_keys("Production agent is down; customer escalation #4821")
+    minutes = app.find("breakglass-minutes")
+    minutes.clear()
+    minutes.send_keys("30")
+    app.click("breakglass-open")
+    banner = app.wait_for("breakglass-banner")
+    assert "Break-glass override open" in banner.text
+    countdown = app.find("breakglass-countdown").text
+    assert countdown.startswith("closes in 29m") or countdown.startswith("closes in 30m"), countdown
+    app.screenshot("breakglass-banner")
+    status = cli.json("breakglass", "status")
+    assert status["open"] is True

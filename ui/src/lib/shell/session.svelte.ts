@@ -1,0 +1,44 @@
+// The acting member's self-access context, shared by the shell and every page. Pages call
+// `refreshSession()` after an action that changes it (unlock, switch, install, break-glass).
+import { backend, BackendError } from '../backend';
+import type { SelfAccess } from '../bindings';
+
+export const session = $state<{ context: SelfAccess | null; error: BackendError | null; version: number }>({
+  context: null,
+  error: null,
+  version: 0,
+});
+
+export async function refreshSession(): Promise<void> {
+  try {
+    session.context = await backend().tenantSelf();
+    session.error = null;
+  } catch (error) {
+    session.context = null;
+    session.error = error instanceof BackendError ? error : new BackendError('unknown', String(error));
+  }
+  session.version += 1;
+}
+
+export function explain(error: unknown): string {
+  return error instanceof BackendError ? error.message : String(error);
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+export function formatDuration(totalSecs: number): string {
+  const secs = Math.max(0, Math.floor(totalSecs));
+  const h = Math.floor(secs / 3600);
+  const m = Math.floor((secs % 3600) / 60);
+  const s = secs % 60;
+  return h > 0 ? `${h}h ${String(m).padStart(2, '0')}m` : `${m}m ${String(s).padStart(2, '0')}s`;
+}
