@@ -85,6 +85,12 @@ class Cli:
     def json(self, *args: str, input: str | None = None):
         return json.loads(self.run("--json", *args, input=input).stdout)
 
+    def init_unlocked(self, *args: str, passphrase: str = "e2e owner passphrase"):
+        """`init` with an owner passphrase, then `member unlock`, so owner actions work."""
+        created = self.json("init", "--passphrase-stdin", *args, input=passphrase + "\n")
+        self.run("member", "unlock", input=passphrase + "\n")
+        return created
+
 
 @pytest.fixture
 def home(tmp_path) -> pathlib.Path:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 def test_drift_is_detected_shown_and_accepted(cli, launch_app, tmp_path):
-    cli.run("init", "--tenant", "Drift Co")
+    cli.init_unlocked("--tenant", "Drift Co")
     workspace = tmp_path / "juniper"
     workspace.mkdir()
     (workspace / "SOUL.md").write_text("Be kind.\nTell the truth.\n")

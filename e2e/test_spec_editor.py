@@ -7,7 +7,7 @@ from selenium.webdriver.common.keys import Keys
 
 
 def test_edit_validate_publish_and_activate(cli, launch_app, home):
-    cli.run("init", "--tenant", "Spec Co")
+    cli.init_unlocked("--tenant", "Spec Co")
     app = launch_app()
     app.wait_for("tenant-name")
     app.find("nav-agents").click()

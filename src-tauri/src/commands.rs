@@ -115,7 +115,7 @@ pub fn spec_save_draft(
 ) -> Result<VersionSummary, IpcError> {
     state.with_store(|store| {
         let actor = tenant::current_actor(store)?;
-        versions::save_draft(store, &actor, &agent, &text)
+        versions::save_draft(store, &actor, &agent, &text, state.clock.as_ref())
     })
 }
 

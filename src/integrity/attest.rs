@@ -12,7 +12,8 @@ use crate::integrity::audit;
 use crate::persona::compile::PromptPlan;
 use crate::persona::versions;
 use crate::store::Store;
-use crate::tenant::{Actor, Role};
+use crate::tenant::members::require_unlocked_privileged;
+use crate::tenant::Actor;
 use crate::{Error, Result};
 
 pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
@@ -73,12 +74,7 @@ pub fn set_enforcement(
     mode: Enforcement,
     clock: &dyn Clock,
 ) -> Result<()> {
-    if actor.role == Role::Customer {
-        return Err(Error::Forbidden {
-            action: "change hash enforcement",
-            role: actor.role.as_str(),
-        });
-    }
+    require_unlocked_privileged(store.conn(), actor, clock.now(), "change hash enforcement")?;
     let previous = enforcement(store, &actor.tenant_id)?;
     store.write(|tx| {
         tx.execute(

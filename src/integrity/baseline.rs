@@ -17,7 +17,8 @@ use crate::integrity::audit;
 use crate::persona::versions::check_agent_name;
 use crate::persona::workspace::PersonaFile;
 use crate::store::Store;
-use crate::tenant::{Actor, Role};
+use crate::tenant::members::require_unlocked_privileged;
+use crate::tenant::Actor;
 use crate::{Error, Result};
 
 /// Files up to this size keep their baseline content, so drift can be shown as a diff.
@@ -209,16 +210,6 @@ fn scan(workspace: &Path, paths: &[String]) -> Result<(Vec<FileState>, Blobs)> {
     Ok((states, blobs))
 }
 
-fn require_owner_or_admin(actor: &Actor, action: &'static str) -> Result<()> {
-    match actor.role {
-        Role::Owner | Role::Admin => Ok(()),
-        Role::Customer => Err(Error::Forbidden {
-            action,
-            role: actor.role.as_str(),
-        }),
-    }
-}
-
 fn workspace_dir(path: &Path) -> Result<PathBuf> {
     if !path.is_dir() {
         return Err(Error::invalid(
@@ -240,7 +231,12 @@ pub fn record(
     clock: &dyn Clock,
 ) -> Result<Baseline> {
     check_agent_name(agent)?;
-    require_owner_or_admin(actor, "record integrity baselines")?;
+    require_unlocked_privileged(
+        store.conn(),
+        actor,
+        clock.now(),
+        "record integrity baselines",
+    )?;
     if watch.len() > MAX_WATCHED {
         return Err(Error::invalid(
             "watch list",
@@ -528,7 +524,12 @@ pub fn accept(
     agent: &str,
     clock: &dyn Clock,
 ) -> Result<Baseline> {
-    require_owner_or_admin(actor, "accept a new integrity baseline")?;
+    require_unlocked_privileged(
+        store.conn(),
+        actor,
+        clock.now(),
+        "accept a new integrity baseline",
+    )?;
     let baseline = get(store, &actor.tenant_id, agent)?.ok_or_else(|| missing_baseline(agent))?;
     let workspace = workspace_dir(Path::new(&baseline.workspace))?;
     let (states, blobs) = scan(&workspace, &watched_paths(&baseline.watch_list))?;

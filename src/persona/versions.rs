@@ -11,7 +11,8 @@ use crate::integrity::audit;
 use crate::persona::compile::persona_hash;
 use crate::persona::spec::{self, PersonaSpec};
 use crate::store::Store;
-use crate::tenant::{Actor, Role};
+use crate::tenant::members::require_unlocked_privileged;
+use crate::tenant::Actor;
 use crate::{Error, Result};
 
 /// Where a version is in its life.
@@ -61,16 +62,6 @@ pub fn check_agent_name(name: &str) -> Result<()> {
     }
 }
 
-fn require_editor(actor: &Actor, action: &'static str) -> Result<()> {
-    match actor.role {
-        Role::Owner | Role::Admin => Ok(()),
-        Role::Customer => Err(Error::Forbidden {
-            action,
-            role: actor.role.as_str(),
-        }),
-    }
-}
-
 fn ensure_agent(tx: &Transaction<'_>, tenant: &str, agent: &str, now: Timestamp) -> Result<()> {
     tx.execute(
         "INSERT OR IGNORE INTO agents (tenant_id, name, created_at) VALUES (?1, ?2, ?3)",
@@ -117,7 +108,7 @@ pub fn create_draft(
     clock: &dyn Clock,
 ) -> Result<VersionSummary> {
     check_agent_name(agent)?;
-    require_editor(actor, "create persona drafts")?;
+    require_unlocked_privileged(store.conn(), actor, clock.now(), "create persona drafts")?;
     if let Some(text) = spec_text {
         check_size(text)?;
     }
@@ -158,9 +149,10 @@ pub fn save_draft(
     actor: &Actor,
     agent: &str,
     spec_text: &str,
+    clock: &dyn Clock,
 ) -> Result<VersionSummary> {
     check_agent_name(agent)?;
-    require_editor(actor, "edit persona drafts")?;
+    require_unlocked_privileged(store.conn(), actor, clock.now(), "edit persona drafts")?;
     check_size(spec_text)?;
     let version = draft_version(store, &actor.tenant_id, agent)?.ok_or_else(|| no_draft(agent))?;
     let hash = draft_hash(spec_text);
@@ -190,7 +182,7 @@ pub fn publish(
     clock: &dyn Clock,
 ) -> Result<VersionSummary> {
     check_agent_name(agent)?;
-    require_editor(actor, "publish persona versions")?;
+    require_unlocked_privileged(store.conn(), actor, clock.now(), "publish persona versions")?;
     let version = draft_version(store, &actor.tenant_id, agent)?.ok_or_else(|| no_draft(agent))?;
     let draft = get(store, &actor.tenant_id, agent, Some(version))?;
     let spec: PersonaSpec = spec::validate_json(&draft.spec_json).map_err(Error::SpecInvalid)?;

@@ -180,7 +180,7 @@ fn spec_compile_is_deterministic_and_reads_the_workspace() {
 #[test]
 fn stored_versions_through_the_cli() {
     let home = TestHome::new();
-    home.cli(&["init"]).expect_code(0);
+    home.init_unlocked(&[]);
     let created = home
         .cli(&["--json", "spec", "new", "--agent", "helper"])
         .expect_code(0)
@@ -222,7 +222,7 @@ fn stored_versions_through_the_cli() {
 #[test]
 fn generate_turns_legacy_settings_into_a_valid_draft() {
     let home = TestHome::new();
-    home.cli(&["init"]).expect_code(0);
+    home.init_unlocked(&[]);
     let legacy = br#"{"autonomy_level": "low", "verbosity": "concise", "output_format": "plain",
         "update_cadence": "weekly", "purpose": "Keep the books tidy",
         "personality": "meticulous and friendly", "custom_instructions": "Never round numbers."}"#;

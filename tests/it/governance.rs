@@ -241,6 +241,68 @@ type Act = fn(&mut Fixture, &Actor, &str) -> Result<(), Error>;
 fn privileged_cases() -> Vec<(&'static str, Prepare, Act)> {
     vec![
         (
+            "persona::versions::publish",
+            |fx, tag| {
+                let agent = format!("pub-{}", tag.replace('_', "-"));
+                let owner = fx.owner.clone();
+                persona_studio::persona::versions::create_draft(
+                    &mut fx.store,
+                    &owner,
+                    &agent,
+                    None,
+                    &test_clock(),
+                )
+                .unwrap();
+                agent
+            },
+            |fx, who, agent| {
+                persona_studio::persona::versions::publish(&mut fx.store, who, agent, &test_clock())
+                    .map(drop)
+            },
+        ),
+        (
+            "integrity::baseline::accept",
+            |fx, tag| {
+                let agent = format!("ws-{}", tag.replace('_', "-"));
+                let dir = fx.home.path().join(&agent);
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(dir.join("SOUL.md"), "Be kind.\n").unwrap();
+                let owner = fx.owner.clone();
+                persona_studio::integrity::baseline::record(
+                    &mut fx.store,
+                    &owner,
+                    &agent,
+                    &dir,
+                    &[],
+                    &test_clock(),
+                )
+                .unwrap();
+                std::fs::write(dir.join("SOUL.md"), "Be kinder.\n").unwrap();
+                agent
+            },
+            |fx, who, agent| {
+                persona_studio::integrity::baseline::accept(
+                    &mut fx.store,
+                    who,
+                    agent,
+                    &test_clock(),
+                )
+                .map(drop)
+            },
+        ),
+        (
+            "integrity::attest::set_enforcement",
+            |_, _| String::new(),
+            |fx, who, _| {
+                persona_studio::integrity::attest::set_enforcement(
+                    &mut fx.store,
+                    who,
+                    persona_studio::integrity::attest::Enforcement::Enforce,
+                    &test_clock(),
+                )
+            },
+        ),
+        (
             "catalog::create",
             |_, tag| format!("cap_{tag}"),
             |fx, who, id| {
@@ -1567,7 +1629,7 @@ fn a_full_scenario_leaves_an_intact_audit_chain() {
 #[test]
 fn the_starter_catalog_is_recorded_with_tenant_creation_in_one_entry() {
     let home = TestHome::new();
-    let store = home.init_core("Acme");
+    let (store, _) = home.init_bare("Acme");
     let tenant = tenant::current_actor(&store).unwrap().tenant_id;
     assert_eq!(audit::count(store.conn(), &tenant).unwrap(), 1);
     let data: String = store

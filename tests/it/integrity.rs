@@ -22,7 +22,7 @@ fn workspace(home: &TestHome) -> std::path::PathBuf {
 #[test]
 fn drift_is_reported_with_an_aide_style_bitmask() {
     let home = TestHome::new();
-    home.cli(&["init"]).expect_code(0);
+    home.init_unlocked(&[]);
     let ws = workspace(&home);
     let ws_arg = ws.to_str().unwrap();
     let recorded = home
@@ -111,7 +111,7 @@ fn drift_is_reported_with_an_aide_style_bitmask() {
 #[test]
 fn check_errors_exit_16_and_name_the_fix() {
     let home = TestHome::new();
-    home.cli(&["init"]).expect_code(0);
+    home.init_unlocked(&[]);
     let ws = workspace(&home);
     let run = home.cli(&["integrity", "check", ws.to_str().unwrap()]);
     assert_eq!(run.code, 16);
@@ -157,12 +157,20 @@ fn only_owners_and_admins_accept_baselines() {
     let ws = workspace(&home);
     let owner = tenant::current_actor(&store).unwrap();
     baseline::record(&mut store, &owner, "bot", &ws, &[], &test_clock()).unwrap();
-    let mut customer = owner.clone();
-    customer.role = tenant::Role::Customer;
+    let customer = home.add_customer(&mut store);
     let refused = baseline::accept(&mut store, &customer, "bot", &test_clock()).unwrap_err();
     assert_eq!(refused.code(), "forbidden");
-    let mut admin = owner;
-    admin.role = tenant::Role::Admin;
+    // After the unlock ends, even the owner must unlock again.
+    let later = persona_studio::clock::FixedClock(
+        persona_studio::clock::Clock::now(&test_clock()).plus_millis(9 * 3600 * 1000),
+    );
+    assert_eq!(
+        baseline::accept(&mut store, &owner, "bot", &later)
+            .unwrap_err()
+            .code(),
+        "locked"
+    );
+    let admin = owner;
     baseline::accept(&mut store, &admin, "bot", &test_clock()).unwrap();
     // The diff shows baseline text beside the current text.
     std::fs::write(ws.join("SOUL.md"), "Be kinder.\n").unwrap();
@@ -182,7 +190,7 @@ fn spec_file(home: &TestHome) -> String {
 #[test]
 fn attestations_count_drift_and_enforcement_refuses_unpublished_hashes() {
     let home = TestHome::new();
-    home.cli(&["init"]).expect_code(0);
+    home.init_unlocked(&[]);
     let spec = spec_file(&home);
     home.cli(&["spec", "new", "--agent", "bot", "--from", &spec])
         .expect_code(0);
@@ -436,7 +444,7 @@ fn registry_baselines_can_come_from_git() {
 /// Seeds a chain of several entries through the CLI and returns the home.
 fn chained_home() -> TestHome {
     let home = TestHome::new();
-    home.cli(&["init"]).expect_code(0);
+    home.init_unlocked(&[]);
     for agent in ["a1", "a2", "a3"] {
         home.cli(&["spec", "new", "--agent", agent]).expect_code(0);
         home.cli(&["spec", "publish", "--agent", agent])
@@ -446,8 +454,9 @@ fn chained_home() -> TestHome {
         .cli(&["--json", "audit", "verify"])
         .expect_code(0)
         .json();
-    assert_eq!(ok["entries"], 4);
-    assert_eq!(ok["checkpoint_seq"], 4);
+    // tenant.created, passphrase set, unlocked, then three publishes.
+    assert_eq!(ok["entries"], 6);
+    assert_eq!(ok["checkpoint_seq"], 6);
     home
 }
 
@@ -474,7 +483,7 @@ fn audit_verify_catches_every_kind_of_tampering() {
         ("UPDATE audit_log SET ts = '2020-01-01T00:00:00.000Z' WHERE seq = 1", 1),
         ("UPDATE audit_log SET kind = 'nothing.happened' WHERE seq = 4", 4),
         ("DELETE FROM audit_log WHERE seq = 2", 2),
-        ("DELETE FROM audit_log WHERE seq = 4", 4),
+        ("DELETE FROM audit_log WHERE seq = 6", 6),
         ("UPDATE audit_log SET seq = 100 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 3; UPDATE audit_log SET seq = 3 WHERE seq = 100", 2),
         ("UPDATE audit_log SET data = 'not json' WHERE seq = 3", 3),
     ];
@@ -529,12 +538,12 @@ fn a_consistently_rewritten_chain_is_caught_by_the_keyring_checkpoint() {
     }
     drop(conn);
     let (broken, reason) = broken_at(&home);
-    assert_eq!(broken, 4);
+    assert_eq!(broken, 6);
     assert!(reason.contains("keyring"), "{reason}");
     // A write after the rewrite does not launder it: the checkpoint only advances over a
     // chain that verifies from it.
     home.cli(&["spec", "new", "--agent", "a4"]).expect_code(0);
     home.cli(&["spec", "publish", "--agent", "a4"])
         .expect_code(0);
-    assert_eq!(broken_at(&home).0, 4);
+    assert_eq!(broken_at(&home).0, 6);
 }

@@ -220,6 +220,7 @@ fn versions_draft_publish_active_and_immutability() {
         &actor,
         "support-bot",
         r#"{"schema_version": 1, "mode": "solo"}"#,
+        &clock,
     )
     .unwrap();
     let Error::SpecInvalid(problems) =
@@ -237,6 +238,7 @@ fn versions_draft_publish_active_and_immutability() {
         &actor,
         "support-bot",
         &serde_json::to_string(&sample).unwrap(),
+        &clock,
     )
     .unwrap();
     let published = versions::publish(&mut store, &actor, "support-bot", &clock).unwrap();
@@ -248,7 +250,7 @@ fn versions_draft_publish_active_and_immutability() {
     );
     // Immutable through the API...
     assert_eq!(
-        versions::save_draft(&mut store, &actor, "support-bot", "{}")
+        versions::save_draft(&mut store, &actor, "support-bot", "{}", &clock)
             .unwrap_err()
             .code(),
         "not_found"
@@ -277,15 +279,28 @@ fn versions_draft_publish_active_and_immutability() {
     assert_eq!(listed[0].version, published_two.version);
     // The audit log recorded both publishes.
     let context = tenant::self_access(&store, &test_clock()).unwrap();
-    assert_eq!(context.counts.audit_entries, 3);
+    // tenant.created, passphrase set, unlocked, and the two publishes.
+    assert_eq!(
+        crate::support::verified_entries(store.conn(), &actor.tenant_id).unwrap(),
+        u64::try_from(context.counts.audit_entries).unwrap()
+    );
+    let publishes = persona_studio::integrity::audit::list(
+        store.conn(),
+        &actor.tenant_id,
+        &persona_studio::integrity::audit::AuditFilter {
+            kind: Some("persona.published".to_owned()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(publishes.len(), 2);
 }
 
 #[test]
 fn customers_cannot_publish() {
     let home = TestHome::new();
     let mut store = home.init_core("Acme");
-    let mut actor = tenant::current_actor(&store).unwrap();
-    actor.role = tenant::Role::Customer;
+    let actor = home.add_customer(&mut store);
     let refused =
         versions::create_draft(&mut store, &actor, "bot", None, &test_clock()).unwrap_err();
     assert_eq!(refused.code(), "forbidden");

@@ -6,8 +6,13 @@ use std::process::{Command, Output};
 use persona_studio::clock::{FixedClock, Timestamp};
 use persona_studio::home::Home;
 use persona_studio::ids::SequentialIds;
+use persona_studio::secrets::Sensitive;
 use persona_studio::store::Store;
+use persona_studio::tenant::members;
 use persona_studio::tenant::{self, InitRequest, Tier};
+
+/// The owner's passphrase in test homes.
+pub const OWNER_PASSPHRASE: &str = "test owner passphrase";
 
 /// A temporary data folder, removed when dropped.
 pub struct TestHome {
@@ -53,9 +58,29 @@ impl TestHome {
         )
     }
 
-    /// Opens the store and creates a tenant through the core API.
+    /// Opens the store and creates a tenant through the core API; its owner has the passphrase
+    /// [`OWNER_PASSPHRASE`] and is unlocked for 8 hours of the test clock.
     pub fn init_core(&self, tenant_name: &str) -> Store {
+        let (mut store, ids) = self.init_bare(tenant_name);
+        let owner = tenant::current_actor(&store).unwrap();
+        let passphrase = Sensitive::new(OWNER_PASSPHRASE.to_owned());
+        members::set_passphrase(&mut store, &owner, None, &passphrase, &test_clock(), &ids)
+            .unwrap();
+        members::unlock(
+            &mut store,
+            &owner,
+            &passphrase,
+            Some(8 * 3600),
+            &test_clock(),
+        )
+        .unwrap();
+        store
+    }
+
+    /// Opens the store and creates a tenant whose owner has no passphrase yet.
+    pub fn init_bare(&self, tenant_name: &str) -> (Store, SequentialIds) {
         let mut store = Store::open(&self.home()).unwrap();
+        let ids = SequentialIds::new(tenant_name);
         tenant::init(
             &mut store,
             &InitRequest {
@@ -64,10 +89,47 @@ impl TestHome {
                 tier: Tier::Pro,
             },
             &test_clock(),
-            &SequentialIds::new(tenant_name),
+            &ids,
         )
         .unwrap();
-        store
+        (store, ids)
+    }
+
+    /// Adds a customer through the core API and returns it as an actor.
+    pub fn add_customer(&self, store: &mut Store) -> tenant::Actor {
+        let owner = tenant::current_actor(store).unwrap();
+        let info = members::add_member(
+            store,
+            &owner,
+            &members::NewMember {
+                display_name: "Cass Customer".to_owned(),
+                role: tenant::Role::Customer,
+                passphrase: None,
+            },
+            &test_clock(),
+            &SequentialIds::new("customer"),
+        )
+        .unwrap();
+        tenant::Actor {
+            tenant_id: owner.tenant_id,
+            member_id: info.id,
+            role: tenant::Role::Customer,
+        }
+    }
+
+    /// `init` through the CLI with an owner passphrase, then `member unlock`.
+    pub fn init_unlocked(&self, extra: &[&str]) -> CliRun {
+        let mut args = vec!["--json", "init", "--passphrase-stdin"];
+        args.extend_from_slice(extra);
+        let run = self
+            .cli_stdin(&args, format!("{OWNER_PASSPHRASE}\n").as_bytes())
+            .expect_code(0);
+        self.cli_stdin(
+            &["member", "unlock"],
+            format!("{OWNER_PASSPHRASE}\n").as_bytes(),
+        )
+        .expect_code(0);
+        run
     }
 }
 

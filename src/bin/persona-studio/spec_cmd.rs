@@ -174,7 +174,8 @@ pub fn run(command: SpecCommand, env: &Env, out: &Output) -> Result<(), Failure>
             let text = crate::read_text(&file)?;
             let mut store = env.open_store()?;
             let actor = tenant::current_actor(&store)?;
-            let summary = versions::save_draft(&mut store, &actor, &agent, &text)?;
+            let summary =
+                versions::save_draft(&mut store, &actor, &agent, &text, env.clock.as_ref())?;
             out.value(&summary, || {
                 format!("Saved draft {}", summary_line(&summary))
             });
