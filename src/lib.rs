@@ -48,6 +48,7 @@ pub mod canon;
 pub mod clock;
 pub mod doctor;
 mod error;
+pub mod fsutil;
 pub mod governance;
 pub mod home;
 pub mod ids;

@@ -4,6 +4,7 @@
 pub mod compile;
 pub mod editor;
 pub mod legacy;
+pub mod preset;
 pub mod spec;
 pub mod versions;
 pub mod workspace;

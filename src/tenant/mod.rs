@@ -211,13 +211,16 @@ pub fn init(
             params![install_id, tenant_id, owner_id],
         )?;
         let (entries, digest) = catalog::seed_starter(tx, &tenant_id, now)?;
+        let (presets, presets_digest) =
+            crate::persona::preset::catalog::seed_official(tx, &tenant_id, &owner_id, now)?;
         audit::append(
             tx,
             &tenant_id,
             &owner_id,
             "tenant.created",
             json!({"name": tenant_name, "tier": request.tier.as_str(), "owner": owner_id,
-                   "starter_catalog": {"entries": entries, "digest": digest.to_string()}}),
+                   "starter_catalog": {"entries": entries, "digest": digest.to_string()},
+                   "official_presets": {"presets": presets, "digest": presets_digest.to_string()}}),
             now,
         )?;
         Ok(())

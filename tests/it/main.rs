@@ -12,6 +12,7 @@ mod governance;
 mod governance_isolation;
 mod integrity;
 mod persona;
+mod presets;
 mod secrets;
 mod store;
 mod support;

@@ -5,6 +5,7 @@
 mod gov_cmd;
 mod integrity_cmd;
 mod output;
+mod preset_cmd;
 mod spec_cmd;
 
 use std::io::{Read, Write};
@@ -81,6 +82,11 @@ enum Command {
     Spec {
         #[command(subcommand)]
         command: spec_cmd::SpecCommand,
+    },
+    /// Persona presets: catalog, versions, labels, folders, releases and apply.
+    Preset {
+        #[command(subcommand)]
+        command: preset_cmd::PresetCommand,
     },
     /// Workspace baselines and drift.
     Integrity {
@@ -287,6 +293,7 @@ fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
             Ok(())
         }
         Command::Spec { command } => spec_cmd::run(command, &env, out),
+        Command::Preset { command } => preset_cmd::run(command, &env, out),
         Command::Integrity { command } => integrity_cmd::integrity(command, &env, out),
         Command::Attest { command } => integrity_cmd::attest_cmd(command, &env, out),
         Command::Registry { command } => integrity_cmd::registry_cmd(command, out),

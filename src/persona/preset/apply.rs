@@ -1,0 +1,211 @@
+//! Applying a preset to an agent: render the templates into its workspace folder, show a
+//! unified diff first (dry run), write each file atomically, leave the agent-editable files
+//! (USER.md, MEMORY.md) alone unless told otherwise, then record the integrity baseline and an
+//! audit entry naming the preset version and the hashes.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::canon::Digest;
+use crate::clock::Clock;
+use crate::fsutil::write_atomic;
+use crate::integrity::{audit, baseline};
+use crate::persona::preset::bundle::{render, AGENT_EDITABLE};
+use crate::persona::preset::catalog::{self, VersionRef};
+use crate::persona::versions::check_agent_name;
+use crate::store::Store;
+use crate::tenant::members::require_unlocked_privileged;
+use crate::tenant::Actor;
+use crate::textdiff;
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+pub struct ApplyOptions {
+    /// Show what would change and write nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Also overwrite USER.md (and MEMORY.md), which the agent edits itself.
+    #[serde(default)]
+    pub overwrite_agent_files: bool,
+    /// Template variables; `agent_name` defaults to the spec's identity name and `owner_name`
+    /// to the acting member's name.
+    #[serde(default)]
+    pub vars: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum FileAction {
+    Create,
+    Update,
+    Unchanged,
+    KeptAgentFile,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct FileChange {
+    pub file: String,
+    pub action: FileAction,
+    /// A unified diff from the current file to the rendered one (empty when unchanged or kept).
+    pub diff: String,
+    pub sha256: Digest,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct ApplyReport {
+    pub preset: String,
+    pub version: u32,
+    pub content_hash: Digest,
+    pub agent: String,
+    pub workspace: String,
+    pub dry_run: bool,
+    pub changes: Vec<FileChange>,
+}
+
+/// Applies preset `id` at `reference` to `agent`'s `workspace`.
+#[allow(clippy::too_many_arguments)] // Each argument is a distinct input the caller chooses.
+pub fn apply(
+    store: &mut Store,
+    actor: &Actor,
+    id: &str,
+    reference: &VersionRef,
+    agent: &str,
+    workspace: &Path,
+    options: &ApplyOptions,
+    clock: &dyn Clock,
+) -> Result<ApplyReport> {
+    check_agent_name(agent)?;
+    let now = clock.now();
+    if !options.dry_run {
+        require_unlocked_privileged(store.conn(), actor, now, "apply presets to agents")?;
+    }
+    let version = catalog::get(store, &actor.tenant_id, id, reference)?;
+    if version.state != crate::persona::versions::VersionState::Published && !options.dry_run {
+        return Err(Error::Conflict(format!(
+            "Version {} of {id} is a draft; publish it before applying it to an agent.",
+            version.version
+        )));
+    }
+    let mut vars = options.vars.clone();
+    vars.entry("agent_name".to_owned())
+        .or_insert_with(|| version.bundle.manifest.spec.identity.name.clone());
+    if !vars.contains_key("owner_name") {
+        let display: Option<String> = store
+            .conn()
+            .query_row(
+                "SELECT display_name FROM members WHERE tenant_id = ?1 AND id = ?2",
+                rusqlite::params![actor.tenant_id, actor.member_id],
+                |r| r.get(0),
+            )
+            .ok();
+        if let Some(display) = display {
+            vars.insert("owner_name".to_owned(), display);
+        }
+    }
+    // Render everything before touching the disk, so a missing variable writes nothing.
+    let mut rendered = Vec::new();
+    for (file, template) in &version.bundle.files {
+        rendered.push((file.clone(), render(file, template, &vars)?));
+    }
+    if workspace.exists() && !workspace.is_dir() {
+        return Err(Error::invalid(
+            "workspace",
+            format!("{} is not a folder", workspace.display()),
+        ));
+    }
+    if let Some(existing) = baseline::get(store, &actor.tenant_id, agent)? {
+        let target = std::fs::canonicalize(workspace)
+            .ok()
+            .map(|p| p.display().to_string());
+        if target.as_deref().is_some_and(|t| t != existing.workspace) || target.is_none() {
+            return Err(Error::Conflict(format!(
+                "Agent {agent}'s baseline belongs to the workspace {}; apply the preset there, or use another agent name.",
+                existing.workspace
+            )));
+        }
+    }
+    let mut changes = Vec::new();
+    for (file, text) in &rendered {
+        let path = workspace.join(file);
+        let current = match std::fs::read(&path) {
+            Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(Error::io("read", &path, e)),
+        };
+        let agent_file = AGENT_EDITABLE.contains(&file.as_str());
+        let action = match &current {
+            None => FileAction::Create,
+            Some(_) if agent_file && !options.overwrite_agent_files => FileAction::KeptAgentFile,
+            Some(old) if old == text => FileAction::Unchanged,
+            Some(_) => FileAction::Update,
+        };
+        let diff = match action {
+            FileAction::Create | FileAction::Update => {
+                textdiff::unified(current.as_deref().unwrap_or(""), text, file)
+            }
+            FileAction::Unchanged | FileAction::KeptAgentFile => String::new(),
+        };
+        changes.push(FileChange {
+            file: file.clone(),
+            action,
+            diff,
+            sha256: Digest::of_bytes(text.as_bytes()),
+        });
+    }
+    let report = ApplyReport {
+        preset: id.to_owned(),
+        version: version.version,
+        content_hash: version.content_hash,
+        agent: agent.to_owned(),
+        workspace: workspace.display().to_string(),
+        dry_run: options.dry_run,
+        changes,
+    };
+    if options.dry_run {
+        return Ok(report);
+    }
+    std::fs::create_dir_all(workspace).map_err(|e| Error::io("create", workspace, e))?;
+    for ((file, text), change) in rendered.iter().zip(&report.changes) {
+        if matches!(change.action, FileAction::Create | FileAction::Update) {
+            write_atomic(&workspace.join(file), text.as_bytes())?;
+        }
+    }
+    if baseline::get(store, &actor.tenant_id, agent)?.is_some() {
+        baseline::accept(store, actor, agent, clock)?;
+    } else {
+        baseline::record(store, actor, agent, workspace, &[], clock)?;
+    }
+    let files: BTreeMap<&str, String> = report
+        .changes
+        .iter()
+        .map(|c| (c.file.as_str(), c.sha256.to_string()))
+        .collect();
+    let actions: BTreeMap<&str, FileAction> = report
+        .changes
+        .iter()
+        .map(|c| (c.file.as_str(), c.action))
+        .collect();
+    store.write(|tx| {
+        audit::append(
+            tx,
+            &actor.tenant_id,
+            &actor.member_id,
+            "preset.applied",
+            json!({
+                "preset": id,
+                "version": version.version,
+                "content_hash": version.content_hash.to_string(),
+                "agent": agent,
+                "workspace": report.workspace,
+                "files": files,
+                "actions": actions,
+            }),
+            now,
+        )?;
+        Ok(())
+    })?;
+    Ok(report)
+}

@@ -1,0 +1,631 @@
+//! The tenant's preset catalog in SQLite: drafts edited freely, published versions frozen with
+//! their content hash and lineage (the parent's hash), labels such as `production` that point
+//! at published versions (moving one is how you roll back), deprecation instead of removal,
+//! and the official presets shipped in `presets/official/`.
+
+use include_dir::{include_dir, Dir};
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::canon::{self, Digest};
+use crate::clock::{Clock, Timestamp};
+use crate::integrity::audit;
+use crate::persona::preset::bundle::{check_preset_id, PresetBundle, Trust};
+use crate::persona::preset::files;
+use crate::persona::spec::Mode;
+use crate::persona::versions::VersionState;
+use crate::store::Store;
+use crate::tenant::members::require_unlocked_privileged;
+use crate::tenant::Actor;
+use crate::{Error, Result};
+
+static OFFICIAL: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/presets/official");
+
+/// The label official presets start with.
+pub const PRODUCTION: &str = "production";
+
+/// Which version of a preset: `ID` (latest published), `ID@3`, `ID@draft`, `ID:production`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionRef {
+    Latest,
+    Draft,
+    Number(u32),
+    Label(String),
+}
+
+/// Splits `ID[@VERSION|:LABEL]`.
+pub fn parse_ref(text: &str) -> Result<(String, VersionRef)> {
+    let bad = || {
+        Error::invalid(
+            "preset",
+            format!("\"{text}\" must look like ID, ID@VERSION, ID@draft or ID:LABEL"),
+        )
+    };
+    let (id, reference) = if let Some((id, version)) = text.split_once('@') {
+        let reference = if version == "draft" {
+            VersionRef::Draft
+        } else {
+            VersionRef::Number(version.parse().ok().filter(|v| *v > 0).ok_or_else(bad)?)
+        };
+        (id, reference)
+    } else if let Some((id, label)) = text.split_once(':') {
+        check_label(label)?;
+        (id, VersionRef::Label(label.to_owned()))
+    } else {
+        (text, VersionRef::Latest)
+    };
+    check_preset_id(id)?;
+    Ok((id.to_owned(), reference))
+}
+
+fn check_label(label: &str) -> Result<()> {
+    let ok = !label.is_empty()
+        && label.len() <= 32
+        && label.starts_with(|c: char| c.is_ascii_lowercase())
+        && label
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "label",
+            format!("\"{label}\" must be 1 to 32 lowercase letters, digits, '-' or '_' (for example production)"),
+        ))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Lifecycle {
+    Active,
+    Deprecated,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct LabelInfo {
+    pub label: String,
+    pub version: u32,
+}
+
+/// A preset in the list, described by its newest version.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct PresetSummary {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub traits: Vec<String>,
+    pub mode: Mode,
+    pub trust: Trust,
+    pub lifecycle: Lifecycle,
+    pub latest_published: Option<u32>,
+    pub draft: Option<u32>,
+    pub labels: Vec<LabelInfo>,
+    pub content_hash: Digest,
+}
+
+/// One stored version with its files.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct PresetVersion {
+    pub id: String,
+    pub version: u32,
+    pub state: VersionState,
+    pub bundle: PresetBundle,
+    pub content_hash: Digest,
+    pub parent_hash: Option<Digest>,
+    pub created_at: Timestamp,
+    pub published_at: Option<Timestamp>,
+}
+
+/// Filters for [`list`].
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+pub struct PresetFilter {
+    pub query: Option<String>,
+    pub tag: Option<String>,
+    pub mode: Option<Mode>,
+    pub trust: Option<Trust>,
+    #[serde(default)]
+    pub include_deprecated: bool,
+}
+
+/// The official presets shipped with the app.
+pub fn official_bundles() -> Result<Vec<PresetBundle>> {
+    let mut bundles = Vec::new();
+    for dir in OFFICIAL.dirs() {
+        let mut texts = std::collections::BTreeMap::new();
+        for file in dir.files() {
+            let (Some(name), Some(text)) = (
+                file.path().file_name().and_then(|n| n.to_str()),
+                file.contents_utf8(),
+            ) else {
+                continue;
+            };
+            texts.insert(name.to_owned(), text.to_owned());
+        }
+        let bundle = files::bundle_from_texts(texts, &dir.path().display().to_string())?;
+        bundles.push(bundle);
+    }
+    bundles.sort_by(|a, b| a.manifest.id.cmp(&b.manifest.id));
+    Ok(bundles)
+}
+
+fn bundle_text(bundle: &PresetBundle) -> Result<String> {
+    String::from_utf8(canon::to_canonical_vec(bundle)?)
+        .map_err(|e| Error::invalid("preset", e.to_string()))
+}
+
+fn insert_version(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    bundle: &PresetBundle,
+    version: u32,
+    state: VersionState,
+    member: &str,
+    now: Timestamp,
+) -> Result<Digest> {
+    // Lineage is recorded when a draft is published; new rows have no parent yet.
+    let hash = bundle.content_hash()?;
+    let published = state == VersionState::Published;
+    tx.execute(
+        "INSERT INTO preset_versions
+           (tenant_id, preset_id, version, state, bundle, content_hash,
+            created_at, created_by, published_at, published_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            tenant,
+            bundle.manifest.id,
+            version,
+            if published { "published" } else { "draft" },
+            bundle_text(bundle)?,
+            hash.to_string(),
+            now.to_string(),
+            member,
+            published.then(|| now.to_string()),
+            published.then_some(member),
+        ],
+    )?;
+    Ok(hash)
+}
+
+/// Seeds the official presets as published version 1 with the `production` label. Used by
+/// `tenant::init`, inside its transaction. Returns how many and a digest of their hashes.
+pub(crate) fn seed_official(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    member: &str,
+    now: Timestamp,
+) -> Result<(usize, Digest)> {
+    let bundles = official_bundles()?;
+    let mut hashes = Vec::new();
+    for bundle in &bundles {
+        tx.execute(
+            "INSERT INTO presets (tenant_id, id, trust, lifecycle, created_at) VALUES (?1, ?2, 'official', 'active', ?3)",
+            params![tenant, bundle.manifest.id, now.to_string()],
+        )?;
+        let hash = insert_version(tx, tenant, bundle, 1, VersionState::Published, member, now)?;
+        tx.execute(
+            "INSERT INTO preset_labels (tenant_id, preset_id, label, version, moved_at, moved_by)
+             VALUES (?1, ?2, ?3, 1, ?4, ?5)",
+            params![
+                tenant,
+                bundle.manifest.id,
+                PRODUCTION,
+                now.to_string(),
+                member
+            ],
+        )?;
+        hashes.push(hash.to_string());
+    }
+    Ok((bundles.len(), canon::digest_of(&hashes)?))
+}
+
+struct Row {
+    version: u32,
+    state: String,
+    bundle: String,
+    content_hash: String,
+    parent_hash: Option<String>,
+    created_at: String,
+    published_at: Option<String>,
+}
+
+fn to_version(id: &str, row: Row) -> Result<PresetVersion> {
+    let bad = |what: &str, e: String| {
+        Error::invalid(
+            "stored preset",
+            format!("{id} v{}: {what}: {e}", row.version),
+        )
+    };
+    let bundle: PresetBundle =
+        serde_json::from_str(&row.bundle).map_err(|e| bad("bundle", e.to_string()))?;
+    Ok(PresetVersion {
+        id: id.to_owned(),
+        version: row.version,
+        state: if row.state == "published" {
+            VersionState::Published
+        } else {
+            VersionState::Draft
+        },
+        content_hash: row
+            .content_hash
+            .parse()
+            .map_err(|e: canon::DigestParseError| bad("hash", e.to_string()))?,
+        parent_hash: row
+            .parent_hash
+            .map(|p| {
+                p.parse()
+                    .map_err(|e: canon::DigestParseError| bad("parent hash", e.to_string()))
+            })
+            .transpose()?,
+        created_at: Timestamp::parse(&row.created_at)
+            .map_err(|e| bad("created_at", e.to_string()))?,
+        published_at: row
+            .published_at
+            .map(|t| Timestamp::parse(&t).map_err(|e| bad("published_at", e.to_string())))
+            .transpose()?,
+        bundle,
+    })
+}
+
+fn versions_of(store: &Store, tenant: &str, id: &str) -> Result<Vec<PresetVersion>> {
+    let mut statement = store.conn().prepare(
+        "SELECT version, state, bundle, content_hash, parent_hash, created_at, published_at
+         FROM preset_versions WHERE tenant_id = ?1 AND preset_id = ?2 ORDER BY version DESC",
+    )?;
+    let rows = statement.query_map(params![tenant, id], |r| {
+        Ok(Row {
+            version: r.get(0)?,
+            state: r.get(1)?,
+            bundle: r.get(2)?,
+            content_hash: r.get(3)?,
+            parent_hash: r.get(4)?,
+            created_at: r.get(5)?,
+            published_at: r.get(6)?,
+        })
+    })?;
+    rows.map(|row| to_version(id, row?)).collect()
+}
+
+/// Every version of preset `id`, newest first.
+pub fn history(store: &Store, tenant: &str, id: &str) -> Result<Vec<PresetVersion>> {
+    let versions = versions_of(store, tenant, id)?;
+    if versions.is_empty() {
+        return Err(not_found(id));
+    }
+    Ok(versions)
+}
+
+fn not_found(id: &str) -> Error {
+    Error::NotFound {
+        what: format!("Preset {id}"),
+        hint: "List the presets with `preset list`.".to_owned(),
+    }
+}
+
+fn labels_of(store: &Store, tenant: &str, id: &str) -> Result<Vec<LabelInfo>> {
+    let mut statement = store
+        .conn()
+        .prepare("SELECT label, version FROM preset_labels WHERE tenant_id = ?1 AND preset_id = ?2 ORDER BY label")?;
+    let labels = statement
+        .query_map(params![tenant, id], |r| {
+            Ok(LabelInfo {
+                label: r.get(0)?,
+                version: r.get(1)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(labels)
+}
+
+/// One version of a preset.
+pub fn get(store: &Store, tenant: &str, id: &str, reference: &VersionRef) -> Result<PresetVersion> {
+    let versions = history(store, tenant, id)?;
+    let wanted = match reference {
+        VersionRef::Latest => versions.iter().find(|v| v.state == VersionState::Published),
+        VersionRef::Draft => versions.iter().find(|v| v.state == VersionState::Draft),
+        VersionRef::Number(n) => versions.iter().find(|v| v.version == *n),
+        VersionRef::Label(label) => {
+            let target = labels_of(store, tenant, id)?
+                .into_iter()
+                .find(|l| &l.label == label)
+                .map(|l| l.version);
+            target.and_then(|n| versions.iter().find(|v| v.version == n))
+        }
+    };
+    wanted.cloned().ok_or_else(|| Error::NotFound {
+        what: format!("{} of preset {id}", describe(reference)),
+        hint: format!("See its versions with `preset history {id}`."),
+    })
+}
+
+fn describe(reference: &VersionRef) -> String {
+    match reference {
+        VersionRef::Latest => "A published version".to_owned(),
+        VersionRef::Draft => "A draft".to_owned(),
+        VersionRef::Number(n) => format!("Version {n}"),
+        VersionRef::Label(label) => format!("The label {label}"),
+    }
+}
+
+/// The presets of `tenant` matching `filter`, by id.
+pub fn list(store: &Store, tenant: &str, filter: &PresetFilter) -> Result<Vec<PresetSummary>> {
+    let mut statement = store
+        .conn()
+        .prepare("SELECT id, trust, lifecycle FROM presets WHERE tenant_id = ?1 ORDER BY id")?;
+    let rows = statement
+        .query_map(params![tenant], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let query = filter
+        .query
+        .as_deref()
+        .map(str::to_lowercase)
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for (id, trust, lifecycle) in rows {
+        let versions = versions_of(store, tenant, &id)?;
+        let Some(newest) = versions.first() else {
+            continue;
+        };
+        let m = &newest.bundle.manifest;
+        let summary = PresetSummary {
+            id: id.clone(),
+            name: m.name.clone(),
+            description: m.description.clone(),
+            tags: m.tags.clone(),
+            traits: m.traits.clone(),
+            mode: m.mode,
+            trust: match trust.as_str() {
+                "official" => Trust::Official,
+                "community" => Trust::Community,
+                _ => Trust::Local,
+            },
+            lifecycle: if lifecycle == "deprecated" {
+                Lifecycle::Deprecated
+            } else {
+                Lifecycle::Active
+            },
+            latest_published: versions
+                .iter()
+                .find(|v| v.state == VersionState::Published)
+                .map(|v| v.version),
+            draft: versions
+                .iter()
+                .find(|v| v.state == VersionState::Draft)
+                .map(|v| v.version),
+            labels: labels_of(store, tenant, &id)?,
+            content_hash: newest.content_hash,
+        };
+        let matches = (query.is_empty()
+            || [&summary.id, &summary.name, &summary.description]
+                .iter()
+                .any(|t| t.to_lowercase().contains(&query))
+            || summary.tags.iter().any(|t| t.contains(&query)))
+            && filter.tag.as_ref().is_none_or(|t| summary.tags.contains(t))
+            && filter.mode.is_none_or(|m| summary.mode == m)
+            && filter.trust.is_none_or(|t| summary.trust == t)
+            && (filter.include_deprecated || summary.lifecycle == Lifecycle::Active);
+        if matches {
+            out.push(summary);
+        }
+    }
+    Ok(out)
+}
+
+/// Starts a draft: from `bundle` when given (a new preset, or the next version of an existing
+/// one), else from the latest published version. A preset has at most one open draft.
+pub fn create_draft(
+    store: &mut Store,
+    actor: &Actor,
+    id: &str,
+    bundle: Option<PresetBundle>,
+    clock: &dyn Clock,
+) -> Result<PresetVersion> {
+    check_preset_id(id)?;
+    let now = clock.now();
+    require_unlocked_privileged(store.conn(), actor, now, "create preset drafts")?;
+    let existing = versions_of(store, &actor.tenant_id, id)?;
+    if let Some(draft) = existing.iter().find(|v| v.state == VersionState::Draft) {
+        return Err(Error::Conflict(format!(
+            "Preset {id} already has draft version {}. Edit or publish it first.",
+            draft.version
+        )));
+    }
+    let mut bundle = match (
+        bundle,
+        existing.iter().find(|v| v.state == VersionState::Published),
+    ) {
+        (Some(bundle), _) => bundle,
+        (None, Some(latest)) => latest.bundle.clone(),
+        (None, None) => return Err(not_found(id)),
+    };
+    bundle.manifest.id = id.to_owned();
+    // Only the app's shipped presets are official.
+    if bundle.manifest.trust == Trust::Official {
+        bundle.manifest.trust = Trust::Local;
+    }
+    bundle.validate()?;
+    let version = existing.first().map_or(1, |v| v.version + 1);
+    store.write(|tx| {
+        if existing.is_empty() {
+            tx.execute(
+                "INSERT INTO presets (tenant_id, id, trust, lifecycle, created_at) VALUES (?1, ?2, ?3, 'active', ?4)",
+                params![actor.tenant_id, id, bundle.manifest.trust.as_str(), now.to_string()],
+            )?;
+        }
+        insert_version(tx, &actor.tenant_id, &bundle, version, VersionState::Draft, &actor.member_id, now)?;
+        Ok(())
+    })?;
+    get(store, &actor.tenant_id, id, &VersionRef::Number(version))
+}
+
+/// Replaces the open draft's content.
+pub fn save_draft(
+    store: &mut Store,
+    actor: &Actor,
+    id: &str,
+    mut bundle: PresetBundle,
+    clock: &dyn Clock,
+) -> Result<PresetVersion> {
+    require_unlocked_privileged(store.conn(), actor, clock.now(), "edit preset drafts")?;
+    let draft = get(store, &actor.tenant_id, id, &VersionRef::Draft)?;
+    bundle.manifest.id = id.to_owned();
+    if bundle.manifest.trust == Trust::Official {
+        bundle.manifest.trust = Trust::Local;
+    }
+    bundle.validate()?;
+    let hash = bundle.content_hash()?;
+    let text = bundle_text(&bundle)?;
+    store.write(|tx| {
+        tx.execute(
+            "UPDATE preset_versions SET bundle = ?1, content_hash = ?2
+             WHERE tenant_id = ?3 AND preset_id = ?4 AND version = ?5 AND state = 'draft'",
+            params![text, hash.to_string(), actor.tenant_id, id, draft.version],
+        )?;
+        Ok(())
+    })?;
+    get(
+        store,
+        &actor.tenant_id,
+        id,
+        &VersionRef::Number(draft.version),
+    )
+}
+
+/// Freezes the draft into the next published version, recording its hash and its lineage.
+pub fn publish(
+    store: &mut Store,
+    actor: &Actor,
+    id: &str,
+    clock: &dyn Clock,
+) -> Result<PresetVersion> {
+    let now = clock.now();
+    require_unlocked_privileged(store.conn(), actor, now, "publish presets")?;
+    let draft = get(store, &actor.tenant_id, id, &VersionRef::Draft)?;
+    draft.bundle.validate()?;
+    let parent = versions_of(store, &actor.tenant_id, id)?
+        .into_iter()
+        .find(|v| v.state == VersionState::Published)
+        .map(|v| v.content_hash);
+    if parent == Some(draft.content_hash) {
+        return Err(Error::Conflict(format!(
+            "The draft of {id} is identical to its latest published version; change something first."
+        )));
+    }
+    store.write(|tx| {
+        tx.execute(
+            "UPDATE preset_versions SET state = 'published', parent_hash = ?1, published_at = ?2, published_by = ?3
+             WHERE tenant_id = ?4 AND preset_id = ?5 AND version = ?6 AND state = 'draft'",
+            params![parent.map(|p| p.to_string()), now.to_string(), actor.member_id, actor.tenant_id, id, draft.version],
+        )?;
+        audit::append(
+            tx,
+            &actor.tenant_id,
+            &actor.member_id,
+            "preset.published",
+            json!({
+                "preset": id,
+                "version": draft.version,
+                "content_hash": draft.content_hash.to_string(),
+                "parent_hash": parent.map(|p| p.to_string()),
+            }),
+            now,
+        )?;
+        Ok(())
+    })?;
+    get(
+        store,
+        &actor.tenant_id,
+        id,
+        &VersionRef::Number(draft.version),
+    )
+}
+
+/// Points `label` at a published version (creating the label if needed). Audited.
+pub fn move_label(
+    store: &mut Store,
+    actor: &Actor,
+    id: &str,
+    label: &str,
+    version: u32,
+    clock: &dyn Clock,
+) -> Result<LabelInfo> {
+    check_label(label)?;
+    let now = clock.now();
+    require_unlocked_privileged(store.conn(), actor, now, "move preset labels")?;
+    let target = get(store, &actor.tenant_id, id, &VersionRef::Number(version))?;
+    if target.state != VersionState::Published {
+        return Err(Error::Conflict(format!(
+            "Version {version} of {id} is a draft; labels point only at published versions."
+        )));
+    }
+    let previous = labels_of(store, &actor.tenant_id, id)?
+        .into_iter()
+        .find(|l| l.label == label)
+        .map(|l| l.version);
+    store.write(|tx| {
+        tx.execute(
+            "INSERT INTO preset_labels (tenant_id, preset_id, label, version, moved_at, moved_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (tenant_id, preset_id, label)
+             DO UPDATE SET version = excluded.version, moved_at = excluded.moved_at, moved_by = excluded.moved_by",
+            params![actor.tenant_id, id, label, version, now.to_string(), actor.member_id],
+        )?;
+        audit::append(
+            tx,
+            &actor.tenant_id,
+            &actor.member_id,
+            "preset.label_moved",
+            json!({"preset": id, "label": label, "from": previous, "to": version,
+                   "content_hash": target.content_hash.to_string()}),
+            now,
+        )?;
+        Ok(())
+    })?;
+    Ok(LabelInfo {
+        label: label.to_owned(),
+        version,
+    })
+}
+
+/// Deprecates a preset: it stays, with every version, but leaves the default lists.
+pub fn deprecate(store: &mut Store, actor: &Actor, id: &str, clock: &dyn Clock) -> Result<()> {
+    let now = clock.now();
+    require_unlocked_privileged(store.conn(), actor, now, "deprecate presets")?;
+    history(store, &actor.tenant_id, id)?;
+    let lifecycle: Option<String> = store
+        .conn()
+        .query_row(
+            "SELECT lifecycle FROM presets WHERE tenant_id = ?1 AND id = ?2",
+            params![actor.tenant_id, id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if lifecycle.as_deref() == Some("deprecated") {
+        return Err(Error::Conflict(format!(
+            "Preset {id} is already deprecated."
+        )));
+    }
+    store.write(|tx| {
+        tx.execute(
+            "UPDATE presets SET lifecycle = 'deprecated' WHERE tenant_id = ?1 AND id = ?2",
+            params![actor.tenant_id, id],
+        )?;
+        audit::append(
+            tx,
+            &actor.tenant_id,
+            &actor.member_id,
+            "preset.deprecated",
+            json!({"preset": id}),
+            now,
+        )?;
+        Ok(())
+    })
+}
