@@ -19,6 +19,7 @@ fn main() {
         "integrity_accept",
         "audit_list",
         "audit_verify",
+        "spec_use",
         "member_list",
         "member_switch",
         "member_unlock",

@@ -61,6 +61,7 @@ mod tests {
         declarations.visit::<AuditFilter>();
         declarations.visit::<AuditRecord>();
         declarations.visit::<VerifyReport>();
+        declarations.visit::<persona_studio::integrity::attest::AttestedPlan>();
         declarations.visit::<MemberSummary>();
         declarations.visit::<UnlockStatus>();
         declarations.visit::<Capability>();

@@ -1,6 +1,7 @@
 //! Thin IPC commands: state in, one core call, error mapped.
 
 use persona_studio::doctor::{self, DoctorReport};
+use persona_studio::integrity::attest::{self, AttestedPlan};
 use persona_studio::integrity::audit::{self, AuditFilter, AuditRecord, VerifyReport};
 use persona_studio::integrity::baseline::{self, AgentIntegrity, Baseline, FileDiff};
 use persona_studio::persona::compile::PromptPlan;
@@ -169,4 +170,17 @@ pub fn audit_list(
 #[tauri::command]
 pub fn audit_verify(state: State<'_, AppState>) -> Result<VerifyReport, IpcError> {
     state.with_store(|store| audit::verify_current(store))
+}
+
+#[tauri::command]
+pub fn spec_use(
+    state: State<'_, AppState>,
+    agent: String,
+    text: String,
+    context: InteractionContext,
+) -> Result<AttestedPlan, IpcError> {
+    state.with_store(|store| {
+        let actor = tenant::current_actor(store)?;
+        attest::compile_for_use(store, &actor, &agent, &text, context, state.clock.as_ref())
+    })
 }

@@ -33,6 +33,7 @@ pub fn run() {
             commands::integrity_accept,
             commands::audit_list,
             commands::audit_verify,
+            commands::spec_use,
             gov_commands::member_list,
             gov_commands::member_switch,
             gov_commands::member_unlock,

@@ -286,3 +286,32 @@ pub fn stats(store: &Store, tenant: &str, agent: Option<&str>) -> Result<Vec<Age
     }
     Ok(out)
 }
+
+/// A compile the app used, and its attestation.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct AttestedPlan {
+    pub plan: PromptPlan,
+    pub attestation: Attestation,
+}
+
+/// Compiles `spec_text` for `agent` in `context` with the agent's baselined workspace files
+/// (when it has a baseline) and records the attestation of that use.
+pub fn compile_for_use(
+    store: &mut Store,
+    actor: &Actor,
+    agent: &str,
+    spec_text: &str,
+    context: crate::persona::spec::InteractionContext,
+    clock: &dyn Clock,
+) -> Result<AttestedPlan> {
+    let spec = crate::persona::spec::validate_json(spec_text).map_err(Error::SpecInvalid)?;
+    let files = match crate::integrity::baseline::get(store, &actor.tenant_id, agent)? {
+        Some(baseline) => crate::persona::workspace::WorkspaceFiles::read_dir(
+            std::path::Path::new(&baseline.workspace),
+        )?,
+        None => crate::persona::workspace::WorkspaceFiles::new(),
+    };
+    let plan = crate::persona::compile::compile(&spec, &files, context)?;
+    let attestation = attest(store, actor, agent, &plan, clock)?;
+    Ok(AttestedPlan { plan, attestation })
+}

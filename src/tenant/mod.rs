@@ -138,6 +138,18 @@ pub struct SelfAccess {
     pub break_glass: BreakGlassStatus,
     /// Change requests that are submitted, in triage or approved.
     pub open_changes: Vec<ChangeRequest>,
+    /// Agents whose workspace differs from its baseline (or cannot be checked).
+    pub drift_alerts: Vec<DriftAlert>,
+}
+
+/// One agent's drift, for the Dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct DriftAlert {
+    pub agent: String,
+    /// Changed files; 0 when the check could not run.
+    pub changes: u32,
+    /// Why the check could not run (a missing folder, say).
+    pub problem: Option<String>,
 }
 
 /// The acting tenant and member, resolved from the local profile.
@@ -305,7 +317,24 @@ pub fn self_access(store: &Store, clock: &dyn Clock) -> Result<SelfAccess> {
         installs::list(store, &actor.tenant_id, Some(InstallState::Pending), now)?;
     let open_changes = changes::list(store, &actor.tenant_id, true, None)?;
     let len = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    let drift_alerts = crate::integrity::baseline::overview(store, &actor.tenant_id)?
+        .into_iter()
+        .filter_map(|item| match (item.report, item.error) {
+            (_, Some(problem)) => Some(DriftAlert {
+                agent: item.agent,
+                changes: 0,
+                problem: Some(problem),
+            }),
+            (Some(report), None) if !report.is_clean() => Some(DriftAlert {
+                agent: item.agent,
+                changes: u32::try_from(report.changes.len()).unwrap_or(u32::MAX),
+                problem: None,
+            }),
+            _ => None,
+        })
+        .collect();
     Ok(SelfAccess {
+        drift_alerts,
         counts: SelfCounts {
             members,
             audit_entries: audit::count(conn, &actor.tenant_id)?,

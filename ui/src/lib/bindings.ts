@@ -14,6 +14,18 @@ scope: Array<string> | null, note: string | null,
  */
 valid_for_secs: number | null, };
 
+export type Attestation = { seq: number, agent: string, created_at: string, persona_hash: string, plan_hash: string, published_hash: string | null, drift: boolean, 
+/**
+ * The in-toto statement, canonical JSON.
+ */
+statement: string, 
+/**
+ * Set when enforcement is `observe` and the compile drifted.
+ */
+warning: string | null, };
+
+export type AttestedPlan = { plan: PromptPlan, attestation: Attestation, };
+
 export type Attribute = "size" | "mtime" | "mode" | "content";
 
 export type AuditEntry = { seq: number, ts: string, tenant: string, actor: string, kind: string, data: unknown, prev: string, };
@@ -81,6 +93,16 @@ export type Conflict = { key: string, winner: SettingValue, overridden: Array<Se
 export type DiffRow = { kind: RowKind, old_line: number | null, new_line: number | null, text: string, };
 
 export type DoctorReport = { home: string, ok: boolean, checks: Array<Check>, };
+
+export type DriftAlert = { agent: string, 
+/**
+ * Changed files; 0 when the check could not run.
+ */
+changes: number, 
+/**
+ * Why the check could not run (a missing folder, say).
+ */
+problem: string | null, };
 
 export type DriftReport = { agent: string, workspace: string, baseline_recorded_at: string, files_checked: number, changes: Array<Change>, exit_code: number, };
 
@@ -172,7 +194,11 @@ pending_requests: Array<InstallRequest>, break_glass: BreakGlassStatus,
 /**
  * Change requests that are submitted, in triage or approved.
  */
-open_changes: Array<ChangeRequest>, };
+open_changes: Array<ChangeRequest>, 
+/**
+ * Agents whose workspace differs from its baseline (or cannot be checked).
+ */
+drift_alerts: Array<DriftAlert>, };
 
 export type SelfCounts = { members: number, audit_entries: number, catalog_entries: number, installed_capabilities: number, pending_requests: number, open_change_requests: number, };
 

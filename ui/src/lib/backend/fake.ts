@@ -21,6 +21,7 @@ export function fakeBackend(overrides: Partial<Backend>): Backend {
     integrityAccept: missing('integrityAccept'),
     auditList: missing('auditList'),
     auditVerify: missing('auditVerify'),
+    specUse: missing('specUse'),
     memberList: missing('memberList'),
     memberSwitch: missing('memberSwitch'),
     memberUnlock: missing('memberUnlock'),

@@ -1,6 +1,7 @@
 // The one interface the UI uses to reach the core. The Tauri implementation calls IPC; tests
 // install their own implementation with `setBackend`.
 import type {
+  AttestedPlan,
   ApprovalInput,
   BreakGlass,
   BreakGlassStatus,
@@ -52,6 +53,7 @@ export interface Backend {
   integrityAccept(agent: string): Promise<Baseline>;
   auditList(filter: AuditFilter): Promise<AuditRecord[]>;
   auditVerify(): Promise<VerifyReport>;
+  specUse(agent: string, text: string, context: InteractionContext): Promise<AttestedPlan>;
   memberList(): Promise<MemberSummary[]>;
   memberSwitch(member: string): Promise<SelfAccess>;
   memberUnlock(passphrase: string): Promise<UnlockStatus>;

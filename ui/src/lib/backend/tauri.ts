@@ -39,6 +39,7 @@ export const tauriBackend: Backend = {
   integrityAccept: (agent) => call('integrity_accept', { agent }),
   auditList: (filter) => call('audit_list', { filter }),
   auditVerify: () => call('audit_verify'),
+  specUse: (agent, text, context) => call('spec_use', { agent, text, context }),
   memberList: () => call('member_list'),
   memberSwitch: (member) => call('member_switch', { member }),
   memberUnlock: (passphrase) => call('member_unlock', { passphrase }),

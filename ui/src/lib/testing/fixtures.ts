@@ -23,6 +23,7 @@ export function selfAccess(role: Role = 'owner', overrides: Partial<SelfAccess> 
     pending_requests: [],
     break_glass: { open: false, remaining_secs: null, latest: null },
     open_changes: [],
+    drift_alerts: [],
     ...overrides,
   };
 }
