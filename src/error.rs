@@ -64,6 +64,37 @@ pub enum Error {
 
     #[error("{}", crate::persona::spec::describe_problems(.0))]
     SpecInvalid(Vec<crate::persona::spec::Problem>),
+
+    #[error("Wrong passphrase: this backup cannot be opened with the passphrase given{hint}. Use the backup passphrase that was shown when backups were set up (Settings > Backups, or `persona-studio backup passphrase show` on the machine that made it).")]
+    WrongPassphrase { hint: String },
+
+    #[error("The backup {what} is damaged: {detail}. It cannot be trusted; make a new backup, or restore an older one.")]
+    BackupDamaged { what: String, detail: String },
+
+    #[error("The backup contains an unsafe entry \"{path}\" ({reason}). Nothing was restored. Only restore backups made by Persona Studio.")]
+    BackupUnsafeEntry { path: String, reason: String },
+
+    #[error("Drive \"{label}\" is not connected (volume {uuid}). Connect the drive, wait until it is mounted, and try again.")]
+    DriveNotConnected { label: String, uuid: String },
+
+    #[error("Destination \"{label}\" is unavailable: {detail}. {hint}")]
+    DestinationUnavailable {
+        label: String,
+        detail: String,
+        hint: String,
+    },
+
+    #[error("Destination \"{label}\" rejected the credentials ({detail}). Check the access key, secret or password and add the destination again with `persona-studio destination add`.")]
+    DestinationCredentials { label: String, detail: String },
+
+    #[error("Destination \"{label}\" is full ({detail}). Free some space there or choose another destination; nothing that existed before was changed.")]
+    DestinationFull { label: String, detail: String },
+
+    #[error("The backup was cancelled. Nothing that looks like a complete backup was left at the destination.")]
+    Cancelled,
+
+    #[error("{0}")]
+    SnapshotFailed(String),
 }
 
 impl Error {
@@ -84,6 +115,15 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::Forbidden { .. } => "forbidden",
             Error::SpecInvalid(_) => "spec_invalid",
+            Error::WrongPassphrase { .. } => "wrong_passphrase",
+            Error::BackupDamaged { .. } => "backup_damaged",
+            Error::BackupUnsafeEntry { .. } => "backup_unsafe_entry",
+            Error::DriveNotConnected { .. } => "drive_not_connected",
+            Error::DestinationUnavailable { .. } => "destination_unavailable",
+            Error::DestinationCredentials { .. } => "destination_credentials_rejected",
+            Error::DestinationFull { .. } => "destination_full",
+            Error::Cancelled => "cancelled",
+            Error::SnapshotFailed(_) => "snapshot_failed",
         }
     }
 

@@ -41,6 +41,7 @@ macro_rules! ts_as_string {
     };
 }
 
+pub mod backup;
 pub mod canon;
 pub mod clock;
 pub mod doctor;

@@ -221,3 +221,4 @@ impl Sink for HashSink {
         self.pending.push(byte);
     }
 }
+crate::ts_as_string!(Digest);

@@ -2,6 +2,7 @@
 //! prints the result as text or `--json`. Exit codes: 0 success, 1 failed check or operation,
 //! 2 bad usage or bad input.
 
+mod backup_cmd;
 mod output;
 mod spec_cmd;
 
@@ -75,6 +76,16 @@ enum Command {
     Spec {
         #[command(subcommand)]
         command: spec_cmd::SpecCommand,
+    },
+    /// Customer-owned backups: export, verify, restore, list, reminders, passphrase.
+    Backup {
+        #[command(subcommand)]
+        command: backup_cmd::BackupCommand,
+    },
+    /// Where backups go: local folders, external drives, S3-compatible and WebDAV storage.
+    Destination {
+        #[command(subcommand)]
+        command: backup_cmd::DestinationCommand,
     },
 }
 
@@ -160,6 +171,7 @@ pub fn read_text(file: &str) -> Result<String, Failure> {
 }
 
 fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
+    let json = cli.json;
     let env = Env {
         home: resolve_home(cli.home)?,
         clock: clock()?,
@@ -222,5 +234,7 @@ fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
             Ok(())
         }
         Command::Spec { command } => spec_cmd::run(command, &env, out),
+        Command::Backup { command } => backup_cmd::run(command, &env, out, json),
+        Command::Destination { command } => backup_cmd::run_destination(command, &env, out),
     }
 }
