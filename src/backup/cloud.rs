@@ -82,7 +82,7 @@ impl CloudTarget {
                     .secret_access_key(secret_access_key.expose())
                     .disable_config_load()
                     .disable_ec2_metadata();
-                opendal::Operator::new(builder).map(|b| b.finish())
+                opendal::Operator::new(builder)
             }
             CloudConfig::Webdav {
                 endpoint,
@@ -94,7 +94,7 @@ impl CloudTarget {
                 if !username.is_empty() {
                     builder = builder.username(username).password(password.expose());
                 }
-                opendal::Operator::new(builder).map(|b| b.finish())
+                opendal::Operator::new(builder)
             }
         };
         let op = built.map_err(|e| Error::invalid("destination", e.to_string()))?;
@@ -233,8 +233,12 @@ impl Target for CloudTarget {
     }
 
     fn discard(&self, name: &str) -> Result<()> {
+        let options = opendal::options::DeleteOptions {
+            recursive: true,
+            ..Default::default()
+        };
         self.op
-            .remove_all(&format!("{name}/"))
+            .delete_options(&format!("{name}/"), options)
             .map_err(|e| self.err("delete", e))
     }
 

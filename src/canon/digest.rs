@@ -221,4 +221,3 @@ impl Sink for HashSink {
         self.pending.push(byte);
     }
 }
-crate::ts_as_string!(Digest);
