@@ -144,12 +144,13 @@ pub fn map_error(label: &str, action: &str, e: opendal::Error) -> Error {
         ErrorKind::ConfigInvalid => Error::invalid("destination", detail),
         _ => {
             let text = e.to_string().to_ascii_lowercase();
-            if text.contains("401") || text.contains("unauthorized") || text.contains("403") {
+            let rejected = ["unauthorized", "forbidden", "invalidaccesskeyid", "signaturedoesnotmatch"];
+            if !e.is_temporary() && rejected.iter().any(|w| text.contains(w)) {
                 Error::DestinationCredentials {
                     label: label.to_owned(),
                     detail,
                 }
-            } else if text.contains("507") || text.contains("insufficient storage") {
+            } else if text.contains("insufficient storage") || text.contains("entitytoolarge") {
                 Error::DestinationFull {
                     label: label.to_owned(),
                     detail,
