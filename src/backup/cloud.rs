@@ -144,7 +144,15 @@ pub fn map_error(label: &str, action: &str, e: opendal::Error) -> Error {
         ErrorKind::ConfigInvalid => Error::invalid("destination", detail),
         _ => {
             let text = e.to_string().to_ascii_lowercase();
-            let rejected = ["unauthorized", "forbidden", "invalidaccesskeyid", "signaturedoesnotmatch"];
+            let rejected = [
+                "status: 401",
+                "status: 403",
+                "unauthorized",
+                "not authorized",
+                "forbidden",
+                "invalidaccesskeyid",
+                "signaturedoesnotmatch",
+            ];
             if !e.is_temporary() && rejected.iter().any(|w| text.contains(w)) {
                 Error::DestinationCredentials {
                     label: label.to_owned(),

@@ -110,15 +110,13 @@ impl Index {
                 ),
             });
         }
-        let mut expected = 1;
-        for part in &index.parts {
+        for (expected, part) in (1..).zip(index.parts.iter()) {
             if part.n != expected {
                 return Err(Error::BackupDamaged {
                     what: format!("\"{name}\""),
                     detail: "its index lists the parts out of order".to_owned(),
                 });
             }
-            expected += 1;
         }
         Ok(index)
     }

@@ -191,10 +191,18 @@ struct Scratch(PathBuf);
 impl Scratch {
     fn new(home: &Path, id: &str) -> Result<Scratch> {
         let base = home.join(".backup-tmp");
-        // Leftovers of a killed run.
+        // Leftovers of a killed run; an hour's grace so a concurrent run keeps its folder.
         if let Ok(entries) = fs::read_dir(&base) {
             for entry in entries.flatten() {
-                let _ = fs::remove_dir_all(entry.path());
+                let stale = entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age.as_secs() > 3600);
+                if stale {
+                    let _ = fs::remove_dir_all(entry.path());
+                }
             }
         }
         let dir = base.join(id);

@@ -644,7 +644,8 @@ fn unsafe_archives_are_refused_and_nothing_is_written() {
         "created_at": "2026-11-21T12:00:00.000Z", "counts": {}, "entries": []
     })
     .to_string();
-    let cases: Vec<(&str, Box<dyn Fn(&mut tar::Builder<Vec<u8>>)>)> = vec![
+    type AddEntry = Box<dyn Fn(&mut tar::Builder<Vec<u8>>)>;
+    let cases: Vec<(&str, AddEntry)> = vec![
         (
             "dot-dot",
             Box::new(|b| {
@@ -1075,4 +1076,54 @@ fn destinations_keep_secrets_out_of_sqlite() {
     let raw = std::fs::read(home.db_path()).unwrap();
     assert!(!String::from_utf8_lossy(&raw).contains("hunter2"));
     let _ = Store::open(&home.home()).unwrap();
+}
+
+#[test]
+fn a_table_without_tenant_id_stops_the_export_instead_of_leaking() {
+    let home = TestHome::new();
+    let mut store = home.init_core(&unique("Leaky"));
+    store
+        .conn()
+        .execute_batch(
+            "CREATE TABLE notes (body TEXT NOT NULL) STRICT; INSERT INTO notes VALUES ('shared');",
+        )
+        .unwrap();
+    let clock = FixedClock(Timestamp::parse("2026-11-21T12:00:00Z").unwrap());
+    let ids = SequentialIds::new(unique("x"));
+    let out = home.path().join("x.age");
+    let mut request = ExportRequest::to(ExportTo::File(out.clone()));
+    request.work_factor = Some(10);
+    let err = backup::export(
+        &mut store,
+        &request,
+        &clock,
+        &ids,
+        &OsEntropy,
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "snapshot_failed");
+    assert!(err.to_string().contains("\"notes\""), "{err}");
+    assert!(!out.exists());
+    // A cancelled export leaves nothing either.
+    store.conn().execute_batch("DROP TABLE notes").unwrap();
+    let err = backup::export(
+        &mut store,
+        &request,
+        &clock,
+        &ids,
+        &OsEntropy,
+        &mut |_| {},
+        &AtomicBool::new(true),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "cancelled");
+    assert!(!out.exists());
+    let leftovers: Vec<_> = std::fs::read_dir(home.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty());
 }

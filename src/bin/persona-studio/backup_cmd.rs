@@ -105,6 +105,8 @@ pub struct SourceArgs {
     passphrase_stdin: bool,
 }
 
+// Parsed once per process; the size of the `add` variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum DestinationCommand {
     /// Add a destination: local, drive, s3 or webdav. Secrets are read from stdin.
@@ -553,44 +555,45 @@ pub fn run_destination(
                     ))
                 }
             };
-            let spec =
-                match kind.as_str() {
-                    "local" => destinations::DestinationSpec::Local {
-                        path: need(path, "path")?,
-                    },
-                    "drive" => destinations::DestinationSpec::Drive {
-                        uuid: need(uuid, "uuid")?,
-                        path: path.unwrap_or_default(),
-                    },
-                    "s3" => destinations::DestinationSpec::S3 {
+            let spec = match kind.as_str() {
+                "local" => destinations::DestinationSpec::Local {
+                    path: need(path, "path")?,
+                },
+                "drive" => destinations::DestinationSpec::Drive {
+                    uuid: need(uuid, "uuid")?,
+                    path: path.unwrap_or_default(),
+                },
+                "s3" => destinations::DestinationSpec::S3 {
+                    endpoint: need(endpoint, "endpoint")?,
+                    bucket: need(bucket, "bucket")?,
+                    region,
+                    root,
+                    access_key_id: Sensitive::new(need(access_key_id, "access-key-id")?),
+                    secret_access_key: secret()?,
+                },
+                "webdav" => {
+                    let username = username.unwrap_or_default();
+                    let password = if username.is_empty() {
+                        Sensitive::new(String::new())
+                    } else {
+                        secret()?
+                    };
+                    destinations::DestinationSpec::Webdav {
                         endpoint: need(endpoint, "endpoint")?,
-                        bucket: need(bucket, "bucket")?,
-                        region,
                         root,
-                        access_key_id: Sensitive::new(need(access_key_id, "access-key-id")?),
-                        secret_access_key: secret()?,
-                    },
-                    "webdav" => {
-                        let username = username.unwrap_or_default();
-                        let password = if username.is_empty() {
-                            Sensitive::new(String::new())
-                        } else {
-                            secret()?
-                        };
-                        destinations::DestinationSpec::Webdav {
-                            endpoint: need(endpoint, "endpoint")?,
-                            root,
-                            username,
-                            password,
-                        }
+                        username,
+                        password,
                     }
-                    other => return Err(Failure::usage(
+                }
+                other => {
+                    return Err(Failure::usage(
                         "invalid_input",
                         format!(
                             "\"{other}\" is not a destination kind; use local, drive, s3 or webdav"
                         ),
-                    )),
-                };
+                    ))
+                }
+            };
             let mut store = env.open_store()?;
             let info = destinations::add(
                 &mut store,
