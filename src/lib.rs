@@ -7,6 +7,8 @@
 //! - [`tenant`] creates the first tenant and its owner, and answers "who am I and what do I have"
 //!   (the self-access context the Dashboard shows).
 //! - [`integrity`] keeps the hash-chained audit log that every state change appends to.
+//! - [`backup`] exports, verifies and restores the tenant's encrypted, customer-owned backups
+//!   (local folder, external drive, S3-compatible or WebDAV storage) and says when one is due.
 //! - [`secrets`] is the only door to the OS keyring; secret values travel as [`secrets::Sensitive`].
 //! - [`doctor`] checks that the folder, the database and the keyring all work.
 //! - [`clock`] and [`ids`] are passed in, so that time and identifiers are deterministic in tests.

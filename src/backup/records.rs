@@ -187,7 +187,7 @@ pub fn mark_deleted(tx: &Transaction<'_>, tenant_id: &str, id: &str, at: Timesta
 /// When the newest verified backup was verified.
 pub fn last_verified(conn: &Connection, tenant_id: &str) -> Result<Option<Timestamp>> {
     let text: Option<String> = conn.query_row(
-        "SELECT MAX(verified_at) FROM backups WHERE tenant_id = ?1 AND verified = 1",
+        "SELECT MAX(verified_at) FROM backups WHERE tenant_id = ?1 AND verified = 1 AND deleted_at IS NULL",
         params![tenant_id],
         |row| row.get(0),
     )?;
