@@ -183,13 +183,24 @@ fn main() {
     eprintln!("persona-studio:");
     let mut name = String::new();
     let export = timed("export (incl. read-back verify)", || {
+        let start = Instant::now();
+        let mut last = None;
         let outcome = backup::export(
             &mut store,
             &ExportRequest::to(ExportTo::Destination("bench".into())),
             &SystemClock,
             &RandomIds,
             &OsEntropy,
-            &mut |_| {},
+            &mut |p| {
+                if last != Some(p.stage) {
+                    eprintln!(
+                        "    {:>6.2} s  {:?}",
+                        start.elapsed().as_secs_f64(),
+                        p.stage
+                    );
+                    last = Some(p.stage);
+                }
+            },
             &cancel,
         )
         .unwrap();
@@ -263,7 +274,7 @@ fn main() {
     sh("sync");
     let restic = timed("restic backup", || {
         sh(&format!(
-            "{restic_env} restic backup -q --no-scan {}",
+            "{restic_env} restic backup -q {}",
             home.root().display()
         ));
     });

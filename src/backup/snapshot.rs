@@ -58,13 +58,15 @@ pub fn filter_to_tenant(conn: &Connection, tenant_id: &str) -> Result<()> {
         rows.collect::<rusqlite::Result<_>>()?
     };
     conn.execute_batch("BEGIN IMMEDIATE")?;
+    let mut deleted = 0usize;
     let result = (|| -> Result<()> {
         for (name, _) in &triggers {
             conn.execute_batch(&format!("DROP TRIGGER {}", quote_ident(name)))?;
         }
         for table in &tables {
             if table == "tenants" {
-                conn.execute("DELETE FROM tenants WHERE id <> ?1", params![tenant_id])?;
+                deleted +=
+                    conn.execute("DELETE FROM tenants WHERE id <> ?1", params![tenant_id])?;
             } else if has_column(conn, table, "tenant_id")? {
                 conn.execute(
                     &format!(
@@ -91,7 +93,10 @@ pub fn filter_to_tenant(conn: &Connection, tenant_id: &str) -> Result<()> {
             return Err(e);
         }
     }
-    conn.execute_batch("VACUUM")?;
+    // VACUUM INTO already wrote a compact copy; only a copy that lost rows has freed pages.
+    if deleted > 0 {
+        conn.execute_batch("VACUUM")?;
+    }
     conn.pragma_update(None, "foreign_keys", true)?;
     Ok(())
 }

@@ -291,3 +291,65 @@ fn webdav_round_trip_and_rejected_credentials() {
     home.cli(&["backup", "export", "--to", "dav2", "--work-factor", FAST])
         .expect_code(0);
 }
+
+#[test]
+fn a_network_cut_midway_fails_cleanly() {
+    let home = home_with_data(4 * 1024);
+    let (server, endpoint) = moto();
+    home.cli_stdin(
+        &[
+            "destination",
+            "add",
+            "--label",
+            "s3",
+            "--kind",
+            "s3",
+            "--endpoint",
+            &endpoint,
+            "--bucket",
+            "backups",
+            "--access-key-id",
+            "AKIATEST",
+            "--secret-stdin",
+        ],
+        b"secret\n",
+    )
+    .expect_code(0);
+    let args = [
+        "--json",
+        "backup",
+        "export",
+        "--to",
+        "s3",
+        "--part-size",
+        "32768",
+        "--work-factor",
+        FAST,
+    ];
+    let started = Instant::now();
+    home.cli(&args).expect_code(0);
+    let full = started.elapsed();
+    let records_before = home.cli(&["--json", "backup", "list"]).json();
+    // Cut the network half-way through the next export.
+    let child = Command::new(env!("CARGO_BIN_EXE_persona-studio"))
+        .arg("--home")
+        .arg(home.path())
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(full / 2);
+    drop(server);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("destination_unavailable"), "{stderr}");
+    assert!(stderr.contains("try again"), "{stderr}");
+    // Nothing recorded as a backup, nothing lost at home.
+    assert_eq!(
+        home.cli(&["--json", "backup", "list"]).json(),
+        records_before
+    );
+    home.cli(&["tenant", "self"]).expect_code(0);
+}
