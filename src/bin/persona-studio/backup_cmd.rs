@@ -666,8 +666,11 @@ pub fn run_destination(
             let volumes = drives::mounted_volumes(!all);
             out.value(&volumes, || {
                 if volumes.is_empty() {
-                    return "No removable drives are mounted. Connect one, or pass --all."
-                        .to_owned();
+                    return if all {
+                        "No mounted volume with a filesystem UUID was found.".to_owned()
+                    } else {
+                        "No removable drives are mounted. Connect one, or pass --all.".to_owned()
+                    };
                 }
                 volumes
                     .iter()
