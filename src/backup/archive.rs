@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, SyncSender};
 
 use age::secrecy::SecretString;
 use sha2::{Digest as _, Sha256};
@@ -193,22 +194,22 @@ pub struct PackEntry {
     pub size: u64,
 }
 
-/// Reads exactly `size` bytes (or fails), reporting progress and honouring cancel.
-struct ExactReader<'c, 'd, R> {
+/// Reads exactly `size` bytes (or fails), counting them and honouring cancel. Send, so the
+/// tar + zstd half of the pipeline runs on its own thread.
+struct ExactReader<'a, R> {
     inner: R,
     remaining: u64,
-    ctx: &'c Ctx<'c>,
-    done: &'d RefCell<(u64, u64)>,
-    stage: Stage,
+    done: &'a AtomicU64,
+    cancel: &'a AtomicBool,
 }
 
-impl<R: Read> Read for ExactReader<'_, '_, R> {
+impl<R: Read> Read for ExactReader<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.remaining == 0 {
             return Ok(0);
         }
-        if self.ctx.cancel.load(Ordering::Relaxed) {
-            return Err(self.ctx.fail(Error::Cancelled));
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(io::Error::other("cancelled"));
         }
         let max = usize::try_from(self.remaining)
             .unwrap_or(usize::MAX)
@@ -221,14 +222,106 @@ impl<R: Read> Read for ExactReader<'_, '_, R> {
             ));
         }
         self.remaining -= n as u64;
-        let mut done = self.done.borrow_mut();
-        let before = done.0;
-        done.0 += n as u64;
-        if done.0 / REPORT_EVERY != before / REPORT_EVERY {
-            self.ctx.report(self.stage, done.0, done.1);
-        }
+        self.done.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
+}
+
+/// Hands compressed bytes to the encrypting thread in 1 MiB chunks.
+struct ChannelWriter {
+    tx: SyncSender<Vec<u8>>,
+    buf: Vec<u8>,
+}
+
+const CHUNK: usize = 1024 * 1024;
+
+impl ChannelWriter {
+    fn send_buf(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+        self.tx
+            .send(chunk)
+            .map_err(|_| io::Error::other("the backup writer stopped"))
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK {
+            self.send_buf()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The producing half: tar + zstd (multithreaded) into the channel.
+fn produce(
+    manifest_bytes: &[u8],
+    entries: &[PackEntry],
+    mtime: u64,
+    tx: SyncSender<Vec<u8>>,
+    done: &AtomicU64,
+    cancel: &AtomicBool,
+) -> Result<()> {
+    let io_fail = |e: io::Error| {
+        if cancel.load(Ordering::Relaxed) {
+            Error::Cancelled
+        } else {
+            Error::SnapshotFailed(format!("Could not write the backup: {e}"))
+        }
+    };
+    let out = ChannelWriter {
+        tx,
+        buf: Vec::with_capacity(CHUNK),
+    };
+    let mut zstd = zstd::stream::write::Encoder::new(out, 3).map_err(io_fail)?;
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get().min(4))
+        .unwrap_or(1);
+    if workers > 1 {
+        zstd.multithread(u32::try_from(workers).unwrap_or(1))
+            .map_err(io_fail)?;
+    }
+    let mut tar = tar::Builder::new(zstd);
+    tar.mode(tar::HeaderMode::Deterministic);
+    let mut header = tar_header(manifest_bytes.len() as u64, mtime);
+    tar.append_data(&mut header, MANIFEST_PATH, manifest_bytes)
+        .map_err(io_fail)?;
+    for entry in entries {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
+        let file = File::open(&entry.source)
+            .map_err(|e| Error::io("read for the backup", &entry.source, e))?;
+        let mut header = tar_header(entry.size, mtime);
+        let reader = ExactReader {
+            inner: file,
+            remaining: entry.size,
+            done,
+            cancel,
+        };
+        tar.append_data(&mut header, &entry.archive_path, reader)
+            .map_err(|e| {
+                if cancel.load(Ordering::Relaxed) {
+                    Error::Cancelled
+                } else {
+                    Error::SnapshotFailed(format!(
+                        "Could not back up {} ({e}). If it is being changed right now, try again.",
+                        entry.source.display()
+                    ))
+                }
+            })?;
+    }
+    let zstd = tar.into_inner().map_err(io_fail)?;
+    let mut out = zstd.finish().map_err(io_fail)?;
+    out.send_buf().map_err(io_fail)
 }
 
 fn tar_header(size: u64, mtime: u64) -> tar::Header {
@@ -263,7 +356,6 @@ pub fn pack<'c>(
     ctx: &'c Ctx<'c>,
 ) -> Result<Written> {
     let total: u64 = entries.iter().map(|e| e.size).sum();
-    let done = RefCell::new((0u64, total));
     let mtime = u64::try_from(manifest.created_at.unix_millis() / 1000).unwrap_or(0);
     let manifest_bytes = serde_json::to_vec_pretty(manifest)
         .map_err(|e| Error::SnapshotFailed(format!("Could not write the manifest: {e}")))?;
@@ -272,46 +364,43 @@ pub fn pack<'c>(
     let writer = encryptor(passphrase, work_factor)?
         .wrap_output(sink)
         .map_err(|e| ctx.take_or(e, io_fail))?;
-    let mut zstd =
-        zstd::stream::write::Encoder::new(writer, 3).map_err(|e| ctx.take_or(e, io_fail))?;
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get().min(4))
-        .unwrap_or(1);
-    if workers > 1 {
-        zstd.multithread(u32::try_from(workers).unwrap_or(1))
-            .map_err(|e| ctx.take_or(e, io_fail))?;
-    }
-    let mut tar = tar::Builder::new(zstd);
-    tar.mode(tar::HeaderMode::Deterministic);
-    let mut header = tar_header(manifest_bytes.len() as u64, mtime);
-    tar.append_data(&mut header, MANIFEST_PATH, manifest_bytes.as_slice())
-        .map_err(|e| ctx.take_or(e, io_fail))?;
     ctx.report(Stage::Pack, 0, total);
-    for entry in entries {
-        ctx.check_cancel()?;
-        let file = File::open(&entry.source)
-            .map_err(|e| Error::io("read for the backup", &entry.source, e))?;
-        let mut header = tar_header(entry.size, mtime);
-        let reader = ExactReader {
-            inner: file,
-            remaining: entry.size,
-            ctx,
-            done: &done,
-            stage: Stage::Pack,
-        };
-        tar.append_data(&mut header, &entry.archive_path, reader)
-            .map_err(|e| {
-                ctx.take_or(e, |e| {
-                    Error::SnapshotFailed(format!(
-                        "Could not back up {} ({e}). If it is being changed right now, try again.",
-                        entry.source.display()
-                    ))
-                })
-            })?;
-    }
+    // Two halves on two threads: tar + zstd produce, age + parts consume (this thread, which
+    // owns the progress callback and the destination).
+    let (tx, rx) = sync_channel::<Vec<u8>>(8);
+    let done = AtomicU64::new(0);
+    let cancel = ctx.cancel;
+    let done = &done;
+    let manifest_bytes = manifest_bytes.as_slice();
+    let (consumed, produced) = std::thread::scope(|scope| {
+        let producer =
+            scope.spawn(move || produce(manifest_bytes, entries, mtime, tx, done, cancel));
+        let consumed = (move || -> Result<_> {
+            let mut writer = writer;
+            let mut reported = 0u64;
+            for chunk in rx {
+                writer
+                    .write_all(&chunk)
+                    .map_err(|e| ctx.take_or(e, io_fail))?;
+                let now = done.load(Ordering::Relaxed);
+                if now / REPORT_EVERY != reported / REPORT_EVERY {
+                    ctx.report(Stage::Pack, now, total);
+                    reported = now;
+                }
+            }
+            Ok(writer)
+        })();
+        let produced = producer.join().unwrap_or_else(|_| {
+            Err(Error::SnapshotFailed(
+                "The packing thread failed.".to_owned(),
+            ))
+        });
+        (consumed, produced)
+    });
+    let writer = consumed?;
+    produced?;
+    ctx.check_cancel()?;
     ctx.report(Stage::Encrypt, total, total);
-    let zstd = tar.into_inner().map_err(|e| ctx.take_or(e, io_fail))?;
-    let writer = zstd.finish().map_err(|e| ctx.take_or(e, io_fail))?;
     let sink = writer.finish().map_err(|e| ctx.take_or(e, io_fail))?;
     sink.finish()
 }
