@@ -77,7 +77,7 @@ pub enum Error {
     Locked(String),
 
     #[error("The passphrase is wrong. Nothing was unlocked; try again.")]
-    WrongPassphrase,
+    WrongMemberPassphrase,
 
     /// A rule refused the action (for example approving your own request).
     #[error("{0}")]
@@ -94,6 +94,36 @@ pub enum Error {
     /// What was approved is not what would be installed (version or content hash changed).
     #[error("{0}")]
     HashMismatch(String),
+    #[error("Wrong passphrase: this backup cannot be opened with the passphrase given{hint}. Use the backup passphrase that was shown when backups were set up (Settings > Backups, or `persona-studio backup passphrase show` on the machine that made it).")]
+    WrongPassphrase { hint: String },
+
+    #[error("The backup {what} is damaged: {detail}. It cannot be trusted; make a new backup, or restore an older one.")]
+    BackupDamaged { what: String, detail: String },
+
+    #[error("The backup contains an unsafe entry \"{path}\" ({reason}). Nothing was restored. Only restore backups made by Persona Studio.")]
+    BackupUnsafeEntry { path: String, reason: String },
+
+    #[error("Drive \"{label}\" is not connected (volume {uuid}). Connect the drive, wait until it is mounted, and try again.")]
+    DriveNotConnected { label: String, uuid: String },
+
+    #[error("Destination \"{label}\" is unavailable: {detail}. {hint}")]
+    DestinationUnavailable {
+        label: String,
+        detail: String,
+        hint: String,
+    },
+
+    #[error("Destination \"{label}\" rejected the credentials ({detail}). Check the access key, secret or password and add the destination again with `persona-studio destination add`.")]
+    DestinationCredentials { label: String, detail: String },
+
+    #[error("Destination \"{label}\" is full ({detail}). Free some space there or choose another destination; nothing that existed before was changed.")]
+    DestinationFull { label: String, detail: String },
+
+    #[error("The backup was cancelled. Nothing that looks like a complete backup was left at the destination.")]
+    Cancelled,
+
+    #[error("{0}")]
+    SnapshotFailed(String),
 }
 
 impl Error {
@@ -116,11 +146,20 @@ impl Error {
             Error::SpecInvalid(_) => "spec_invalid",
             Error::HashEnforced { .. } => "hash_enforced",
             Error::Locked(_) => "locked",
-            Error::WrongPassphrase => "wrong_passphrase",
+            Error::WrongMemberPassphrase => "wrong_passphrase",
             Error::Denied(_) => "denied",
             Error::InvalidTransition(_) => "invalid_transition",
             Error::QuotaExceeded(_) => "quota_exceeded",
             Error::HashMismatch(_) => "hash_mismatch",
+            Error::WrongPassphrase { .. } => "wrong_passphrase",
+            Error::BackupDamaged { .. } => "backup_damaged",
+            Error::BackupUnsafeEntry { .. } => "backup_unsafe_entry",
+            Error::DriveNotConnected { .. } => "drive_not_connected",
+            Error::DestinationUnavailable { .. } => "destination_unavailable",
+            Error::DestinationCredentials { .. } => "destination_credentials_rejected",
+            Error::DestinationFull { .. } => "destination_full",
+            Error::Cancelled => "cancelled",
+            Error::SnapshotFailed(_) => "snapshot_failed",
         }
     }
 

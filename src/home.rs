@@ -4,7 +4,10 @@ use std::path::{Path, PathBuf};
 
 /// Environment variable that overrides the data folder for the CLI, the app and the tests.
 pub const HOME_ENV: &str = "PERSONA_STUDIO_HOME";
-const DATABASE_FILE: &str = "persona-studio.db";
+/// The database's file name inside the data folder.
+pub const DATABASE_FILE: &str = "persona-studio.db";
+/// The folder, inside the data folder, that holds one folder per tenant.
+pub const TENANTS_DIR: &str = "tenants";
 
 /// A resolved data folder. It may not exist yet; [`crate::store::Store::open`] creates it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,5 +41,11 @@ impl Home {
 
     pub fn database_path(&self) -> PathBuf {
         self.root.join(DATABASE_FILE)
+    }
+
+    /// The folder holding everything a tenant owns on disk (agent workspaces, presets):
+    /// `HOME/tenants/<tenant_id>/`. A backup includes the whole folder.
+    pub fn tenant_dir(&self, tenant_id: &str) -> PathBuf {
+        self.root.join(TENANTS_DIR).join(tenant_id)
     }
 }

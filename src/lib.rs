@@ -10,6 +10,8 @@
 //!   overrides, tier quotas and change requests; [`tenant::members`] holds passphrases, unlocking
 //!   and the owner/admin check every privileged action calls.
 //! - [`integrity`] keeps the hash-chained audit log that every state change appends to.
+//! - [`backup`] exports, verifies and restores the tenant's encrypted, customer-owned backups
+//!   (local folder, external drive, S3-compatible or WebDAV storage) and says when one is due.
 //! - [`secrets`] is the only door to the OS keyring; secret values travel as [`secrets::Sensitive`].
 //! - [`doctor`] checks that the folder, the database and the keyring all work.
 //! - [`clock`] and [`ids`] are passed in, so that time and identifiers are deterministic in tests.
@@ -44,6 +46,7 @@ macro_rules! ts_as_string {
     };
 }
 
+pub mod backup;
 pub mod canon;
 pub mod clock;
 pub mod doctor;

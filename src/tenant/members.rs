@@ -247,7 +247,7 @@ pub fn set_passphrase(
             ));
         };
         if !verify(&existing, current)? {
-            return Err(Error::WrongPassphrase);
+            return Err(Error::WrongMemberPassphrase);
         }
     }
     let verifier = make_verifier(new, ids)?;
@@ -334,7 +334,7 @@ pub fn unlock(
         Ok(())
     })?;
     if !ok {
-        return Err(Error::WrongPassphrase);
+        return Err(Error::WrongMemberPassphrase);
     }
     Ok(UnlockStatus {
         member_id: actor.member_id.clone(),

@@ -140,6 +140,8 @@ pub struct SelfAccess {
     pub open_changes: Vec<ChangeRequest>,
     /// Agents whose workspace differs from its baseline (or cannot be checked).
     pub drift_alerts: Vec<DriftAlert>,
+    /// Whether a backup is due, and "Last verified backup: N days ago".
+    pub backup: crate::backup::remind::ReminderStatus,
 }
 
 /// One agent's drift, for the Dashboard.
@@ -335,6 +337,7 @@ pub fn self_access(store: &Store, clock: &dyn Clock) -> Result<SelfAccess> {
         .collect();
     Ok(SelfAccess {
         drift_alerts,
+        backup: crate::backup::remind::status(store, clock)?,
         counts: SelfCounts {
             members,
             audit_entries: audit::count(conn, &actor.tenant_id)?,

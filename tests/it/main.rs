@@ -3,6 +3,9 @@
 //! One integration-test binary for the core and the CLI; each module is a feature area.
 //! The keyring tests need a Secret Service: run them through `cargo xtask test`.
 
+mod backup;
+mod backup_cloud;
+mod backup_faults;
 mod canon_conformance;
 mod canon_properties;
 mod cli;

@@ -8,7 +8,8 @@ use anyhow::{bail, Context, Result};
 use crate::process::{capture, root, run_in, step, succeeds, which};
 
 /// Debian packages: Tauri's build libraries, the headless display and WebDriver, the Secret
-/// Service, and the CLIs the backup interoperability tests use.
+/// Service, the CLIs the backup interoperability tests use (`age`, `zstd`, `script` from
+/// bsdutils), and restic, the backup benchmark's peer.
 const DEBIAN_PACKAGES: &[&str] = &[
     "build-essential",
     "pkg-config",
@@ -25,10 +26,19 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "age",
     "zstd",
     "curl",
+    "restic",
+    "bsdutils",
 ];
 
 /// Python packages for the end-to-end tests and the loopback cloud servers.
-const PYTHON_PACKAGES: &[&str] = &["pytest==8.*", "selenium==4.*"];
+const PYTHON_PACKAGES: &[&str] = &[
+    "pytest==8.*",
+    "selenium==4.*",
+    "moto[server]==5.*",
+    "boto3",
+    "wsgidav==4.*",
+    "cheroot",
+];
 
 const TAURI_DRIVER_VERSION: &str = "2.1.0";
 const MIN_NODE: (u32, u32) = (20, 19);

@@ -2,6 +2,7 @@
 //! prints the result as text or `--json`. Exit codes: 0 success, 1 failed check or operation,
 //! 2 bad usage or bad input.
 
+mod backup_cmd;
 mod gov_cmd;
 mod integrity_cmd;
 mod output;
@@ -138,6 +139,16 @@ enum Command {
         #[command(subcommand)]
         command: gov_cmd::MemberCommand,
     },
+    /// Customer-owned backups: export, verify, restore, list, reminders, passphrase.
+    Backup {
+        #[command(subcommand)]
+        command: backup_cmd::BackupCommand,
+    },
+    /// Where backups go: local folders, external drives, S3-compatible and WebDAV storage.
+    Destination {
+        #[command(subcommand)]
+        command: backup_cmd::DestinationCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -224,6 +235,7 @@ pub fn read_text(file: &str) -> Result<String, Failure> {
 }
 
 fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
+    let json = cli.json;
     let env = Env {
         home: resolve_home(cli.home)?,
         clock: clock()?,
@@ -304,5 +316,7 @@ fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
         Command::Quota { command } => gov_cmd::run_quota(command, &env, out),
         Command::Change { command } => gov_cmd::run_change(command, &env, out),
         Command::Member { command } => gov_cmd::run_member(command, &env, out),
+        Command::Backup { command } => backup_cmd::run(command, &env, out, json),
+        Command::Destination { command } => backup_cmd::run_destination(command, &env, out),
     }
 }

@@ -158,6 +158,24 @@ export type PromptPlan = { sections: Array<Section>, settings: Array<[string, Se
 
 export type QuotaUsage = { tier: Tier, slots_used: number, slots_limit: number, storage_used: number, storage_limit: number, installed: number, };
 
+export type ReminderStatus = { 
+/**
+ * A reminder should be shown now.
+ */
+due: boolean, last_verified_at: string | null, 
+/**
+ * Whole days since the last verified backup; `None` when there never was one.
+ */
+last_verified_days_ago: number | null, snoozed_until: string | null, 
+/**
+ * The passphrase was never shown, or not confirmed for 90 days.
+ */
+passphrase_check_due: boolean, 
+/**
+ * "Last verified backup: N days ago" (or "never").
+ */
+summary: string, };
+
 export type RequestInput = { capability_id: string, 
 /**
  * A subset of the capability's declared scope; all of it when absent.
@@ -198,7 +216,11 @@ open_changes: Array<ChangeRequest>,
 /**
  * Agents whose workspace differs from its baseline (or cannot be checked).
  */
-drift_alerts: Array<DriftAlert>, };
+drift_alerts: Array<DriftAlert>, 
+/**
+ * Whether a backup is due, and "Last verified backup: N days ago".
+ */
+backup: ReminderStatus, };
 
 export type SelfCounts = { members: number, audit_entries: number, catalog_entries: number, installed_capabilities: number, pending_requests: number, open_change_requests: number, };
 

@@ -24,6 +24,14 @@ export function selfAccess(role: Role = 'owner', overrides: Partial<SelfAccess> 
     break_glass: { open: false, remaining_secs: null, latest: null },
     open_changes: [],
     drift_alerts: [],
+    backup: {
+      due: true,
+      last_verified_at: null,
+      last_verified_days_ago: null,
+      snoozed_until: null,
+      passphrase_check_due: true,
+      summary: 'Last verified backup: never',
+    },
     ...overrides,
   };
 }

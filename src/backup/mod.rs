@@ -1,0 +1,1042 @@
+//! Customer-owned backups: the public API the CLI and the app call.
+//!
+//! - [`export`]: snapshot (database copy filtered to the tenant + the tenant's folder), pack
+//!   (`tar | zstd | age`), write parts to a destination, read everything back and verify it,
+//!   then commit the index, record metadata and apply retention. One call, a progress callback
+//!   and a cancel flag.
+//! - [`verify`], [`preview`], [`restore`]: on demand, from a destination or a file.
+//! - [`destinations`], [`remind`], [`passphrase`]: configuration, reminders and the passphrase.
+//!
+//! Files: `format.rs` (manifest, index, names, path rules), `snapshot.rs` (database copy and
+//! tenant filter), `archive.rs` (the pipeline both ways), `target.rs` (local folders and the
+//! `Target` trait), `cloud.rs` (OpenDAL: S3, WebDAV), `drives.rs` (external drives by UUID),
+//! `records.rs` (metadata rows, retention), `remind.rs`, `passphrase.rs`, `destinations.rs`.
+
+pub mod archive;
+pub mod cloud;
+pub mod destinations;
+pub mod drives;
+pub mod format;
+pub mod passphrase;
+pub mod records;
+pub mod remind;
+pub mod snapshot;
+pub mod target;
+
+use std::fs;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest as _, Sha256};
+
+use crate::canon::Digest;
+use crate::clock::{Clock, Timestamp};
+use crate::home::{Home, DATABASE_FILE};
+use crate::ids::IdSource;
+use crate::integrity::audit;
+use crate::secrets::Sensitive;
+use crate::store::{self, Store};
+use crate::tenant;
+use crate::{Error, Result};
+
+use archive::{Ctx, Extract, HashingReader, PackEntry, PartSink, PartsReader, SinkKind};
+use format::{Index, Manifest, ManifestEntry, ManifestTenant};
+pub use passphrase::{Entropy, OsEntropy};
+pub use records::BackupRecord;
+use target::Target;
+
+/// A step of a long operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Snapshot,
+    Pack,
+    Encrypt,
+    Upload,
+    Verify,
+    Restore,
+}
+
+/// Progress of a long operation; `total` is 0 when unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct Progress {
+    pub stage: Stage,
+    #[ts(type = "number")]
+    pub done: u64,
+    #[ts(type = "number")]
+    pub total: u64,
+}
+
+/// Where an export goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportTo {
+    /// A configured destination, by label.
+    Destination(String),
+    /// A manual export: one age file at this path.
+    File(PathBuf),
+}
+
+/// How to export.
+#[derive(Debug, Clone)]
+pub struct ExportRequest {
+    pub to: ExportTo,
+    /// Part size in bytes (default 64 MiB).
+    pub part_size: Option<u64>,
+    /// scrypt work factor (log2 N); `None` lets age pick about one second of work.
+    pub work_factor: Option<u8>,
+}
+
+impl ExportRequest {
+    pub fn to(to: ExportTo) -> Self {
+        ExportRequest {
+            to,
+            part_size: None,
+            work_factor: None,
+        }
+    }
+}
+
+/// What an export did.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ExportOutcome {
+    pub record: BackupRecord,
+    #[ts(type = "number")]
+    pub entries: u64,
+    #[ts(type = "number")]
+    pub data_size: u64,
+    /// Backups that retention removed from the destination.
+    pub retention_deleted: Vec<String>,
+    /// Unfinished backups (from a crash or kill) that were cleaned up first.
+    pub cleaned_incomplete: Vec<String>,
+    /// Files that were not backed up (symbolic links, non-UTF-8 names).
+    pub skipped: Vec<String>,
+    /// The passphrase was created by this export: show it to the user now.
+    pub passphrase_created: bool,
+}
+
+/// Which archive to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArchiveSource {
+    /// A backup at a destination; `None` picks the newest complete one.
+    Destination { label: String, name: Option<String> },
+    /// A manual export file.
+    File(PathBuf),
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct VerifyReport {
+    pub location: String,
+    pub preview: Preview,
+    #[ts(type = "number")]
+    pub archive_size: u64,
+    pub archive_sha256: String,
+    pub part_count: u32,
+    pub database_integrity: String,
+}
+
+/// What a restore would bring back, from the manifest, before anything is written.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct Preview {
+    pub created_at: Timestamp,
+    pub app_version: String,
+    #[ts(type = "number")]
+    pub schema_version: i64,
+    pub format_version: u32,
+    pub tenant_id: String,
+    pub tenant_name: String,
+    #[ts(type = "Record<string, number>")]
+    pub counts: std::collections::BTreeMap<String, i64>,
+    #[ts(type = "number")]
+    pub files: u64,
+    #[ts(type = "number")]
+    pub data_size: u64,
+}
+
+impl Preview {
+    fn of(manifest: &Manifest) -> Preview {
+        Preview {
+            created_at: manifest.created_at,
+            app_version: manifest.app_version.clone(),
+            schema_version: manifest.schema_version,
+            format_version: manifest.format_version,
+            tenant_id: manifest.tenant.id.clone(),
+            tenant_name: manifest.tenant.name.clone(),
+            counts: manifest.counts.clone(),
+            files: manifest
+                .entries
+                .iter()
+                .filter(|e| e.path.starts_with(format::FILES_PREFIX))
+                .count() as u64,
+            data_size: manifest.total_size(),
+        }
+    }
+}
+
+/// What a restore did.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct RestoreReport {
+    pub into: String,
+    /// Where the previous contents of `into` were moved, if there were any.
+    pub safety_copy: Option<String>,
+    pub preview: Preview,
+}
+
+/// A scratch folder inside the data folder (same disk as the database), removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(home: &Path, id: &str) -> Result<Scratch> {
+        let base = home.join(".backup-tmp");
+        // Leftovers of a killed run; an hour's grace so a concurrent run keeps its folder.
+        if let Ok(entries) = fs::read_dir(&base) {
+            for entry in entries.flatten() {
+                let stale = entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age.as_secs() > 3600);
+                if stale {
+                    let _ = fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        let dir = base.join(id);
+        fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, e))?;
+        Ok(Scratch(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn hash_file(path: &Path) -> Result<Digest> {
+    let file = fs::File::open(path).map_err(|e| Error::io("read for the backup", path, e))?;
+    let mut reader = BufReader::with_capacity(1024 * 1024, file);
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut reader, &mut hasher)
+        .map_err(|e| Error::io("read for the backup", path, e))?;
+    Ok(Digest::from_bytes(hasher.finalize().into()))
+}
+
+/// Hashes the files on a few threads (the manifest needs every sha256 before the first byte).
+fn hash_all(entries: &[PackEntry], ctx: &Ctx<'_>) -> Result<Vec<Digest>> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get().min(4))
+        .unwrap_or(1);
+    let chunk = entries.len().div_ceil(threads).max(1);
+    let total: u64 = entries.iter().map(|e| e.size).sum();
+    ctx.report(Stage::Snapshot, 0, total);
+    let results: Vec<Result<Vec<Digest>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = entries
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || -> Result<Vec<Digest>> {
+                    part.iter().map(|e| hash_file(&e.source)).collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(Error::SnapshotFailed("A hashing thread failed.".to_owned()))
+                })
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(entries.len());
+    for r in results {
+        out.extend(r?);
+    }
+    ctx.report(Stage::Snapshot, total, total);
+    Ok(out)
+}
+
+/// Exports a complete, encrypted, verified backup of the acting tenant.
+pub fn export(
+    store: &mut Store,
+    request: &ExportRequest,
+    clock: &dyn Clock,
+    ids: &dyn IdSource,
+    entropy: &dyn Entropy,
+    progress: &mut dyn FnMut(Progress),
+    cancel: &AtomicBool,
+) -> Result<ExportOutcome> {
+    let actor = tenant::current_actor(store)?;
+    let context = tenant::self_access(store, clock)?;
+    let keyring = destinations::keyring(store)?;
+    let (passphrase, passphrase_created) = passphrase::ensure(&keyring, entropy)?;
+    let home = Home::new(store.home_dir());
+    let ctx = Ctx::new(progress, cancel);
+    let id = ids.new_id();
+    let created_at = clock.now();
+    let name = format::backup_name(created_at, &id);
+
+    // Destination first: a missing drive or bad credentials fail before any work.
+    let destination = match &request.to {
+        ExportTo::Destination(label) => Some(destinations::get(store, label)?),
+        ExportTo::File(_) => None,
+    };
+    let target: Option<Box<dyn Target>> = destination
+        .as_ref()
+        .map(|d| destinations::open_target(d, &keyring))
+        .transpose()?;
+    let cleaned_incomplete = match &target {
+        Some(t) => t.clean_incomplete()?,
+        None => Vec::new(),
+    };
+
+    // Snapshot.
+    ctx.report(Stage::Snapshot, 0, 0);
+    let scratch = Scratch::new(home.root(), &id)?;
+    let db_copy = scratch.0.join(DATABASE_FILE);
+    let counts = snapshot::snapshot_database(store, &actor.tenant_id, &db_copy)?;
+    ctx.check_cancel()?;
+    let (files, skipped) = snapshot::list_files(&home.tenant_dir(&actor.tenant_id))?;
+    let db_size = fs::metadata(&db_copy)
+        .map_err(|e| Error::io("read", &db_copy, e))?
+        .len();
+    let mut entries = vec![PackEntry {
+        archive_path: format::DATABASE_PATH.to_owned(),
+        source: db_copy.clone(),
+        size: db_size,
+    }];
+    entries.extend(files.into_iter().map(|f| PackEntry {
+        archive_path: format!("{}{}", format::FILES_PREFIX, f.relative),
+        source: f.path,
+        size: f.size,
+    }));
+    let digests = hash_all(&entries, &ctx)?;
+    ctx.check_cancel()?;
+    let manifest = Manifest {
+        format: format::MANIFEST_FORMAT.to_owned(),
+        format_version: format::FORMAT_VERSION,
+        app_version: env!("CARGO_PKG_VERSION").to_owned(),
+        schema_version: store.schema_version()?,
+        tenant: ManifestTenant {
+            id: actor.tenant_id.clone(),
+            name: context.tenant.name.clone(),
+        },
+        created_at,
+        counts,
+        entries: entries
+            .iter()
+            .zip(&digests)
+            .map(|(e, d)| ManifestEntry {
+                path: e.archive_path.clone(),
+                size: e.size,
+                sha256: *d,
+            })
+            .collect(),
+    };
+    let data_size = manifest.total_size();
+
+    // Pack, encrypt, write; then read back and verify before anything looks complete.
+    let part_size = request
+        .part_size
+        .unwrap_or(format::DEFAULT_PART_SIZE)
+        .clamp(4096, 1 << 30);
+    let (record_kind, label, location, written) = match (&target, &request.to) {
+        (Some(target), _) => {
+            let sink = PartSink::new(
+                SinkKind::Parts {
+                    target: target.as_ref(),
+                    name: name.clone(),
+                    part_size: usize::try_from(part_size).unwrap_or(usize::MAX),
+                },
+                &ctx,
+            );
+            let result = archive::pack(
+                &manifest,
+                &entries,
+                &passphrase,
+                request.work_factor,
+                sink,
+                &ctx,
+            )
+            .and_then(|written| {
+                let index = Index {
+                    format: format::INDEX_FORMAT.to_owned(),
+                    format_version: format::FORMAT_VERSION,
+                    name: name.clone(),
+                    tenant: actor.tenant_id.clone(),
+                    created_at,
+                    part_size,
+                    size: written.size,
+                    sha256: written.sha256,
+                    parts: written.parts.clone(),
+                };
+                let verify_db = scratch.0.join("verify.db");
+                let read_back = archive::unpack(
+                    PartsReader::new(target.as_ref(), &name, &index, &ctx),
+                    &passphrase,
+                    &format!("\"{name}\""),
+                    Some(Extract::VerifyOnly {
+                        database_to: &verify_db,
+                    }),
+                    &ctx,
+                )?;
+                check_copy(&verify_db)?;
+                if read_back != manifest {
+                    return Err(Error::BackupDamaged {
+                        what: format!("\"{name}\""),
+                        detail: "its manifest differs from the one written".to_owned(),
+                    });
+                }
+                ctx.check_cancel()?;
+                let index_bytes = serde_json::to_vec_pretty(&index).map_err(|e| {
+                    Error::SnapshotFailed(format!("Could not write the index: {e}"))
+                })?;
+                target.commit(&name, &index_bytes)?;
+                if target.read_index(&name)?.as_deref() != Some(index_bytes.as_slice()) {
+                    return Err(Error::BackupDamaged {
+                        what: format!("\"{name}\""),
+                        detail: "its index reads back differently than written".to_owned(),
+                    });
+                }
+                Ok(written)
+            });
+            let written = match result {
+                Ok(w) => w,
+                Err(e) => {
+                    let _ = target.discard(&name);
+                    return Err(e);
+                }
+            };
+            let d = destination.as_ref();
+            (
+                d.map(|d| d.config.kind()).unwrap_or("local"),
+                d.map(|d| d.label.clone()).unwrap_or_default(),
+                name.clone(),
+                written,
+            )
+        }
+        (None, ExportTo::File(path)) => {
+            let written = export_file(
+                path,
+                &name,
+                &manifest,
+                &entries,
+                &passphrase,
+                request,
+                &scratch,
+                &ctx,
+            )?;
+            (
+                "file",
+                "manual export".to_owned(),
+                path.display().to_string(),
+                written,
+            )
+        }
+        (None, ExportTo::Destination(_)) => {
+            return Err(Error::invalid("destination", "no target"));
+        }
+    };
+
+    let now = clock.now();
+    let record = BackupRecord {
+        id: id.clone(),
+        destination_id: destination.as_ref().map(|d| d.id.clone()),
+        dest_kind: record_kind.to_owned(),
+        dest_label: label,
+        location,
+        created_at,
+        size: written.size,
+        sha256: written.sha256.to_string(),
+        part_count: u32::try_from(written.parts.len()).unwrap_or(u32::MAX),
+        verified: true,
+        verified_at: Some(now),
+        restore_tested_at: None,
+        deleted_at: None,
+    };
+    store.write(|tx| {
+        records::insert(tx, &actor.tenant_id, &record)?;
+        audit::append(
+            tx,
+            &actor.tenant_id,
+            &actor.member_id,
+            "backup.exported",
+            json!({
+                "id": record.id, "destination": record.dest_label, "kind": record.dest_kind,
+                "location": record.location, "size": record.size, "sha256": record.sha256,
+                "parts": record.part_count, "verified": true,
+            }),
+            now,
+        )?;
+        Ok(())
+    })?;
+    let retention_deleted = match (&destination, &target) {
+        (Some(d), Some(t)) => apply_retention(store, d, t.as_ref(), clock)?,
+        _ => Vec::new(),
+    };
+    Ok(ExportOutcome {
+        record,
+        entries: manifest.entries.len() as u64,
+        data_size,
+        retention_deleted,
+        cleaned_incomplete,
+        skipped,
+        passphrase_created,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn export_file<'c>(
+    path: &Path,
+    name: &str,
+    manifest: &Manifest,
+    entries: &[PackEntry],
+    passphrase: &Sensitive<String>,
+    request: &ExportRequest,
+    scratch: &Scratch,
+    ctx: &'c Ctx<'c>,
+) -> Result<archive::Written> {
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        return Err(Error::DestinationUnavailable {
+            label: "manual export".to_owned(),
+            detail: format!("the folder {} does not exist", parent.display()),
+            hint: "Create the folder first, or choose another file.".to_owned(),
+        });
+    }
+    let file_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::invalid("out", "give a file name"))?;
+    let tmp = parent.join(format!(".{file_name}.{name}.partial"));
+    let result = (|| {
+        let file = fs::File::create(&tmp)
+            .map_err(|e| target::io_error("manual export", "create", &tmp, e))?;
+        let sink = PartSink::new(SinkKind::File(file, tmp.clone()), ctx);
+        let written = archive::pack(
+            manifest,
+            entries,
+            passphrase,
+            request.work_factor,
+            sink,
+            ctx,
+        )?;
+        let verify_db = scratch.0.join("verify.db");
+        let file = fs::File::open(&tmp).map_err(|e| Error::io("read back", &tmp, e))?;
+        let mut reader = HashingReader {
+            inner: file,
+            hasher: Sha256::new(),
+            size: 0,
+            total: written.size,
+            ctx,
+        };
+        let read_back = archive::unpack(
+            &mut reader,
+            passphrase,
+            &format!("\"{}\"", path.display()),
+            Some(Extract::VerifyOnly {
+                database_to: &verify_db,
+            }),
+            ctx,
+        )?;
+        check_copy(&verify_db)?;
+        let read_sha = Digest::from_bytes(reader.hasher.finalize().into());
+        if read_back != *manifest || read_sha != written.sha256 {
+            return Err(Error::BackupDamaged {
+                what: format!("\"{}\"", path.display()),
+                detail: "it reads back differently than written".to_owned(),
+            });
+        }
+        fs::rename(&tmp, path).map_err(|e| target::io_error("manual export", "rename", &tmp, e))?;
+        if let Ok(dir) = fs::File::open(parent) {
+            let _ = dir.sync_all();
+        }
+        Ok(written)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn check_copy(db: &Path) -> Result<String> {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    snapshot::check_database(&conn)?;
+    Ok("ok".to_owned())
+}
+
+/// Keeps the newest `keep_last` recorded backups at a destination; deletes the rest there and
+/// marks their records deleted (one audit entry listing them).
+fn apply_retention(
+    store: &mut Store,
+    destination: &destinations::DestinationInfo,
+    target: &dyn Target,
+    clock: &dyn Clock,
+) -> Result<Vec<String>> {
+    let actor = tenant::current_actor(store)?;
+    let live: Vec<BackupRecord> = records::list(store.conn(), &actor.tenant_id, false)?
+        .into_iter()
+        .filter(|r| r.destination_id.as_deref() == Some(destination.id.as_str()))
+        .collect();
+    let keep = usize::try_from(destination.keep_last).unwrap_or(usize::MAX);
+    let old: Vec<BackupRecord> = live.into_iter().skip(keep).collect();
+    if old.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut deleted = Vec::new();
+    for record in &old {
+        target.remove(&record.location)?;
+        deleted.push(record.clone());
+    }
+    let now = clock.now();
+    store.write(|tx| {
+        for record in &deleted {
+            records::mark_deleted(tx, &actor.tenant_id, &record.id, now)?;
+        }
+        audit::append(
+            tx,
+            &actor.tenant_id,
+            &actor.member_id,
+            "backup.retention_deleted",
+            json!({
+                "destination": destination.label,
+                "keep_last": destination.keep_last,
+                "deleted": deleted.iter().map(|r| r.location.clone()).collect::<Vec<_>>(),
+            }),
+            now,
+        )?;
+        Ok(())
+    })?;
+    Ok(deleted.into_iter().map(|r| r.location).collect())
+}
+
+/// Turns what a person typed into the passphrase: our generated format is forgiving about case,
+/// spaces and dashes; anything else is used as typed (without surrounding whitespace).
+pub fn normalize_passphrase(typed: &str) -> Sensitive<String> {
+    let compact: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let generated = compact.len() == 24
+        && compact
+            .bytes()
+            .all(|b| b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789".contains(&b));
+    if generated {
+        let mut out = String::new();
+        for (i, c) in compact.chars().enumerate() {
+            if i > 0 && i % 4 == 0 {
+                out.push('-');
+            }
+            out.push(c);
+        }
+        Sensitive::new(out)
+    } else {
+        Sensitive::new(typed.trim().to_owned())
+    }
+}
+
+fn resolve_passphrase(
+    store: Option<&Store>,
+    given: Option<Sensitive<String>>,
+) -> Result<Sensitive<String>> {
+    if let Some(given) = given {
+        return Ok(given);
+    }
+    if let Some(store) = store {
+        if let Some(found) = passphrase::current(store)? {
+            return Ok(found);
+        }
+    }
+    Err(Error::WrongPassphrase {
+        hint: " (no passphrase was given and none is in this computer's keyring; pass it with --passphrase-stdin)".to_owned(),
+    })
+}
+
+/// An archive opened for reading.
+enum Opened {
+    Parts {
+        target: Box<dyn Target>,
+        name: String,
+        index: Index,
+        destination_id: String,
+    },
+    File(PathBuf),
+}
+
+fn open_source(store: Option<&Store>, source: &ArchiveSource) -> Result<Opened> {
+    match source {
+        ArchiveSource::File(path) => {
+            if !path.is_file() {
+                return Err(Error::NotFound {
+                    what: format!("The backup file {}", path.display()),
+                    hint: "Check the path; a manual export is a single .age file.".to_owned(),
+                });
+            }
+            Ok(Opened::File(path.clone()))
+        }
+        ArchiveSource::Destination { label, name } => {
+            let store = store.ok_or_else(|| {
+                Error::invalid(
+                    "source",
+                    "a destination needs an initialized data folder (--home)",
+                )
+            })?;
+            let info = destinations::get(store, label)?;
+            let target = destinations::open_target(&info, &destinations::keyring(store)?)?;
+            let name = match name {
+                Some(n) => n.clone(),
+                None => target.list()?.pop().ok_or_else(|| Error::NotFound {
+                    what: format!("A complete backup at \"{label}\""),
+                    hint: "Export one with `persona-studio backup export --to LABEL`.".to_owned(),
+                })?,
+            };
+            let bytes = target.read_index(&name)?.ok_or_else(|| Error::NotFound {
+                what: format!("The complete backup \"{name}\" at \"{label}\""),
+                hint: "List them with `persona-studio backup list --remote --from LABEL`."
+                    .to_owned(),
+            })?;
+            let index = Index::parse(&bytes, &name)?;
+            let sum: u64 = index.parts.iter().map(|p| p.size).sum();
+            if sum != index.size {
+                return Err(Error::BackupDamaged {
+                    what: format!("\"{name}\""),
+                    detail: "its index does not add up".to_owned(),
+                });
+            }
+            Ok(Opened::Parts {
+                target,
+                name,
+                index,
+                destination_id: info.id,
+            })
+        }
+    }
+}
+
+impl Opened {
+    fn location(&self) -> String {
+        match self {
+            Opened::Parts { name, .. } => name.clone(),
+            Opened::File(path) => path.display().to_string(),
+        }
+    }
+
+    fn destination_id(&self) -> Option<&str> {
+        match self {
+            Opened::Parts { destination_id, .. } => Some(destination_id),
+            Opened::File(_) => None,
+        }
+    }
+
+    /// Runs `unpack` over the archive; returns the manifest, size, sha256 and part count.
+    fn unpack<'c>(
+        &self,
+        passphrase: &Sensitive<String>,
+        extract: Option<Extract<'_>>,
+        ctx: &'c Ctx<'c>,
+    ) -> Result<(Manifest, u64, Digest, u32)> {
+        let what = format!("\"{}\"", self.location());
+        match self {
+            Opened::Parts {
+                target,
+                name,
+                index,
+                ..
+            } => {
+                let manifest = archive::unpack(
+                    PartsReader::new(target.as_ref(), name, index, ctx),
+                    passphrase,
+                    &what,
+                    extract,
+                    ctx,
+                )?;
+                Ok((manifest, index.size, index.sha256, index.parts.len() as u32))
+            }
+            Opened::File(path) => {
+                let file = fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
+                let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+                let mut reader = HashingReader {
+                    inner: file,
+                    hasher: Sha256::new(),
+                    size: 0,
+                    total,
+                    ctx,
+                };
+                let is_full = extract.is_some();
+                let manifest = archive::unpack(&mut reader, passphrase, &what, extract, ctx)?;
+                if is_full {
+                    std::io::copy(&mut reader, &mut std::io::sink())
+                        .map_err(|e| Error::io("read", path, e))?;
+                }
+                let size = reader.size;
+                Ok((
+                    manifest,
+                    size,
+                    Digest::from_bytes(reader.hasher.finalize().into()),
+                    1,
+                ))
+            }
+        }
+    }
+}
+
+/// Reads only the manifest: what a restore would bring back. Nothing is written.
+pub fn preview(
+    store: Option<&Store>,
+    source: &ArchiveSource,
+    passphrase: Option<Sensitive<String>>,
+) -> Result<Preview> {
+    let passphrase = resolve_passphrase(store, passphrase)?;
+    let opened = open_source(store, source)?;
+    let cancel = AtomicBool::new(false);
+    let mut ignore = |_: Progress| {};
+    let ctx = Ctx::new(&mut ignore, &cancel);
+    let (manifest, ..) = opened.unpack(&passphrase, None, &ctx)?;
+    Ok(Preview::of(&manifest))
+}
+
+/// Verifies an archive end to end: every part's sha256, decryption, decompression, every entry
+/// against the manifest, and `integrity_check` on the database copy in a temp folder. A recorded
+/// backup gets its verified flag updated (and one audit entry).
+pub fn verify(
+    store: Option<&mut Store>,
+    source: &ArchiveSource,
+    passphrase: Option<Sensitive<String>>,
+    clock: &dyn Clock,
+    ids: &dyn IdSource,
+    progress: &mut dyn FnMut(Progress),
+    cancel: &AtomicBool,
+) -> Result<VerifyReport> {
+    let passphrase = resolve_passphrase(store.as_deref(), passphrase)?;
+    let opened = open_source(store.as_deref(), source)?;
+    let ctx = Ctx::new(progress, cancel);
+    let scratch_root = match store.as_deref() {
+        Some(s) => s.home_dir(),
+        None => std::env::temp_dir().join("persona-studio"),
+    };
+    let scratch = Scratch::new(&scratch_root, &ids.new_id())?;
+    let db = scratch.0.join("verify.db");
+    let result = opened
+        .unpack(
+            &passphrase,
+            Some(Extract::VerifyOnly { database_to: &db }),
+            &ctx,
+        )
+        .and_then(|r| check_copy(&db).map(|ok| (r, ok)));
+    if let Some(store) = store {
+        let actor = tenant::current_actor(store)?;
+        let found = records::find(
+            store.conn(),
+            &actor.tenant_id,
+            opened.destination_id(),
+            &opened.location(),
+        )?;
+        let damaged = matches!(
+            &result,
+            Err(Error::BackupDamaged { .. } | Error::BackupUnsafeEntry { .. })
+        );
+        if let Some(record) = found.filter(|_| result.is_ok() || damaged) {
+            let ok = result.is_ok();
+            let now = clock.now();
+            store.write(|tx| {
+                records::set_verified(tx, &actor.tenant_id, &record.id, ok, now)?;
+                audit::append(
+                    tx,
+                    &actor.tenant_id,
+                    &actor.member_id,
+                    "backup.verified",
+                    json!({"id": record.id, "location": record.location, "ok": ok}),
+                    now,
+                )?;
+                Ok(())
+            })?;
+        }
+    }
+    let ((manifest, size, sha, parts), integrity) = result?;
+    Ok(VerifyReport {
+        location: opened.location(),
+        preview: Preview::of(&manifest),
+        archive_size: size,
+        archive_sha256: sha.to_string(),
+        part_count: parts,
+        database_integrity: integrity,
+    })
+}
+
+/// Restores an archive into the data folder `into`: everything goes to a staging folder next to
+/// it and is verified there (entries against the manifest, `integrity_check`, migrations);
+/// only then is `into` swapped in, its previous contents kept as a safety copy.
+#[allow(clippy::too_many_arguments)]
+pub fn restore(
+    store: Option<&mut Store>,
+    source: &ArchiveSource,
+    into: &Path,
+    passphrase: Option<Sensitive<String>>,
+    clock: &dyn Clock,
+    ids: &dyn IdSource,
+    progress: &mut dyn FnMut(Progress),
+    cancel: &AtomicBool,
+) -> Result<RestoreReport> {
+    let passphrase = resolve_passphrase(store.as_deref(), passphrase)?;
+    let opened = open_source(store.as_deref(), source)?;
+    let ctx = Ctx::new(progress, cancel);
+    let into = absolute(into)?;
+    let parent = into
+        .parent()
+        .ok_or_else(|| Error::invalid("into", "give a folder, not the file system root"))?
+        .to_path_buf();
+    fs::create_dir_all(&parent).map_err(|e| Error::io("create", &parent, e))?;
+    let leaf = into
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::invalid("into", "give a folder with a plain name"))?
+        .to_owned();
+    let id = ids.new_id();
+    let staging = parent.join(format!(".{leaf}.restore-{id}"));
+    let _cleanup = Scratch(staging.clone());
+    fs::create_dir_all(&staging).map_err(|e| Error::io("create", &staging, e))?;
+    let staged_db = staging.join(DATABASE_FILE);
+    let staged_files = staging.join(".files");
+    ctx.report(Stage::Restore, 0, 0);
+    let (manifest, ..) = opened.unpack(
+        &passphrase,
+        Some(Extract::Into {
+            database_to: &staged_db,
+            files_to: &staged_files,
+        }),
+        &ctx,
+    )?;
+    if !staged_db.is_file() {
+        return Err(Error::BackupDamaged {
+            what: format!("\"{}\"", opened.location()),
+            detail: "it holds no database".to_owned(),
+        });
+    }
+    let staged_home = Home::new(&staging);
+    format::safe_relative(&manifest.tenant.id)?;
+    if staged_files.exists() {
+        let tenant_dir = staged_home.tenant_dir(&manifest.tenant.id);
+        if let Some(p) = tenant_dir.parent() {
+            fs::create_dir_all(p).map_err(|e| Error::io("create", p, e))?;
+        }
+        fs::rename(&staged_files, &tenant_dir).map_err(|e| Error::io("move", &staged_files, e))?;
+    }
+    check_copy(&staged_db)?;
+    ctx.check_cancel()?;
+    // Opening migrates an older schema and refuses a newer one; then record the restore there.
+    let now = clock.now();
+    {
+        let mut restored = Store::open_path(&staged_db)?;
+        let actor = tenant::current_actor(&restored)?;
+        if actor.tenant_id != manifest.tenant.id {
+            return Err(Error::BackupDamaged {
+                what: format!("\"{}\"", opened.location()),
+                detail: "its database belongs to another tenant than its manifest".to_owned(),
+            });
+        }
+        restored.write(|tx| {
+            audit::append(
+                tx,
+                &actor.tenant_id,
+                &actor.member_id,
+                "backup.restored",
+                json!({"from": opened.location(), "created_at": manifest.created_at.to_string()}),
+                now,
+            )?;
+            Ok(())
+        })?;
+        restored
+            .conn()
+            .pragma_update(None, "wal_checkpoint", "TRUNCATE")
+            .ok();
+    }
+    ctx.check_cancel()?;
+    // Swap: keep the previous contents as a safety copy.
+    let safety_copy = if into.exists() {
+        let empty = fs::read_dir(&into)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
+        if empty {
+            fs::remove_dir(&into).map_err(|e| Error::io("replace", &into, e))?;
+            None
+        } else {
+            let stamp: String = now
+                .to_string()
+                .chars()
+                .filter(char::is_ascii_digit)
+                .take(14)
+                .collect();
+            let safety = parent.join(format!("{leaf}.before-restore-{stamp}"));
+            fs::rename(&into, &safety).map_err(|e| Error::io("move aside", &into, e))?;
+            Some(safety)
+        }
+    } else {
+        None
+    };
+    if let Err(e) = fs::rename(&staging, &into) {
+        if let Some(safety) = &safety_copy {
+            let _ = fs::rename(safety, &into);
+        }
+        return Err(Error::io("move the restored data to", &into, e));
+    }
+    // Record the restore test in the source data folder (unless it was just replaced).
+    if let Some(store) = store {
+        if absolute(&store.home_dir()).ok().as_deref() != Some(into.as_path()) {
+            let actor = tenant::current_actor(store)?;
+            if let Some(record) = records::find(
+                store.conn(),
+                &actor.tenant_id,
+                opened.destination_id(),
+                &opened.location(),
+            )? {
+                store.write(|tx| {
+                    records::set_restore_tested(tx, &actor.tenant_id, &record.id, now)?;
+                    audit::append(
+                        tx,
+                        &actor.tenant_id,
+                        &actor.member_id,
+                        "backup.restore_tested",
+                        json!({"id": record.id, "into": into.display().to_string()}),
+                        now,
+                    )?;
+                    Ok(())
+                })?;
+            }
+        }
+    }
+    Ok(RestoreReport {
+        into: into.display().to_string(),
+        safety_copy: safety_copy.map(|p| p.display().to_string()),
+        preview: Preview::of(&manifest),
+    })
+}
+
+fn absolute(path: &Path) -> Result<PathBuf> {
+    std::path::absolute(path).map_err(|e| Error::io("resolve", path, e))
+}
+
+/// The tenant's backup records, newest first.
+pub fn list(store: &Store, include_deleted: bool) -> Result<Vec<BackupRecord>> {
+    let actor = tenant::current_actor(store)?;
+    records::list(store.conn(), &actor.tenant_id, include_deleted)
+}
+
+/// Names of complete backups at a destination (what is really there), oldest first.
+pub fn list_remote(store: &Store, label: &str) -> Result<Vec<String>> {
+    let info = destinations::get(store, label)?;
+    destinations::open_target(&info, &destinations::keyring(store)?)?.list()
+}
+
+/// The schema version this build writes (for previews).
+pub fn schema_version() -> i64 {
+    store::latest_version()
+}

@@ -1,0 +1,225 @@
+//! Where archive parts are stored: the [`Target`] trait and the local-folder target (also used
+//! for external drives). Writes are atomic: parts go into a hidden `.NAME.partial` folder, the
+//! index is written last, and the folder is renamed to `NAME` only after verification, so a
+//! crash at any moment never leaves anything that looks like a complete backup.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use super::format::{is_backup_name, part_name, INDEX_NAME};
+use crate::{Error, Result};
+
+/// A place that holds backups. Object-store targets (S3, WebDAV) implement it in `cloud.rs`.
+pub trait Target {
+    /// The destination's label, for messages.
+    fn label(&self) -> &str;
+    /// Stores part `n` of the unfinished backup `name`.
+    fn put_part(&self, name: &str, n: u32, data: &[u8]) -> Result<()>;
+    /// Reads part `n` of backup `name` (finished or not).
+    fn get_part(&self, name: &str, n: u32) -> Result<Vec<u8>>;
+    /// Writes the index last, making the backup complete.
+    fn commit(&self, name: &str, index: &[u8]) -> Result<()>;
+    /// The index of a complete backup, or `None` when there is no complete backup by that name.
+    fn read_index(&self, name: &str) -> Result<Option<Vec<u8>>>;
+    /// Names of complete backups, oldest first.
+    fn list(&self) -> Result<Vec<String>>;
+    /// Removes unfinished backups (left by a crash or kill); returns their names.
+    fn clean_incomplete(&self) -> Result<Vec<String>>;
+    /// Removes an unfinished backup.
+    fn discard(&self, name: &str) -> Result<()>;
+    /// Removes a complete backup (retention): the index first, so it stops looking complete.
+    fn remove(&self, name: &str) -> Result<()>;
+}
+
+/// Maps an I/O error at a destination to an actionable error.
+pub fn io_error(label: &str, action: &str, path: &Path, e: io::Error) -> Error {
+    match e.kind() {
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => Error::DestinationFull {
+            label: label.to_owned(),
+            detail: format!("could not {action} {}: {e}", path.display()),
+        },
+        io::ErrorKind::NotFound => Error::DestinationUnavailable {
+            label: label.to_owned(),
+            detail: format!("{} does not exist ({e})", path.display()),
+            hint: "Check that the folder or drive is still there, or add the destination again."
+                .to_owned(),
+        },
+        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
+            Error::DestinationUnavailable {
+                label: label.to_owned(),
+                detail: format!("could not {action} {}: {e}", path.display()),
+                hint: "Check that you may write to the folder and that the drive is not read-only."
+                    .to_owned(),
+            }
+        }
+        _ => Error::DestinationUnavailable {
+            label: label.to_owned(),
+            detail: format!("could not {action} {}: {e}", path.display()),
+            hint: "Check the folder or drive and try again.".to_owned(),
+        },
+    }
+}
+
+/// A folder on a local or removable disk.
+#[derive(Debug, Clone)]
+pub struct LocalTarget {
+    label: String,
+    root: PathBuf,
+}
+
+impl LocalTarget {
+    /// A target in `root`, which must exist.
+    pub fn open(label: &str, root: &Path) -> Result<LocalTarget> {
+        if !root.is_dir() {
+            return Err(Error::DestinationUnavailable {
+                label: label.to_owned(),
+                detail: format!("the folder {} does not exist", root.display()),
+                hint: "Create the folder (or reconnect the disk that holds it) and try again."
+                    .to_owned(),
+            });
+        }
+        Ok(LocalTarget {
+            label: label.to_owned(),
+            root: root.to_path_buf(),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn partial_dir(&self, name: &str) -> PathBuf {
+        self.root.join(format!(".{name}.partial"))
+    }
+
+    fn final_dir(&self, name: &str) -> PathBuf {
+        self.root.join(name)
+    }
+
+    fn err(&self, action: &str, path: &Path, e: io::Error) -> Error {
+        io_error(&self.label, action, path, e)
+    }
+
+    fn sync_dir(&self, dir: &Path) -> Result<()> {
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| self.err("sync", dir, e))
+    }
+}
+
+impl Target for LocalTarget {
+    fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn put_part(&self, name: &str, n: u32, data: &[u8]) -> Result<()> {
+        let dir = self.partial_dir(name);
+        fs::create_dir_all(&dir).map_err(|e| self.err("create", &dir, e))?;
+        let path = dir.join(part_name(n));
+        let mut file = File::create(&path).map_err(|e| self.err("create", &path, e))?;
+        file.write_all(data)
+            .and_then(|()| file.sync_data())
+            .map_err(|e| self.err("write", &path, e))
+    }
+
+    fn get_part(&self, name: &str, n: u32) -> Result<Vec<u8>> {
+        let finished = self.final_dir(name).join(part_name(n));
+        let path = if finished.exists() {
+            finished
+        } else {
+            self.partial_dir(name).join(part_name(n))
+        };
+        fs::read(&path).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => Error::BackupDamaged {
+                what: format!("\"{name}\""),
+                detail: format!("part {n} is missing ({})", path.display()),
+            },
+            _ => self.err("read", &path, e),
+        })
+    }
+
+    fn commit(&self, name: &str, index: &[u8]) -> Result<()> {
+        let dir = self.partial_dir(name);
+        fs::create_dir_all(&dir).map_err(|e| self.err("create", &dir, e))?;
+        let tmp = dir.join(format!("{INDEX_NAME}.tmp"));
+        let mut file = File::create(&tmp).map_err(|e| self.err("create", &tmp, e))?;
+        file.write_all(index)
+            .and_then(|()| file.sync_all())
+            .map_err(|e| self.err("write", &tmp, e))?;
+        let index_path = dir.join(INDEX_NAME);
+        fs::rename(&tmp, &index_path).map_err(|e| self.err("rename", &tmp, e))?;
+        self.sync_dir(&dir)?;
+        let done = self.final_dir(name);
+        fs::rename(&dir, &done).map_err(|e| self.err("rename", &dir, e))?;
+        self.sync_dir(&self.root)
+    }
+
+    fn read_index(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        let path = self.final_dir(name).join(INDEX_NAME);
+        match fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.err("read", &path, e)),
+        }
+    }
+
+    fn list(&self) -> Result<Vec<String>> {
+        let mut names = Vec::new();
+        let entries = fs::read_dir(&self.root).map_err(|e| self.err("list", &self.root, e))?;
+        for entry in entries.flatten() {
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            if is_backup_name(&name) && entry.path().join(INDEX_NAME).is_file() {
+                names.push(name);
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    fn clean_incomplete(&self) -> Result<Vec<String>> {
+        let mut cleaned = Vec::new();
+        let entries = fs::read_dir(&self.root).map_err(|e| self.err("list", &self.root, e))?;
+        for entry in entries.flatten() {
+            let Some(file_name) = entry.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            let partial = file_name
+                .strip_prefix('.')
+                .and_then(|rest| rest.strip_suffix(".partial"));
+            if let Some(name) = partial.filter(|n| is_backup_name(n)) {
+                fs::remove_dir_all(entry.path())
+                    .map_err(|e| self.err("remove", &entry.path(), e))?;
+                cleaned.push(name.to_owned());
+            }
+        }
+        cleaned.sort();
+        Ok(cleaned)
+    }
+
+    fn discard(&self, name: &str) -> Result<()> {
+        let dir = self.partial_dir(name);
+        match fs::remove_dir_all(&dir) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(self.err("remove", &dir, e)),
+        }
+    }
+
+    fn remove(&self, name: &str) -> Result<()> {
+        let dir = self.final_dir(name);
+        let index = dir.join(INDEX_NAME);
+        match fs::remove_file(&index) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(self.err("remove", &index, e)),
+        }
+        match fs::remove_dir_all(&dir) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(self.err("remove", &dir, e)),
+        }
+    }
+}

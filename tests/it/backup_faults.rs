@@ -1,0 +1,209 @@
+//! Fault injection: SIGKILL at random points during an export, random byte flips in the parts
+//! of an archive. Seeded, so a failure reproduces.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::backup::{add_local, export_to, home_with_data, FAST};
+
+/// xorshift64*: small, seeded, reproducible.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+fn complete(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn sigkill_at_random_points_never_leaves_a_complete_looking_backup() {
+    let home = home_with_data(6 * 1024);
+    let dest = tempfile::tempdir().unwrap();
+    add_local(&home, "d", dest.path(), "50");
+    // How long one export takes here, to spread the kills over it.
+    let started = Instant::now();
+    export_to(&home, "d", &["--part-size", "262144"]).expect_code(0);
+    let full = started.elapsed();
+    let baseline = complete(dest.path());
+    assert_eq!(baseline.len(), 1);
+
+    let mut rng = Rng(0x5EED_2026_1121);
+    let runs = 26;
+    let budget = Instant::now();
+    let mut killed = 0;
+    for run in 0..runs {
+        let delay = Duration::from_micros(rng.below(full.as_micros() as u64 * 9 / 10));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_persona-studio"))
+            .arg("--home")
+            .arg(home.path())
+            .args([
+                "--json",
+                "backup",
+                "export",
+                "--to",
+                "d",
+                "--part-size",
+                "262144",
+                "--work-factor",
+                FAST,
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        let finished = child.try_wait().unwrap().is_some();
+        if !finished {
+            child.kill().unwrap(); // SIGKILL on Unix
+            killed += 1;
+        }
+        let status = child.wait().unwrap();
+        // Whatever happened, every backup that looks complete must verify.
+        let now = complete(dest.path());
+        for name in &now {
+            assert!(
+                dest.path().join(name).join("index.json").is_file(),
+                "run {run}: {name} without index"
+            );
+        }
+        if !finished && !status.success() {
+            assert!(
+                now.len() <= baseline.len() + run + 1,
+                "run {run}: unexpected entries {now:?}"
+            );
+        }
+        assert!(
+            budget.elapsed() < Duration::from_secs(600),
+            "the kill loop took too long"
+        );
+    }
+    assert!(
+        killed >= 20,
+        "only {killed} of {runs} runs were killed mid-way"
+    );
+    // Every complete-looking backup verifies, and the next export succeeds and cleans up.
+    let after = export_to(&home, "d", &["--part-size", "262144"])
+        .expect_code(0)
+        .json();
+    assert_eq!(after["record"]["verified"], true);
+    let leftovers: Vec<_> = std::fs::read_dir(dest.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "the next export should clean unfinished backups"
+    );
+    for name in complete(dest.path()) {
+        home.cli(&["backup", "verify", "--from", "d", "--name", &name])
+            .expect_code(0);
+    }
+}
+
+#[test]
+fn two_hundred_random_byte_flips_are_all_detected() {
+    let home = home_with_data(256);
+    let dest = tempfile::tempdir().unwrap();
+    add_local(&home, "d", dest.path(), "3");
+    export_to(&home, "d", &["--part-size", "65536"]).expect_code(0);
+    let name = complete(dest.path()).pop().unwrap();
+    let dir = dest.path().join(&name);
+    let mut parts: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("part-")
+        })
+        .collect();
+    parts.sort();
+    assert!(parts.len() >= 3);
+    let originals: Vec<Vec<u8>> = parts.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    let mut rng = Rng(0xB17F_11B5);
+    for trial in 0..200 {
+        let which = rng.below(parts.len() as u64) as usize;
+        let mut bytes = originals[which].clone();
+        let at = rng.below(bytes.len() as u64) as usize;
+        let mask = (rng.below(255) + 1) as u8;
+        bytes[at] ^= mask;
+        std::fs::write(&parts[which], &bytes).unwrap();
+        let run = home.cli(&["--json", "backup", "verify", "--from", "d", "--name", &name]);
+        assert_eq!(
+            run.code, 1,
+            "trial {trial}: flip at part {which} byte {at} passed verify"
+        );
+        assert!(
+            run.stderr.contains("\"backup_damaged\""),
+            "trial {trial}: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("panicked"),
+            "trial {trial}: {}",
+            run.stderr
+        );
+        std::fs::write(&parts[which], &originals[which]).unwrap();
+    }
+    home.cli(&["backup", "verify", "--from", "d", "--name", &name])
+        .expect_code(0);
+}
+
+#[test]
+fn byte_flips_in_a_single_file_export_are_caught_by_age_authentication() {
+    // No part hashes here: the age MAC and STREAM tags, zstd and the manifest must catch it.
+    let home = home_with_data(64);
+    let out = home.path().join("m.age");
+    home.cli(&[
+        "backup",
+        "export",
+        "--out",
+        out.to_str().unwrap(),
+        "--work-factor",
+        FAST,
+    ])
+    .expect_code(0);
+    let original = std::fs::read(&out).unwrap();
+    let mut rng = Rng(0xF11E);
+    for trial in 0..30 {
+        let mut bytes = original.clone();
+        let at = rng.below(bytes.len() as u64) as usize;
+        bytes[at] ^= (rng.below(255) + 1) as u8;
+        std::fs::write(&out, &bytes).unwrap();
+        let run = home.cli(&[
+            "--json",
+            "backup",
+            "verify",
+            "--file",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(run.code, 1, "trial {trial}: flip at {at} passed");
+        assert!(
+            run.stderr.contains("backup_damaged") || run.stderr.contains("wrong_passphrase"),
+            "trial {trial}: {}",
+            run.stderr
+        );
+    }
+}
