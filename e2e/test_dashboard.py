@@ -10,6 +10,9 @@ def test_dashboard_shows_the_tenant_from_sqlite(cli, launch_app):
     assert app.find("member-role").text == "owner"
     assert app.find("count-members").text == "1"
     assert app.find("count-audit").text == str(created["counts"]["audit_entries"])
+    assert app.find("dashboard-backup").text == "Last verified backup: never"
+    assert "No drift" in app.find("dashboard-drift").text
+    assert app.find("quota-slots").text == "0 of 3 on pro"
     app.screenshot("dashboard")
 
 
