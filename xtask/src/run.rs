@@ -7,27 +7,13 @@ use anyhow::Result;
 
 use crate::deps;
 use crate::process::{root, run_in, sh_with_args, step};
-use crate::test::{build_ui, Scratch, KEYRING_SESSION};
+use crate::test::{build_binaries, build_ui, Scratch, KEYRING_SESSION};
 
 pub fn run(app_args: &[String]) -> Result<()> {
     deps::debian_packages()?;
     deps::node_packages()?;
     build_ui()?;
-    {
-        let _step = step("build the app and the CLI");
-        run_in(
-            &root(),
-            "cargo",
-            &[
-                "build",
-                "-p",
-                "persona-studio-app",
-                "-p",
-                "persona-studio",
-                "--bins",
-            ],
-        )?;
-    }
+    build_binaries()?;
     let app = root().join("target/debug/persona-studio-app");
     let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
         .iter()

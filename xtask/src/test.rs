@@ -56,6 +56,23 @@ fn with_env<T>(
     f(&env)
 }
 
+/// Builds the app and the CLI (debug) into `target/debug/`.
+pub fn build_binaries() -> Result<()> {
+    let _step = step("build the app and the CLI");
+    run_in(
+        &root(),
+        "cargo",
+        &[
+            "build",
+            "-p",
+            "persona-studio-app",
+            "-p",
+            "persona-studio",
+            "--bins",
+        ],
+    )
+}
+
 pub fn build_ui() -> Result<()> {
     let _step = step("UI: build (vite)");
     run_in(&root().join("ui"), "npm", &["run", "--silent", "build"])
@@ -102,21 +119,7 @@ pub fn test() -> Result<()> {
             sh(&format!("{KEYRING_SESSION} cargo test --workspace"), env)
         })?;
     }
-    {
-        let _step = step("build the app and CLI binaries for the end-to-end tests");
-        run_in(
-            &root(),
-            "cargo",
-            &[
-                "build",
-                "-p",
-                "persona-studio-app",
-                "-p",
-                "persona-studio",
-                "--bins",
-            ],
-        )?;
-    }
+    build_binaries()?;
     {
         let _step = step("end to end: the real app under Xvfb via tauri-driver");
         let target = root().join("target/debug");
