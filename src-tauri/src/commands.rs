@@ -68,10 +68,7 @@ pub fn spec_preview(text: String, context: InteractionContext) -> Result<PromptP
 
 #[tauri::command]
 pub fn spec_agents(state: State<'_, AppState>) -> Result<Vec<String>, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        versions::agents(store, &actor.tenant_id)
-    })
+    state.with_actor(|store, actor| versions::agents(store, &actor.tenant_id))
 }
 
 #[tauri::command]
@@ -79,10 +76,7 @@ pub fn spec_versions(
     state: State<'_, AppState>,
     agent: String,
 ) -> Result<Vec<VersionSummary>, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        versions::list(store, &actor.tenant_id, &agent)
-    })
+    state.with_actor(|store, actor| versions::list(store, &actor.tenant_id, &agent))
 }
 
 #[tauri::command]
@@ -91,10 +85,7 @@ pub fn spec_get(
     agent: String,
     version: Option<u32>,
 ) -> Result<StoredVersion, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        versions::get(store, &actor.tenant_id, &agent, version)
-    })
+    state.with_actor(|store, actor| versions::get(store, &actor.tenant_id, &agent, version))
 }
 
 #[tauri::command]
@@ -102,9 +93,8 @@ pub fn spec_new_draft(
     state: State<'_, AppState>,
     agent: String,
 ) -> Result<VersionSummary, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        versions::create_draft(store, &actor, &agent, None, state.clock.as_ref())
+    state.with_actor(|store, actor| {
+        versions::create_draft(store, actor, &agent, None, state.clock.as_ref())
     })
 }
 
@@ -114,26 +104,19 @@ pub fn spec_save_draft(
     agent: String,
     text: String,
 ) -> Result<VersionSummary, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        versions::save_draft(store, &actor, &agent, &text, state.clock.as_ref())
+    state.with_actor(|store, actor| {
+        versions::save_draft(store, actor, &agent, &text, state.clock.as_ref())
     })
 }
 
 #[tauri::command]
 pub fn spec_publish(state: State<'_, AppState>, agent: String) -> Result<VersionSummary, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        versions::publish(store, &actor, &agent, state.clock.as_ref())
-    })
+    state.with_actor(|store, actor| versions::publish(store, actor, &agent, state.clock.as_ref()))
 }
 
 #[tauri::command]
 pub fn integrity_overview(state: State<'_, AppState>) -> Result<Vec<AgentIntegrity>, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        baseline::overview(store, &actor.tenant_id)
-    })
+    state.with_actor(|store, actor| baseline::overview(store, &actor.tenant_id))
 }
 
 #[tauri::command]
@@ -142,18 +125,12 @@ pub fn integrity_diff(
     agent: String,
     path: String,
 ) -> Result<FileDiff, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        baseline::file_diff(store, &actor.tenant_id, &agent, &path)
-    })
+    state.with_actor(|store, actor| baseline::file_diff(store, &actor.tenant_id, &agent, &path))
 }
 
 #[tauri::command]
 pub fn integrity_accept(state: State<'_, AppState>, agent: String) -> Result<Baseline, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        baseline::accept(store, &actor, &agent, state.clock.as_ref())
-    })
+    state.with_actor(|store, actor| baseline::accept(store, actor, &agent, state.clock.as_ref()))
 }
 
 #[tauri::command]
@@ -161,10 +138,7 @@ pub fn audit_list(
     state: State<'_, AppState>,
     filter: AuditFilter,
 ) -> Result<Vec<AuditRecord>, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        audit::list(store.conn(), &actor.tenant_id, &filter)
-    })
+    state.with_actor(|store, actor| audit::list(store.conn(), &actor.tenant_id, &filter))
 }
 
 #[tauri::command]
@@ -179,8 +153,7 @@ pub fn spec_use(
     text: String,
     context: InteractionContext,
 ) -> Result<AttestedPlan, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        attest::compile_for_use(store, &actor, &agent, &text, context, state.clock.as_ref())
+    state.with_actor(|store, actor| {
+        attest::compile_for_use(store, actor, &agent, &text, context, state.clock.as_ref())
     })
 }

@@ -19,17 +19,13 @@ use crate::{AppState, IpcError};
 
 #[tauri::command]
 pub fn member_list(state: State<'_, AppState>) -> Result<Vec<MemberSummary>, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        members::list(store, &actor.tenant_id, state.clock.now())
-    })
+    state.with_actor(|store, actor| members::list(store, &actor.tenant_id, state.clock.now()))
 }
 
 #[tauri::command]
 pub fn member_switch(state: State<'_, AppState>, member: String) -> Result<SelfAccess, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        members::switch(store, &actor, &member, state.clock.as_ref())?;
+    state.with_actor(|store, actor| {
+        members::switch(store, actor, &member, state.clock.as_ref())?;
         tenant::self_access(store, state.clock.as_ref())
     })
 }
@@ -40,18 +36,14 @@ pub fn member_unlock(
     passphrase: String,
 ) -> Result<UnlockStatus, IpcError> {
     let passphrase = Sensitive::new(passphrase);
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        members::unlock(store, &actor, &passphrase, None, state.clock.as_ref())
+    state.with_actor(|store, actor| {
+        members::unlock(store, actor, &passphrase, None, state.clock.as_ref())
     })
 }
 
 #[tauri::command]
 pub fn member_lock(state: State<'_, AppState>) -> Result<UnlockStatus, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        members::lock(store, &actor, state.clock.as_ref())
-    })
+    state.with_actor(|store, actor| members::lock(store, actor, state.clock.as_ref()))
 }
 
 #[tauri::command]
@@ -62,11 +54,10 @@ pub fn member_set_passphrase(
 ) -> Result<(), IpcError> {
     let current = current.map(Sensitive::new);
     let passphrase = Sensitive::new(passphrase);
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
+    state.with_actor(|store, actor| {
         members::set_passphrase(
             store,
-            &actor,
+            actor,
             current.as_ref(),
             &passphrase,
             state.clock.as_ref(),
@@ -80,10 +71,7 @@ pub fn catalog_list(
     state: State<'_, AppState>,
     filter: CatalogFilter,
 ) -> Result<Vec<Capability>, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        catalog::list(store, &actor.tenant_id, &filter)
-    })
+    state.with_actor(|store, actor| catalog::list(store, &actor.tenant_id, &filter))
 }
 
 #[tauri::command]
@@ -91,11 +79,10 @@ pub fn install_request(
     state: State<'_, AppState>,
     input: RequestInput,
 ) -> Result<InstallRequest, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
+    state.with_actor(|store, actor| {
         installs::request(
             store,
-            &actor,
+            actor,
             &input,
             state.clock.as_ref(),
             state.ids.as_ref(),
@@ -108,8 +95,7 @@ pub fn install_list(
     state: State<'_, AppState>,
     filter: Option<InstallState>,
 ) -> Result<Vec<InstallRequest>, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
+    state.with_actor(|store, actor| {
         installs::list(store, &actor.tenant_id, filter, state.clock.now())
     })
 }
@@ -120,9 +106,8 @@ pub fn install_approve(
     request: String,
     input: ApprovalInput,
 ) -> Result<InstallRequest, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        installs::approve(store, &actor, &request, &input, state.clock.as_ref())
+    state.with_actor(|store, actor| {
+        installs::approve(store, actor, &request, &input, state.clock.as_ref())
     })
 }
 
@@ -132,11 +117,10 @@ pub fn install_reject(
     request: String,
     note: Option<String>,
 ) -> Result<InstallRequest, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
+    state.with_actor(|store, actor| {
         installs::reject(
             store,
-            &actor,
+            actor,
             &request,
             note.as_deref(),
             state.clock.as_ref(),
@@ -149,10 +133,7 @@ pub fn install_apply(
     state: State<'_, AppState>,
     request: String,
 ) -> Result<InstallRequest, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        installs::install(store, &actor, &request, state.clock.as_ref())
-    })
+    state.with_actor(|store, actor| installs::install(store, actor, &request, state.clock.as_ref()))
 }
 
 #[tauri::command]
@@ -160,18 +141,14 @@ pub fn install_uninstall(
     state: State<'_, AppState>,
     capability: String,
 ) -> Result<InstallRequest, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        installs::uninstall(store, &actor, &capability, state.clock.as_ref())
+    state.with_actor(|store, actor| {
+        installs::uninstall(store, actor, &capability, state.clock.as_ref())
     })
 }
 
 #[tauri::command]
 pub fn quota_usage(state: State<'_, AppState>) -> Result<QuotaUsage, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        quota::usage(store, &actor.tenant_id)
-    })
+    state.with_actor(|store, actor| quota::usage(store, &actor.tenant_id))
 }
 
 #[tauri::command]
@@ -180,11 +157,10 @@ pub fn breakglass_open(
     reason: String,
     ttl_secs: Option<i64>,
 ) -> Result<BreakGlass, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
+    state.with_actor(|store, actor| {
         breakglass::open(
             store,
-            &actor,
+            actor,
             &reason,
             ttl_secs,
             state.clock.as_ref(),
@@ -195,18 +171,12 @@ pub fn breakglass_open(
 
 #[tauri::command]
 pub fn breakglass_close(state: State<'_, AppState>) -> Result<BreakGlass, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        breakglass::close(store, &actor, state.clock.as_ref())
-    })
+    state.with_actor(|store, actor| breakglass::close(store, actor, state.clock.as_ref()))
 }
 
 #[tauri::command]
 pub fn breakglass_status(state: State<'_, AppState>) -> Result<BreakGlassStatus, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        breakglass::status(store, &actor.tenant_id, state.clock.now())
-    })
+    state.with_actor(|store, actor| breakglass::status(store, &actor.tenant_id, state.clock.now()))
 }
 
 #[tauri::command]
@@ -214,18 +184,12 @@ pub fn change_list(
     state: State<'_, AppState>,
     open_only: bool,
 ) -> Result<Vec<ChangeRequest>, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        changes::list(store, &actor.tenant_id, open_only, None)
-    })
+    state.with_actor(|store, actor| changes::list(store, &actor.tenant_id, open_only, None))
 }
 
 #[tauri::command]
 pub fn change_get(state: State<'_, AppState>, id: String) -> Result<ChangeDetail, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
-        changes::get(store, &actor.tenant_id, &id)
-    })
+    state.with_actor(|store, actor| changes::get(store, &actor.tenant_id, &id))
 }
 
 #[tauri::command]
@@ -233,11 +197,10 @@ pub fn change_submit(
     state: State<'_, AppState>,
     change: NewChange,
 ) -> Result<ChangeRequest, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
+    state.with_actor(|store, actor| {
         changes::submit(
             store,
-            &actor,
+            actor,
             &change,
             state.clock.as_ref(),
             state.ids.as_ref(),
@@ -252,11 +215,10 @@ pub fn change_transition(
     action: ChangeAction,
     note: Option<String>,
 ) -> Result<ChangeRequest, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
+    state.with_actor(|store, actor| {
         changes::transition(
             store,
-            &actor,
+            actor,
             &id,
             action,
             note.as_deref(),
@@ -271,11 +233,10 @@ pub fn change_comment(
     id: String,
     body: String,
 ) -> Result<ChangeComment, IpcError> {
-    state.with_store(|store| {
-        let actor = tenant::current_actor(store)?;
+    state.with_actor(|store, actor| {
         changes::comment(
             store,
-            &actor,
+            actor,
             &id,
             &body,
             state.clock.as_ref(),

@@ -7,6 +7,7 @@ use persona_studio::clock::{Clock, SystemClock};
 use persona_studio::home::Home;
 use persona_studio::ids::{IdSource, RandomIds};
 use persona_studio::store::Store;
+use persona_studio::tenant::{self, Actor};
 
 use crate::IpcError;
 
@@ -53,6 +54,17 @@ impl AppState {
         };
         let store = guard.insert(store);
         Ok(f(store)?)
+    }
+
+    /// Like [`with_store`](Self::with_store), for commands that act as the local member.
+    pub fn with_actor<T>(
+        &self,
+        f: impl FnOnce(&mut Store, &Actor) -> persona_studio::Result<T>,
+    ) -> Result<T, IpcError> {
+        self.with_store(|store| {
+            let actor = tenant::current_actor(store)?;
+            f(store, &actor)
+        })
     }
 
     fn lock_store(&self) -> MutexGuard<'_, Option<Store>> {
