@@ -2,7 +2,13 @@
 //! stable Rust does not track the files it reads: tell cargo to rebuild when they change.
 
 fn main() {
-    for dir in ["migrations", "presets/official", "catalog", "schemas"] {
+    for dir in [
+        "migrations",
+        "presets/official",
+        "catalog",
+        "schemas",
+        "onboarding",
+    ] {
         println!("cargo:rerun-if-changed={dir}");
     }
 }

@@ -56,6 +56,7 @@ pub mod governance;
 pub mod home;
 pub mod ids;
 pub mod integrity;
+pub mod onboarding;
 pub mod persona;
 pub mod secrets;
 pub mod store;
