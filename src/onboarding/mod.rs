@@ -2,3 +2,4 @@
 //! validation. The wizard, stored answers and the recommender build on it.
 
 pub mod questions;
+pub mod recommend;

@@ -14,6 +14,7 @@ mod cli_spec;
 mod governance;
 mod governance_isolation;
 mod integrity;
+mod onboarding;
 mod persona;
 mod presets;
 mod secrets;

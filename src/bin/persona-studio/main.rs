@@ -5,6 +5,7 @@
 mod backup_cmd;
 mod gov_cmd;
 mod integrity_cmd;
+mod onboard_cmd;
 mod output;
 mod preset_cmd;
 mod spec_cmd;
@@ -83,6 +84,12 @@ enum Command {
     Spec {
         #[command(subcommand)]
         command: spec_cmd::SpecCommand,
+    },
+    /// Recommend a preset and a capability bundle from onboarding answers.
+    Onboard {
+        /// A JSON object of question id to option ids (or text), or - for stdin.
+        #[arg(long, value_name = "FILE")]
+        answers: String,
     },
     /// Persona presets: catalog, versions, labels, folders, releases and apply.
     Preset {
@@ -305,6 +312,7 @@ fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
             Ok(())
         }
         Command::Spec { command } => spec_cmd::run(command, &env, out),
+        Command::Onboard { answers } => onboard_cmd::run(&answers, &env, out),
         Command::Preset { command } => preset_cmd::run(command, &env, out),
         Command::Integrity { command } => integrity_cmd::integrity(command, &env, out),
         Command::Attest { command } => integrity_cmd::attest_cmd(command, &env, out),

@@ -1,0 +1,519 @@
+//! The recommender: deterministic, explainable scoring over the traits that presets and
+//! capabilities declare. Each answer contributes weights to traits ([`RULES`], versioned as
+//! [`SCORING_VERSION`]); an item scores the sum of the weights of the traits it declares, and
+//! every score lists its reasons. The capability bundle is trimmed to the tier's quota, saying
+//! what was trimmed and which tier would fit it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::canon::{self, Digest};
+use crate::governance::catalog::{CapabilityManifest, TrustTier};
+use crate::governance::quota::{self, TierLimits};
+use crate::onboarding::questions::{QuestionBank, QuestionKind};
+use crate::persona::preset::PresetManifest;
+use crate::persona::spec::{resolve_reasoning, Mode, ResolvedReasoning};
+use crate::tenant::Tier;
+use crate::{Error, Result};
+
+pub const SCORING_VERSION: u32 = 1;
+
+/// `(question, option, [(trait, weight)])`: what one answer says about the traits wanted.
+pub type Rule = (&'static str, &'static str, &'static [(&'static str, i32)]);
+
+/// The scoring rules of [`SCORING_VERSION`].
+pub const RULES: &[Rule] = &[
+    (
+        "goal",
+        "inbox_calendar",
+        &[
+            ("email", 4),
+            ("calendar", 4),
+            ("planning", 1),
+            ("travel", 1),
+        ],
+    ),
+    (
+        "goal",
+        "customer_support",
+        &[("support", 5), ("knowledge_base", 3), ("public_facing", 1)],
+    ),
+    (
+        "goal",
+        "research",
+        &[
+            ("research", 5),
+            ("citations", 3),
+            ("writing", 1),
+            ("data", 1),
+        ],
+    ),
+    ("goal", "software", &[("code", 5), ("devops", 3)]),
+    (
+        "goal",
+        "companion",
+        &[("companion", 5), ("wellbeing", 3), ("planning", 1)],
+    ),
+    ("audience", "individual", &[("individual", 2)]),
+    ("audience", "team", &[("team", 2)]),
+    ("autonomy", "ask_first", &[("ask_first", 1)]),
+    ("autonomy", "balanced", &[("balanced", 1)]),
+    ("autonomy", "autonomous", &[("autonomous", 1)]),
+    ("style", "terse", &[("terse", 1)]),
+    ("style", "detailed", &[("detailed", 1)]),
+    ("channels", "email", &[("email", 1)]),
+    (
+        "channels",
+        "website",
+        &[("public_facing", 2), ("support", 1)],
+    ),
+    ("channels", "voice", &[("voice", 2)]),
+    ("sensitivity", "personal", &[("sensitive_data", 1)]),
+    ("sensitivity", "regulated", &[("sensitive_data", 2)]),
+    ("voice", "yes", &[("voice", 4)]),
+    ("browser", "yes", &[("browser", 4)]),
+];
+
+/// Traits that describe who is served rather than what is done; they rank presets but do not
+/// earn a capability a place in the bundle.
+const AUDIENCE_TRAITS: [&str; 2] = ["individual", "team"];
+/// A capability needs at least this score from functional traits to be proposed.
+const CAPABILITY_THRESHOLD: i32 = 3;
+/// Runners-up are presets scoring at least this share of the winner.
+const RUNNER_UP_SHARE: f64 = 0.6;
+
+/// One answer: the chosen option ids, or the text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(untagged)]
+pub enum Answer {
+    Choices(Vec<String>),
+    Text(String),
+}
+
+pub type Answers = BTreeMap<String, Answer>;
+
+/// One answer's contribution to a score.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct Reason {
+    pub question: String,
+    pub option: String,
+    #[serde(rename = "trait")]
+    #[ts(rename = "trait")]
+    pub trait_name: String,
+    pub weight: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct ScoredPreset {
+    pub id: String,
+    pub name: String,
+    pub score: i32,
+    pub reasons: Vec<Reason>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct ScoredCapability {
+    pub id: String,
+    pub name: String,
+    pub score: i32,
+    pub slots: u32,
+    #[ts(type = "number")]
+    pub storage_bytes: u64,
+    pub official: bool,
+    /// Added because personalized (individual) mode includes it by default.
+    pub personalized_default: bool,
+    pub reasons: Vec<Reason>,
+    /// Set for community capabilities, which are never preselected.
+    pub warning: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct Trimmed {
+    pub capability: ScoredCapability,
+    pub reason: String,
+    /// The smallest tier whose quota would include it, if any.
+    pub upgrade: Option<Tier>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct Recommendation {
+    pub bank_version: u32,
+    pub scoring_version: u32,
+    pub inputs_hash: Digest,
+    pub mode: Mode,
+    pub preset: ScoredPreset,
+    pub runners_up: Vec<ScoredPreset>,
+    pub capabilities: Vec<ScoredCapability>,
+    pub optional_community: Vec<ScoredCapability>,
+    pub trimmed: Vec<Trimmed>,
+    pub tier: Tier,
+    pub slots_used: u32,
+    #[ts(type = "number")]
+    pub slots_limit: i64,
+    #[ts(type = "number")]
+    pub storage_used: u64,
+    #[ts(type = "number")]
+    pub storage_limit: i64,
+    pub reasoning: ResolvedReasoning,
+    #[ts(type = "unknown")]
+    pub harness_profile: serde_json::Value,
+}
+
+fn chosen<'a>(answers: &'a Answers, question: &str) -> Vec<&'a str> {
+    match answers.get(question) {
+        Some(Answer::Choices(ids)) => ids.iter().map(String::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Which questions are shown given `answers` (conditions on earlier answers).
+pub fn visible(bank: &QuestionBank, answers: &Answers) -> Vec<String> {
+    bank.questions
+        .iter()
+        .filter(|q| {
+            q.show_if.iter().all(|c| {
+                let picked = chosen(answers, &c.question);
+                c.any_of.iter().any(|o| picked.contains(&o.as_str()))
+            })
+        })
+        .map(|q| q.id.clone())
+        .collect()
+}
+
+/// Checks answers against the bank; every error names the question and the problem.
+pub fn check_answers(bank: &QuestionBank, answers: &Answers) -> Result<()> {
+    let shown = visible(bank, answers);
+    for (id, answer) in answers {
+        let Some(question) = bank.questions.iter().find(|q| &q.id == id) else {
+            return Err(Error::invalid(
+                "answers",
+                format!(
+                    "\"{id}\" is not a question of bank version {}",
+                    bank.bank_version
+                ),
+            ));
+        };
+        if !shown.contains(id) {
+            return Err(Error::invalid(
+                "answers",
+                format!("question \"{id}\" is not asked with these answers; remove its answer"),
+            ));
+        }
+        match (question.kind, answer) {
+            (QuestionKind::Text, Answer::Text(text)) => {
+                let chars = u32::try_from(text.chars().count()).unwrap_or(u32::MAX);
+                let (min, max) = (question.min_len.unwrap_or(0), question.max_len.unwrap_or(0));
+                if chars < min || chars > max {
+                    return Err(Error::invalid(
+                        "answers",
+                        format!("question \"{id}\" takes {min} to {max} characters; got {chars}"),
+                    ));
+                }
+            }
+            (QuestionKind::Single | QuestionKind::Multiple, Answer::Choices(ids)) => {
+                if question.kind == QuestionKind::Single && ids.len() != 1 {
+                    return Err(Error::invalid(
+                        "answers",
+                        format!(
+                            "question \"{id}\" takes exactly one option; got {}",
+                            ids.len()
+                        ),
+                    ));
+                }
+                if ids.is_empty() {
+                    return Err(Error::invalid(
+                        "answers",
+                        format!("question \"{id}\" needs at least one option"),
+                    ));
+                }
+                if let Some(bad) = ids
+                    .iter()
+                    .find(|o| !question.options.iter().any(|opt| &opt.id == *o))
+                {
+                    let valid: Vec<&str> = question.options.iter().map(|o| o.id.as_str()).collect();
+                    return Err(Error::invalid(
+                        "answers",
+                        format!(
+                            "question \"{id}\" has no option \"{bad}\"; use {}",
+                            valid.join(", ")
+                        ),
+                    ));
+                }
+            }
+            (QuestionKind::Text, Answer::Choices(_)) => {
+                return Err(Error::invalid(
+                    "answers",
+                    format!("question \"{id}\" takes text, not options"),
+                ));
+            }
+            (_, Answer::Text(_)) => {
+                return Err(Error::invalid(
+                    "answers",
+                    format!("question \"{id}\" takes a list of option ids, not text"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The weights the answers give each trait, with their reasons.
+fn trait_weights(answers: &Answers) -> BTreeMap<&'static str, Vec<Reason>> {
+    let mut out: BTreeMap<&'static str, Vec<Reason>> = BTreeMap::new();
+    for (question, option, weights) in RULES {
+        if chosen(answers, question).contains(option) {
+            for (trait_name, weight) in *weights {
+                out.entry(trait_name).or_default().push(Reason {
+                    question: (*question).to_owned(),
+                    option: (*option).to_owned(),
+                    trait_name: (*trait_name).to_owned(),
+                    weight: *weight,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn score<'a>(
+    traits: impl Iterator<Item = &'a str>,
+    weights: &BTreeMap<&'static str, Vec<Reason>>,
+) -> (i32, Vec<Reason>) {
+    let mut reasons: Vec<Reason> = traits
+        .filter_map(|t| weights.get(t))
+        .flatten()
+        .cloned()
+        .collect();
+    reasons.sort_by(|a, b| {
+        b.weight
+            .cmp(&a.weight)
+            .then_with(|| a.question.cmp(&b.question))
+            .then_with(|| a.trait_name.cmp(&b.trait_name))
+    });
+    (reasons.iter().map(|r| r.weight).sum(), reasons)
+}
+
+/// Recommends a preset and a capability bundle for `answers` within `tier`'s quota.
+pub fn recommend(
+    bank: &QuestionBank,
+    answers: &Answers,
+    presets: &[PresetManifest],
+    catalog: &[CapabilityManifest],
+    tier: Tier,
+    model_reasoning_levels: &[&str],
+) -> Result<Recommendation> {
+    check_answers(bank, answers)?;
+    let weights = trait_weights(answers);
+    let mode = if chosen(answers, "audience").contains(&"team") {
+        Mode::Team
+    } else {
+        Mode::Individual
+    };
+
+    let mut scored: Vec<ScoredPreset> = presets
+        .iter()
+        .map(|p| {
+            let (mut s, mut reasons) = score(p.traits.iter().map(String::as_str), &weights);
+            if p.mode == mode {
+                s += 1;
+                reasons.push(Reason {
+                    question: "audience".to_owned(),
+                    option: mode.as_str().to_owned(),
+                    trait_name: format!("mode:{}", mode.as_str()),
+                    weight: 1,
+                });
+            }
+            ScoredPreset {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                score: s,
+                reasons,
+            }
+        })
+        .collect();
+    scored.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    let mut ranked = scored.into_iter();
+    let preset = ranked
+        .next()
+        .ok_or_else(|| Error::invalid("presets", "there are no presets to recommend from"))?;
+    let runners_up: Vec<ScoredPreset> = ranked
+        .filter(|p| f64::from(p.score) >= f64::from(preset.score) * RUNNER_UP_SHARE && p.score > 0)
+        .take(2)
+        .collect();
+
+    let rules_out = |question: &str| chosen(answers, question).contains(&"no");
+    let personalized = mode == Mode::Individual;
+    let mut candidates: Vec<ScoredCapability> = catalog
+        .iter()
+        .filter_map(|c| {
+            let functional = c.traits.iter().map(String::as_str).filter(|t| !AUDIENCE_TRAITS.contains(t));
+            let (s, reasons) = score(functional, &weights);
+            let default = personalized
+                && ((c.id == "voice_tts_stt" && !rules_out("voice")) || (c.id == "uplay_chromium" && !rules_out("browser")));
+            let ruled_out = (c.traits.iter().any(|t| t == "voice") && rules_out("voice"))
+                || (c.traits.iter().any(|t| t == "browser") && rules_out("browser"));
+            (!ruled_out && (s >= CAPABILITY_THRESHOLD || default)).then(|| ScoredCapability {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                score: s,
+                slots: c.slots,
+                storage_bytes: c.storage_bytes,
+                official: c.trust == TrustTier::Official,
+                personalized_default: default,
+                reasons,
+                warning: (c.trust == TrustTier::Community).then(|| {
+                    format!("{} is a community capability: not reviewed by the Persona Studio team. Add it only if you trust its author.", c.name)
+                }),
+            })
+        })
+        .collect();
+    candidates.sort_by(|a, b| {
+        b.personalized_default
+            .cmp(&a.personalized_default)
+            .then_with(|| b.score.cmp(&a.score))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    let (official, community): (Vec<_>, Vec<_>) = candidates.into_iter().partition(|c| c.official);
+
+    let limits = quota::limits(tier);
+    let (mut slots, mut storage) = (0u32, 0u64);
+    let mut bundle = Vec::new();
+    let mut trimmed = Vec::new();
+    for capability in official {
+        let fits_slots = i64::from(slots + capability.slots) <= limits.slots;
+        let fits_storage = i64::try_from(storage + capability.storage_bytes).unwrap_or(i64::MAX)
+            <= limits.storage_bytes;
+        if fits_slots && fits_storage {
+            slots += capability.slots;
+            storage += capability.storage_bytes;
+            bundle.push(capability);
+        } else {
+            let upgrade = upgrade_for(
+                tier,
+                slots + capability.slots,
+                storage + capability.storage_bytes,
+            );
+            let reason = if fits_slots {
+                format!(
+                    "{} needs {} of storage; {} of {} would be used on {}",
+                    capability.name,
+                    quota::format_bytes(
+                        i64::try_from(capability.storage_bytes).unwrap_or(i64::MAX)
+                    ),
+                    quota::format_bytes(i64::try_from(storage).unwrap_or(i64::MAX)),
+                    quota::format_bytes(limits.storage_bytes),
+                    quota::tier_label(tier)
+                )
+            } else {
+                format!(
+                    "{} needs {} slot(s); {} of {} are already used on {}",
+                    capability.name,
+                    capability.slots,
+                    slots,
+                    limits.slots,
+                    quota::tier_label(tier)
+                )
+            };
+            trimmed.push(Trimmed {
+                capability,
+                reason,
+                upgrade,
+            });
+        }
+    }
+
+    let reasoning = resolve_reasoning(model_reasoning_levels, None);
+    let inputs_hash = canon::digest_of(&json!({
+        "bank_version": bank.bank_version,
+        "scoring_version": SCORING_VERSION,
+        "answers": answers,
+        "presets": presets.iter().map(|p| (&p.id, &p.traits, p.mode)).collect::<Vec<_>>(),
+        "catalog": catalog.iter().map(|c| (&c.id, &c.version, &c.traits, c.slots, c.storage_bytes)).collect::<Vec<_>>(),
+        "tier": tier.as_str(),
+        "model_reasoning_levels": model_reasoning_levels,
+    }))?;
+    let harness_profile = json!({
+        "reasoningPolicy": {"default": "max", "fallbackBehavior": "highest_or_model_default"},
+        "persona": {"presetRef": format!("{}:production", preset.id), "mode": mode.as_str()},
+        "onboarding": {
+            "recommendationEnabled": true,
+            "personalizedDefaults": bundle.iter().filter(|c| c.personalized_default).map(|c| c.id.clone()).collect::<Vec<_>>(),
+        },
+        "capabilities": bundle.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+    });
+    Ok(Recommendation {
+        bank_version: bank.bank_version,
+        scoring_version: SCORING_VERSION,
+        inputs_hash,
+        mode,
+        preset,
+        runners_up,
+        capabilities: bundle,
+        optional_community: community,
+        trimmed,
+        tier,
+        slots_used: slots,
+        slots_limit: limits.slots,
+        storage_used: storage,
+        storage_limit: limits.storage_bytes,
+        reasoning,
+        harness_profile,
+    })
+}
+
+/// The smallest tier above `tier` whose quota holds `slots` and `storage`.
+fn upgrade_for(tier: Tier, slots: u32, storage: u64) -> Option<Tier> {
+    let mut next: Option<TierLimits> = quota::next_tier(tier);
+    while let Some(limits) = next {
+        if i64::from(slots) <= limits.slots
+            && i64::try_from(storage).unwrap_or(i64::MAX) <= limits.storage_bytes
+        {
+            return Some(limits.tier);
+        }
+        next = quota::next_tier(limits.tier);
+    }
+    None
+}
+
+/// Recommends from the tenant's own catalogs: its active presets (latest published versions),
+/// its capability catalog, and its tier.
+pub fn recommend_for_tenant(
+    store: &crate::store::Store,
+    bank: &QuestionBank,
+    answers: &Answers,
+    model_reasoning_levels: &[&str],
+) -> Result<Recommendation> {
+    use crate::persona::preset::catalog::{self as presets_catalog, PresetFilter, VersionRef};
+    let actor = crate::tenant::current_actor(store)?;
+    let tier: String = store.conn().query_row(
+        "SELECT tier FROM tenants WHERE id = ?1",
+        rusqlite::params![actor.tenant_id],
+        |r| r.get(0),
+    )?;
+    let tier = Tier::parse(&tier)?;
+    let mut presets = Vec::new();
+    for summary in presets_catalog::list(store, &actor.tenant_id, &PresetFilter::default())? {
+        if summary.latest_published.is_some() {
+            presets.push(
+                presets_catalog::get(store, &actor.tenant_id, &summary.id, &VersionRef::Latest)?
+                    .bundle
+                    .manifest,
+            );
+        }
+    }
+    let catalog: Vec<CapabilityManifest> =
+        crate::governance::catalog::list(store, &actor.tenant_id, &Default::default())?
+            .into_iter()
+            .map(|c| c.manifest)
+            .collect();
+    recommend(
+        bank,
+        answers,
+        &presets,
+        &catalog,
+        tier,
+        model_reasoning_levels,
+    )
+}

@@ -1,0 +1,552 @@
+//! The recommender against a hand-written set of answer profiles: each names the preset a
+//! thoughtful person would pick and why. Reports top-1 accuracy (must be >= 90%) and checks
+//! that no bundle exceeds its tier's quota; plus determinism and answer checking.
+
+use persona_studio::governance::catalog::starter_catalog;
+use persona_studio::governance::quota;
+use persona_studio::onboarding::questions::shipped;
+use persona_studio::onboarding::recommend::{recommend, Answer, Answers};
+use persona_studio::persona::preset::catalog::official_bundles;
+use persona_studio::tenant::Tier;
+
+fn answers(pairs: &[(&str, &[&str])]) -> Answers {
+    pairs
+        .iter()
+        .map(|(q, opts)| {
+            (
+                q.to_string(),
+                Answer::Choices(opts.iter().map(|o| o.to_string()).collect()),
+            )
+        })
+        .collect()
+}
+
+/// (answers, tier, expected preset, why a person would pick it)
+fn profiles() -> Vec<(Answers, Tier, &'static str, &'static str)> {
+    vec![
+        (
+            answers(&[
+                ("goal", &["inbox_calendar"]),
+                ("audience", &["individual"]),
+                ("autonomy", &["balanced"]),
+                ("style", &["terse"]),
+                ("channels", &["email"]),
+                ("sensitivity", &["personal"]),
+                ("voice", &["no"]),
+                ("browser", &["no"]),
+            ]),
+            Tier::Pro,
+            "executive_assistant",
+            "a busy person's inbox and calendar",
+        ),
+        (
+            answers(&[
+                ("goal", &["inbox_calendar"]),
+                ("audience", &["team"]),
+                ("autonomy", &["ask_first"]),
+                ("style", &["balanced"]),
+                ("channels", &["email", "chat"]),
+                ("sensitivity", &["personal"]),
+                ("browser", &["yes"]),
+            ]),
+            Tier::Business,
+            "executive_assistant",
+            "an office manager's scheduling for a small team is still assistant work",
+        ),
+        (
+            answers(&[
+                ("goal", &["customer_support"]),
+                ("audience", &["team"]),
+                ("autonomy", &["ask_first"]),
+                ("style", &["balanced"]),
+                ("channels", &["website", "email"]),
+                ("sensitivity", &["personal"]),
+                ("browser", &["no"]),
+            ]),
+            Tier::Pro,
+            "customer_support_agent",
+            "answers customers on the website",
+        ),
+        (
+            answers(&[
+                ("goal", &["customer_support"]),
+                ("audience", &["team"]),
+                ("autonomy", &["balanced"]),
+                ("style", &["terse"]),
+                ("channels", &["chat"]),
+                ("sensitivity", &["low"]),
+                ("browser", &["no"]),
+            ]),
+            Tier::Free,
+            "customer_support_agent",
+            "internal helpdesk in team chat",
+        ),
+        (
+            answers(&[
+                ("goal", &["customer_support"]),
+                ("audience", &["individual"]),
+                ("autonomy", &["ask_first"]),
+                ("style", &["balanced"]),
+                ("channels", &["email"]),
+                ("sensitivity", &["personal"]),
+                ("voice", &["no"]),
+                ("browser", &["no"]),
+            ]),
+            Tier::Free,
+            "customer_support_agent",
+            "a solo shop owner answering customers",
+        ),
+        (
+            answers(&[
+                ("goal", &["customer_support"]),
+                ("audience", &["team"]),
+                ("autonomy", &["autonomous"]),
+                ("style", &["detailed"]),
+                ("channels", &["website", "voice"]),
+                ("sensitivity", &["regulated"]),
+                ("browser", &["yes"]),
+            ]),
+            Tier::Business,
+            "customer_support_agent",
+            "a regulated call-centre front line",
+        ),
+        (
+            answers(&[
+                ("goal", &["research"]),
+                ("audience", &["team"]),
+                ("autonomy", &["balanced"]),
+                ("style", &["detailed"]),
+                ("channels", &["app_only"]),
+                ("sensitivity", &["low"]),
+                ("browser", &["yes"]),
+            ]),
+            Tier::Pro,
+            "research_analyst",
+            "market research for a team",
+        ),
+        (
+            answers(&[
+                ("goal", &["research"]),
+                ("audience", &["individual"]),
+                ("autonomy", &["ask_first"]),
+                ("style", &["detailed"]),
+                ("channels", &["app_only"]),
+                ("sensitivity", &["low"]),
+                ("voice", &["no"]),
+                ("browser", &["yes"]),
+            ]),
+            Tier::Pro,
+            "research_analyst",
+            "a student's literature review",
+        ),
+        (
+            answers(&[
+                ("goal", &["research"]),
+                ("audience", &["team"]),
+                ("autonomy", &["autonomous"]),
+                ("style", &["terse"]),
+                ("channels", &["chat"]),
+                ("sensitivity", &["regulated"]),
+                ("browser", &["no"]),
+            ]),
+            Tier::Business,
+            "research_analyst",
+            "compliance research with citations",
+        ),
+        (
+            answers(&[
+                ("goal", &["research"]),
+                ("audience", &["individual"]),
+                ("autonomy", &["balanced"]),
+                ("style", &["balanced"]),
+                ("channels", &["email"]),
+                ("sensitivity", &["personal"]),
+                ("voice", &["yes"]),
+                ("browser", &["yes"]),
+            ]),
+            Tier::Business,
+            "research_analyst",
+            "a journalist's source digging",
+        ),
+        (
+            answers(&[
+                ("goal", &["software"]),
+                ("audience", &["team"]),
+                ("autonomy", &["ask_first"]),
+                ("style", &["terse"]),
+                ("channels", &["chat"]),
+                ("sensitivity", &["personal"]),
+            ]),
+            Tier::Pro,
+            "software_engineering_agent",
+            "code review for an engineering team",
+        ),
+        (
+            answers(&[
+                ("goal", &["software"]),
+                ("audience", &["individual"]),
+                ("autonomy", &["autonomous"]),
+                ("style", &["terse"]),
+                ("channels", &["app_only"]),
+                ("sensitivity", &["low"]),
+                ("voice", &["no"]),
+            ]),
+            Tier::Free,
+            "software_engineering_agent",
+            "a hobbyist's side project",
+        ),
+        (
+            answers(&[
+                ("goal", &["software"]),
+                ("audience", &["team"]),
+                ("autonomy", &["balanced"]),
+                ("style", &["detailed"]),
+                ("channels", &["chat", "email"]),
+                ("sensitivity", &["regulated"]),
+            ]),
+            Tier::Business,
+            "software_engineering_agent",
+            "a fintech team's engineering helper",
+        ),
+        (
+            answers(&[
+                ("goal", &["software"]),
+                ("audience", &["individual"]),
+                ("autonomy", &["ask_first"]),
+                ("style", &["balanced"]),
+                ("channels", &["chat"]),
+                ("sensitivity", &["personal"]),
+                ("voice", &["yes"]),
+            ]),
+            Tier::Pro,
+            "software_engineering_agent",
+            "a freelance developer who likes to talk through code",
+        ),
+        (
+            answers(&[
+                ("goal", &["companion"]),
+                ("audience", &["individual"]),
+                ("autonomy", &["ask_first"]),
+                ("style", &["balanced"]),
+                ("channels", &["app_only"]),
+                ("sensitivity", &["personal"]),
+                ("voice", &["yes"]),
+                ("browser", &["no"]),
+            ]),
+            Tier::Pro,
+            "personal_companion",
+            "gentle everyday support",
+        ),
+        (
+            answers(&[
+                ("goal", &["companion"]),
+                ("audience", &["individual"]),
+                ("autonomy", &["balanced"]),
+                ("style", &["terse"]),
+                ("channels", &["voice"]),
+                ("sensitivity", &["regulated"]),
+                ("voice", &["yes"]),
+                ("browser", &["yes"]),
+            ]),
+            Tier::Business,
+            "personal_companion",
+            "voice check-ins with health notes",
+        ),
+        (
+            answers(&[
+                ("goal", &["companion"]),
+                ("audience", &["individual"]),
+                ("autonomy", &["ask_first"]),
+                ("style", &["detailed"]),
+                ("channels", &["email"]),
+                ("sensitivity", &["low"]),
+                ("voice", &["no"]),
+                ("browser", &["no"]),
+            ]),
+            Tier::Free,
+            "personal_companion",
+            "weekly planning and journaling prompts",
+        ),
+        (
+            answers(&[
+                ("goal", &["companion"]),
+                ("audience", &["team"]),
+                ("autonomy", &["ask_first"]),
+                ("style", &["balanced"]),
+                ("channels", &["chat"]),
+                ("sensitivity", &["personal"]),
+                ("browser", &["no"]),
+            ]),
+            Tier::Pro,
+            "personal_companion",
+            "a wellbeing buddy offered to staff is still a companion",
+        ),
+        (
+            answers(&[
+                ("goal", &["inbox_calendar"]),
+                ("audience", &["individual"]),
+                ("autonomy", &["autonomous"]),
+                ("style", &["terse"]),
+                ("channels", &["email", "voice"]),
+                ("sensitivity", &["regulated"]),
+                ("voice", &["yes"]),
+                ("browser", &["yes"]),
+            ]),
+            Tier::Free,
+            "executive_assistant",
+            "a doctor's admin on the free tier",
+        ),
+        (
+            answers(&[
+                ("goal", &["inbox_calendar"]),
+                ("audience", &["individual"]),
+                ("autonomy", &["ask_first"]),
+                ("style", &["detailed"]),
+                ("channels", &["app_only"]),
+                ("sensitivity", &["low"]),
+                ("voice", &["yes"]),
+                ("browser", &["no"]),
+            ]),
+            Tier::Pro,
+            "executive_assistant",
+            "a retiree's appointments",
+        ),
+        (
+            answers(&[
+                ("goal", &["research"]),
+                ("audience", &["team"]),
+                ("autonomy", &["ask_first"]),
+                ("style", &["detailed"]),
+                ("channels", &["website"]),
+                ("sensitivity", &["low"]),
+                ("browser", &["yes"]),
+            ]),
+            Tier::Free,
+            "research_analyst",
+            "a public research desk still researches first",
+        ),
+    ]
+}
+
+#[test]
+fn top1_accuracy_is_at_least_90_percent_and_quotas_hold() {
+    let bank = shipped().unwrap();
+    let presets: Vec<_> = official_bundles()
+        .unwrap()
+        .into_iter()
+        .map(|b| b.manifest)
+        .collect();
+    let catalog: Vec<_> = starter_catalog()
+        .unwrap()
+        .into_iter()
+        .map(|(m, _)| m)
+        .collect();
+    let profiles = profiles();
+    assert!(profiles.len() >= 20);
+    let mut hits = 0;
+    let mut misses = Vec::new();
+    for (answers, tier, expected, why) in &profiles {
+        let r = recommend(
+            &bank,
+            answers,
+            &presets,
+            &catalog,
+            *tier,
+            &["low", "high", "max"],
+        )
+        .unwrap();
+        if r.preset.id == *expected {
+            hits += 1;
+        } else {
+            misses.push(format!(
+                "{why}: expected {expected}, got {} ({:?})",
+                r.preset.id, r.preset.reasons
+            ));
+        }
+        let limits = quota::limits(*tier);
+        assert!(
+            i64::from(r.slots_used) <= limits.slots,
+            "{why}: slots over quota"
+        );
+        assert!(
+            i64::try_from(r.storage_used).unwrap() <= limits.storage_bytes,
+            "{why}: storage over quota"
+        );
+        assert!(
+            r.capabilities.iter().all(|c| c.official),
+            "{why}: only official capabilities are preselected"
+        );
+        assert!(
+            !r.preset.reasons.is_empty(),
+            "{why}: the choice has reasons"
+        );
+        for trimmed in &r.trimmed {
+            assert!(!trimmed.reason.is_empty());
+        }
+    }
+    let accuracy = f64::from(hits) / profiles.len() as f64;
+    println!(
+        "recommender top-1 accuracy: {hits}/{} = {:.0}%",
+        profiles.len(),
+        accuracy * 100.0
+    );
+    assert!(
+        accuracy >= 0.9,
+        "top-1 accuracy {accuracy:.2}; misses:\n{}",
+        misses.join("\n")
+    );
+}
+
+#[test]
+fn personalized_mode_includes_voice_and_browser_unless_ruled_out_and_trims_with_an_upgrade() {
+    let bank = shipped().unwrap();
+    let presets: Vec<_> = official_bundles()
+        .unwrap()
+        .into_iter()
+        .map(|b| b.manifest)
+        .collect();
+    let catalog: Vec<_> = starter_catalog()
+        .unwrap()
+        .into_iter()
+        .map(|(m, _)| m)
+        .collect();
+    let base = [
+        ("goal", &["companion"][..]),
+        ("audience", &["individual"][..]),
+        ("autonomy", &["ask_first"][..]),
+        ("style", &["balanced"][..]),
+        ("channels", &["app_only"][..]),
+        ("sensitivity", &["personal"][..]),
+    ];
+    let with = |voice: &str, browser: &str, tier: Tier| {
+        let mut pairs: Vec<(&str, &[&str])> = base.to_vec();
+        let v = [voice];
+        let b = [browser];
+        pairs.push(("voice", &v));
+        pairs.push(("browser", &b));
+        recommend(&bank, &answers(&pairs), &presets, &catalog, tier, &["max"]).unwrap()
+    };
+    let business = with("yes", "yes", Tier::Business);
+    let ids: Vec<&str> = business
+        .capabilities
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    assert!(
+        ids.contains(&"voice_tts_stt") && ids.contains(&"uplay_chromium"),
+        "{ids:?}"
+    );
+    assert_eq!(
+        business.harness_profile["onboarding"]["personalizedDefaults"],
+        serde_json::json!(["uplay_chromium", "voice_tts_stt"])
+    );
+    assert_eq!(
+        business.harness_profile["reasoningPolicy"]["default"],
+        "max"
+    );
+    assert_eq!(business.harness_profile["persona"]["mode"], "individual");
+    let ruled_out = with("no", "no", Tier::Business);
+    let ids: Vec<&str> = ruled_out
+        .capabilities
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    assert!(
+        !ids.contains(&"voice_tts_stt") && !ids.contains(&"uplay_chromium"),
+        "{ids:?}"
+    );
+    // On Free the browser profile does not fit: trimmed, with the tier that would hold it.
+    let free = with("yes", "yes", Tier::Free);
+    let trimmed = free
+        .trimmed
+        .iter()
+        .find(|t| t.capability.id == "uplay_chromium")
+        .expect("trimmed");
+    assert!(trimmed.upgrade.is_some(), "{trimmed:?}");
+    assert!(trimmed.reason.contains("Free"), "{}", trimmed.reason);
+}
+
+#[test]
+fn same_answers_same_bytes_and_bad_answers_name_the_question() {
+    let bank = shipped().unwrap();
+    let presets: Vec<_> = official_bundles()
+        .unwrap()
+        .into_iter()
+        .map(|b| b.manifest)
+        .collect();
+    let catalog: Vec<_> = starter_catalog()
+        .unwrap()
+        .into_iter()
+        .map(|(m, _)| m)
+        .collect();
+    let (a, tier, _, _) = profiles().remove(0);
+    let first = recommend(&bank, &a, &presets, &catalog, tier, &["high"]).unwrap();
+    let second = recommend(&bank, &a, &presets, &catalog, tier, &["high"]).unwrap();
+    assert_eq!(
+        persona_studio::canon::to_canonical_vec(&first).unwrap(),
+        persona_studio::canon::to_canonical_vec(&second).unwrap()
+    );
+    assert_eq!(first.reasoning.level.map(|l| l.as_str()), Some("high"));
+    for (bad, needle) in [
+        (answers(&[("goal", &["world_domination"])]), "goal"),
+        (
+            answers(&[("goal", &["research", "software"])]),
+            "exactly one",
+        ),
+        (
+            answers(&[("audience", &["team"]), ("voice", &["yes"])]),
+            "voice",
+        ),
+        (answers(&[("mood", &["happy"])]), "mood"),
+    ] {
+        let error = recommend(&bank, &bad, &presets, &catalog, Tier::Pro, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains(needle), "{error}");
+    }
+}
+
+#[test]
+fn onboard_from_the_cli_uses_the_tenants_tier_and_names_bad_answers() {
+    let home = crate::support::TestHome::new();
+    home.init_unlocked(&["--tier", "free"]);
+    let good = br#"{"goal": ["companion"], "audience": ["individual"], "autonomy": ["ask_first"],
+        "style": ["balanced"], "channels": ["app_only"], "sensitivity": ["personal"],
+        "voice": ["yes"], "browser": ["yes"], "agent_name": "Wren"}"#;
+    let first = home
+        .cli_stdin(&["--json", "onboard", "--answers", "-"], good)
+        .expect_code(0);
+    let second = home
+        .cli_stdin(&["--json", "onboard", "--answers", "-"], good)
+        .expect_code(0);
+    assert_eq!(
+        first.stdout, second.stdout,
+        "same answers, same output, byte for byte"
+    );
+    let r = first.json();
+    assert_eq!(r["preset"]["id"], "personal_companion");
+    assert_eq!(r["tier"], "free");
+    assert!(r["slots_used"].as_i64().unwrap() <= r["slots_limit"].as_i64().unwrap());
+    let text = home
+        .cli_stdin(&["onboard", "--answers", "-"], good)
+        .expect_code(0);
+    assert!(
+        text.stdout
+            .contains("Recommended preset: personal_companion"),
+        "{}",
+        text.stdout
+    );
+    let bad = home
+        .cli_stdin(
+            &["onboard", "--answers", "-"],
+            br#"{"goal": ["world_domination"]}"#,
+        )
+        .expect_code(2);
+    assert!(
+        bad.stderr.contains("goal") && bad.stderr.contains("world_domination"),
+        "{}",
+        bad.stderr
+    );
+    home.cli_stdin(&["onboard", "--answers", "-"], b"[1, 2]")
+        .expect_code(2);
+}
