@@ -2,11 +2,12 @@
 //! thoughtful person would pick and why. Reports top-1 accuracy (must be >= 90%) and checks
 //! that no bundle exceeds its tier's quota; plus determinism and answer checking.
 
-use persona_studio::governance::catalog::starter_catalog;
+use persona_studio::governance::catalog::{starter_catalog, CapabilityManifest};
 use persona_studio::governance::quota;
-use persona_studio::onboarding::questions::shipped;
+use persona_studio::onboarding::questions::{shipped, QuestionBank};
 use persona_studio::onboarding::recommend::{recommend, Answer, Answers};
 use persona_studio::persona::preset::catalog::official_bundles;
+use persona_studio::persona::preset::PresetManifest;
 use persona_studio::tenant::Tier;
 
 fn answers(pairs: &[(&str, &[&str])]) -> Answers {
@@ -328,19 +329,24 @@ fn profiles() -> Vec<(Answers, Tier, &'static str, &'static str)> {
     ]
 }
 
-#[test]
-fn top1_accuracy_is_at_least_90_percent_and_quotas_hold() {
-    let bank = shipped().unwrap();
-    let presets: Vec<_> = official_bundles()
+/// The shipped question bank, official presets and starter capability catalog.
+fn shipped_inputs() -> (QuestionBank, Vec<PresetManifest>, Vec<CapabilityManifest>) {
+    let presets = official_bundles()
         .unwrap()
         .into_iter()
         .map(|b| b.manifest)
         .collect();
-    let catalog: Vec<_> = starter_catalog()
+    let catalog = starter_catalog()
         .unwrap()
         .into_iter()
         .map(|(m, _)| m)
         .collect();
+    (shipped().unwrap(), presets, catalog)
+}
+
+#[test]
+fn top1_accuracy_is_at_least_90_percent_and_quotas_hold() {
+    let (bank, presets, catalog) = shipped_inputs();
     let profiles = profiles();
     assert!(profiles.len() >= 20);
     let mut hits = 0;
@@ -399,17 +405,7 @@ fn top1_accuracy_is_at_least_90_percent_and_quotas_hold() {
 
 #[test]
 fn personalized_mode_includes_voice_and_browser_unless_ruled_out_and_trims_with_an_upgrade() {
-    let bank = shipped().unwrap();
-    let presets: Vec<_> = official_bundles()
-        .unwrap()
-        .into_iter()
-        .map(|b| b.manifest)
-        .collect();
-    let catalog: Vec<_> = starter_catalog()
-        .unwrap()
-        .into_iter()
-        .map(|(m, _)| m)
-        .collect();
+    let (bank, presets, catalog) = shipped_inputs();
     let base = [
         ("goal", &["companion"][..]),
         ("audience", &["individual"][..]),
@@ -468,17 +464,7 @@ fn personalized_mode_includes_voice_and_browser_unless_ruled_out_and_trims_with_
 
 #[test]
 fn same_answers_same_bytes_and_bad_answers_name_the_question() {
-    let bank = shipped().unwrap();
-    let presets: Vec<_> = official_bundles()
-        .unwrap()
-        .into_iter()
-        .map(|b| b.manifest)
-        .collect();
-    let catalog: Vec<_> = starter_catalog()
-        .unwrap()
-        .into_iter()
-        .map(|(m, _)| m)
-        .collect();
+    let (bank, presets, catalog) = shipped_inputs();
     let (a, tier, _, _) = profiles().remove(0);
     let first = recommend(&bank, &a, &presets, &catalog, tier, &["high"]).unwrap();
     let second = recommend(&bank, &a, &presets, &catalog, tier, &["high"]).unwrap();
