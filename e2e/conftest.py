@@ -121,7 +121,10 @@ class App:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                self.wait_for(test_id, timeout).click()
+                element = self.wait_for(test_id, timeout)
+                # WebKitWebDriver does not always scroll a long page far enough by itself.
+                self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+                element.click()
                 return
             except StaleElementReferenceException:
                 if time.monotonic() > deadline:

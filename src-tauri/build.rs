@@ -41,6 +41,18 @@ fn main() {
         "change_submit",
         "change_transition",
         "change_comment",
+        "preset_list",
+        "preset_history",
+        "preset_texts",
+        "preset_check",
+        "preset_preview",
+        "preset_new_draft",
+        "preset_save_draft",
+        "preset_publish",
+        "preset_move_label",
+        "preset_deprecate",
+        "preset_diff",
+        "preset_apply",
     ]);
     if let Err(error) =
         tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

@@ -25,6 +25,12 @@ mod tests {
     use persona_studio::governance::quota::QuotaUsage;
     use persona_studio::tenant::members::{MemberSummary, UnlockStatus};
 
+    use persona_studio::persona::preset::apply::{ApplyOptions, ApplyReport};
+    use persona_studio::persona::preset::catalog::{
+        LabelInfo, PresetFilter, PresetSummary, PresetVersion,
+    };
+    use persona_studio::persona::preset::editing::{PresetCheck, PresetTexts};
+
     use crate::commands::{AppInfo, SpecCheck};
     use crate::IpcError;
 
@@ -77,6 +83,14 @@ mod tests {
         declarations.visit::<ChangeRequest>();
         declarations.visit::<ChangeDetail>();
         declarations.visit::<ChangeComment>();
+        declarations.visit::<PresetFilter>();
+        declarations.visit::<PresetSummary>();
+        declarations.visit::<PresetVersion>();
+        declarations.visit::<PresetTexts>();
+        declarations.visit::<PresetCheck>();
+        declarations.visit::<LabelInfo>();
+        declarations.visit::<ApplyOptions>();
+        declarations.visit::<ApplyReport>();
         let mut out = String::from(
             "// Generated from the Rust types by `cargo xtask bindings`. Do not edit by hand.\n",
         );

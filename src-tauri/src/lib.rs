@@ -5,6 +5,7 @@ mod bindings;
 mod commands;
 mod error;
 mod gov_commands;
+mod preset_commands;
 mod state;
 
 pub use error::IpcError;
@@ -14,6 +15,8 @@ pub use state::AppState;
 pub fn run() {
     let state = AppState::from_environment();
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
@@ -55,6 +58,18 @@ pub fn run() {
             gov_commands::change_submit,
             gov_commands::change_transition,
             gov_commands::change_comment,
+            preset_commands::preset_list,
+            preset_commands::preset_history,
+            preset_commands::preset_texts,
+            preset_commands::preset_check,
+            preset_commands::preset_preview,
+            preset_commands::preset_new_draft,
+            preset_commands::preset_save_draft,
+            preset_commands::preset_publish,
+            preset_commands::preset_move_label,
+            preset_commands::preset_deprecate,
+            preset_commands::preset_diff,
+            preset_commands::preset_apply,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

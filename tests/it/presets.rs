@@ -496,3 +496,137 @@ fn an_openclaw_workspace_becomes_a_draft_preset() {
     ])
     .expect_code(2);
 }
+
+#[test]
+fn the_editor_locates_every_problem_and_previews_what_a_release_records() {
+    use persona_studio::persona::preset::editing;
+    use persona_studio::persona::spec::InteractionContext;
+
+    let home = TestHome::new();
+    let store = home.init_core("Acme");
+    let actor = tenant::current_actor(&store).unwrap();
+    let official = catalog::get(
+        &store,
+        &actor.tenant_id,
+        "executive_assistant",
+        &VersionRef::Latest,
+    )
+    .unwrap();
+    let texts = editing::texts_of(&official.bundle).unwrap();
+    // The editor's preset.json is exactly what export writes.
+    assert_eq!(
+        texts.manifest,
+        files::pretty_json(&official.bundle.manifest).unwrap()
+    );
+    let clean = editing::check(&texts);
+    assert!(clean.problems.is_empty(), "{:?}", clean.problems);
+    assert_eq!(clean.content_hash, Some(official.content_hash));
+    assert!(clean.variables.contains(&"agent_name".to_owned()));
+
+    // Two bad templates and a bad spec value: each problem names its file.
+    let mut broken = texts.clone();
+    broken
+        .files
+        .insert("SOUL.md".to_owned(), "I am {{agent name}}.\n".to_owned());
+    broken
+        .files
+        .insert("NOTES.md".to_owned(), "stray\n".to_owned());
+    let mut manifest: serde_json::Value = serde_json::from_str(&texts.manifest).unwrap();
+    manifest["spec"]["decision_policy"]["autonomy"] = serde_json::json!("reckless");
+    broken.manifest = serde_json::to_string_pretty(&manifest).unwrap();
+    let verdict = editing::check(&broken);
+    assert_eq!(verdict.content_hash, None);
+    let files_with_problems: Vec<&str> = verdict.problems.iter().map(|p| p.file.as_str()).collect();
+    assert!(files_with_problems.contains(&"SOUL.md"), "{verdict:?}");
+    assert!(files_with_problems.contains(&"NOTES.md"), "{verdict:?}");
+    let spec_problem = verdict
+        .problems
+        .iter()
+        .find(|p| p.file == "preset.json")
+        .unwrap_or_else(|| panic!("{verdict:?}"));
+    assert!(
+        spec_problem
+            .pointer
+            .starts_with("/spec/decision_policy/autonomy"),
+        "{spec_problem:?}"
+    );
+
+    // Malformed JSON is a problem, not a failure.
+    let mut unparsable = texts.clone();
+    unparsable.manifest = "{\"id\": ".to_owned();
+    let verdict = editing::check(&unparsable);
+    assert_eq!(verdict.problems.len(), 1, "{verdict:?}");
+    assert_eq!(verdict.problems[0].file, "preset.json");
+
+    // The preview is the plan a release records for that context.
+    let release = home.path().join("release");
+    let manifest = files::write_release(&official, &release).unwrap();
+    for context in InteractionContext::ALL {
+        let plan = editing::preview(&texts, context).unwrap();
+        assert_eq!(
+            plan.plan_hash().unwrap().to_string(),
+            manifest.plan_hashes[context.as_str()]
+        );
+    }
+    // Editing SOUL.md changes the preview.
+    let mut edited = texts.clone();
+    edited.files.insert(
+        "SOUL.md".to_owned(),
+        "Calm, exact, and always early.\n".to_owned(),
+    );
+    let before = editing::preview(&texts, InteractionContext::OwnerChat).unwrap();
+    let after = editing::preview(&edited, InteractionContext::OwnerChat).unwrap();
+    assert_ne!(before.plan_hash(), after.plan_hash());
+    assert!(after.render().contains("Calm, exact, and always early."));
+}
+
+#[test]
+fn any_two_versions_compare_file_by_file_from_the_core_and_the_cli() {
+    let home = TestHome::new();
+    home.init_unlocked(&[]);
+    let source = local_preset_folder(home.path());
+    home.cli(&["preset", "import", source.to_str().unwrap()])
+        .expect_code(0);
+    home.cli(&["preset", "publish", "night_owl"]).expect_code(0);
+    std::fs::write(
+        source.join("AGENTS.md"),
+        "Hand over to the day team at 7:30.\n",
+    )
+    .unwrap();
+    std::fs::write(source.join("TOOLS.md"), "A pager.\n").unwrap();
+    home.cli(&["preset", "draft", "night_owl"]).expect_code(0);
+    home.cli(&["preset", "edit", "night_owl", source.to_str().unwrap()])
+        .expect_code(0);
+    // Draft v2 against published v1.
+    let diffs = home
+        .cli(&["--json", "preset", "diff", "night_owl", "1", "2"])
+        .expect_code(0)
+        .json();
+    let changed: Vec<&str> = diffs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["baseline"] != d["current"])
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(changed, ["AGENTS.md", "TOOLS.md"]);
+    let text = home
+        .cli(&["preset", "diff", "night_owl", "1", "2"])
+        .expect_code(0);
+    assert!(text.stdout.contains("-Hand over to the day team at 8:00."));
+    assert!(text.stdout.contains("+Hand over to the day team at 7:30."));
+    assert!(text.stdout.contains("+++ b/TOOLS.md"));
+    // The same version compares equal; an unknown one names what is missing.
+    let same = home
+        .cli(&["--json", "preset", "diff", "night_owl", "1", "1"])
+        .expect_code(0)
+        .json();
+    assert!(same
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["baseline"] == d["current"]));
+    let missing = home.cli(&["preset", "diff", "night_owl", "1", "9"]);
+    assert_eq!(missing.code, 1, "{}", missing.stderr);
+    assert!(missing.stderr.contains("Version 9"), "{}", missing.stderr);
+}

@@ -8,10 +8,11 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use persona_studio::persona::preset::apply::{self, ApplyOptions, ApplyReport, FileAction};
 use persona_studio::persona::preset::catalog::{self, PresetFilter, PresetVersion};
-use persona_studio::persona::preset::files;
 use persona_studio::persona::preset::Trust;
+use persona_studio::persona::preset::{editing, files};
 use persona_studio::persona::spec::Mode;
 use persona_studio::tenant;
+use persona_studio::textdiff;
 
 use crate::output::{Failure, Output};
 use crate::Env;
@@ -52,6 +53,8 @@ pub enum PresetCommand {
     },
     /// Deprecate a preset (ids are never removed).
     Deprecate { id: String },
+    /// What changed between two versions (either may be the draft), as unified diffs.
+    Diff { id: String, from: u32, to: u32 },
     /// Write a folder: preset.json and the Markdown templates.
     Export { preset: String, dir: PathBuf },
     /// Read a folder back as a draft, or turn an agent workspace into one with --openclaw.
@@ -376,6 +379,21 @@ pub fn run(command: PresetCommand, env: &Env, out: &Output) -> Result<(), Failur
                 &mut store, &actor, &id, &reference, &agent, &workspace, &options, clock,
             )?;
             out.value(&report, || apply_text(&report));
+        }
+        PresetCommand::Diff { id, from, to } => {
+            let diffs = editing::diff_versions(&store, &actor.tenant_id, &id, from, to)?;
+            out.value(&diffs, || {
+                diffs
+                    .iter()
+                    .map(|d| {
+                        textdiff::unified(
+                            d.baseline.as_deref().unwrap_or_default(),
+                            d.current.as_deref().unwrap_or_default(),
+                            &d.path,
+                        )
+                    })
+                    .collect::<String>()
+            });
         }
         PresetCommand::Verify { .. } => {}
     }

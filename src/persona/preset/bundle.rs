@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::canon::{self, Digest};
 use crate::persona::spec::{self, Mode, PersonaSpec};
+use crate::persona::workspace::{PersonaFile, WorkspaceFiles};
 use crate::{Error, Result};
 
 /// Template files a preset may carry, in display order.
@@ -129,25 +130,7 @@ impl PresetBundle {
             }
         }
         for (name, text) in &self.files {
-            if !TEMPLATE_FILES.contains(&name.as_str()) {
-                return Err(Error::invalid(
-                    "preset files",
-                    format!(
-                        "\"{name}\" is not a preset template; use {}",
-                        TEMPLATE_FILES.join(", ")
-                    ),
-                ));
-            }
-            if text.len() > MAX_TEMPLATE_BYTES {
-                return Err(Error::invalid(
-                    "preset files",
-                    format!(
-                        "{name} is {} bytes; the limit is {MAX_TEMPLATE_BYTES}",
-                        text.len()
-                    ),
-                ));
-            }
-            placeholders(name, text)?;
+            check_template(name, text)?;
         }
         let spec_value = serde_json::to_value(&m.spec)
             .map_err(|e| Error::invalid("preset spec", e.to_string()))?;
@@ -168,6 +151,17 @@ impl PresetBundle {
         )?)
     }
 
+    /// The persona files the compiler reads, taken from the templates as written.
+    pub fn workspace_files(&self) -> WorkspaceFiles {
+        let mut files = WorkspaceFiles::new();
+        for file in PersonaFile::BY_PRECEDENCE {
+            if let Some(text) = self.files.get(file.file_name()) {
+                files.set(file, text.clone());
+            }
+        }
+        files
+    }
+
     /// Every variable the templates use.
     pub fn variables(&self) -> Result<Vec<String>> {
         let mut names: Vec<String> = Vec::new();
@@ -181,6 +175,30 @@ impl PresetBundle {
         names.sort();
         Ok(names)
     }
+}
+
+/// Checks one template on its own: an allowed file name, the size limit, well-formed
+/// placeholders.
+pub fn check_template(name: &str, text: &str) -> Result<()> {
+    if !TEMPLATE_FILES.contains(&name) {
+        return Err(Error::invalid(
+            "preset files",
+            format!(
+                "\"{name}\" is not a preset template; use {}",
+                TEMPLATE_FILES.join(", ")
+            ),
+        ));
+    }
+    if text.len() > MAX_TEMPLATE_BYTES {
+        return Err(Error::invalid(
+            "preset files",
+            format!(
+                "{name} is {} bytes; the limit is {MAX_TEMPLATE_BYTES}",
+                text.len()
+            ),
+        ));
+    }
+    placeholders(name, text).map(drop)
 }
 
 /// The `{{name}}` placeholders of one template, in order.

@@ -15,7 +15,6 @@ use crate::persona::preset::bundle::{
 };
 use crate::persona::preset::catalog::PresetVersion;
 use crate::persona::spec::{self, InteractionContext, Mode};
-use crate::persona::workspace::{PersonaFile, WorkspaceFiles};
 use crate::{Error, Result};
 
 pub const MANIFEST_FILE: &str = "preset.json";
@@ -219,12 +218,7 @@ pub struct ReleaseManifest {
 }
 
 fn plan_hashes(bundle: &PresetBundle) -> Result<BTreeMap<String, String>> {
-    let mut files = WorkspaceFiles::new();
-    for file in PersonaFile::BY_PRECEDENCE {
-        if let Some(text) = bundle.files.get(file.file_name()) {
-            files.set(file, text.clone());
-        }
-    }
+    let files = bundle.workspace_files();
     let mut out = BTreeMap::new();
     for context in InteractionContext::ALL {
         let plan = compile::compile(&bundle.manifest.spec, &files, context)?;

@@ -4,6 +4,23 @@ export type AgentIntegrity = { agent: string, workspace: string, recorded_at: st
 
 export type AppInfo = { version: string, home: string, };
 
+export type ApplyOptions = { 
+/**
+ * Show what would change and write nothing.
+ */
+dry_run: boolean, 
+/**
+ * Also overwrite USER.md (and MEMORY.md), which the agent edits itself.
+ */
+overwrite_agent_files: boolean, 
+/**
+ * Template variables; `agent_name` defaults to the spec's identity name and `owner_name`
+ * to the acting member's name.
+ */
+vars: { [key in string]?: string }, };
+
+export type ApplyReport = { preset: string, version: number, content_hash: string, agent: string, workspace: string, dry_run: boolean, changes: Array<FileChange>, };
+
 export type ApprovalInput = { 
 /**
  * A subset of the requested scope; the requested scope when absent.
@@ -37,6 +54,8 @@ export type AuditFilter = {
 kind: string | null, actor: string | null, since: string | null, until: string | null, limit: number | null, };
 
 export type AuditRecord = { entry: AuditEntry, hash: string, };
+
+export type Autonomy = "ask_first" | "balanced" | "autonomous";
 
 export type Baseline = { agent: string, workspace: string, recorded_at: string, files: Array<FileState>, watch_list: Array<string>, };
 
@@ -90,6 +109,22 @@ export type Check = { name: string, ok: boolean, detail: string, fix: string | n
 
 export type Conflict = { key: string, winner: SettingValue, overridden: Array<SettingValue>, locked_to_spec: boolean, };
 
+export type Constitution = { 
+/**
+ * 1..=100 rules with unique ids.
+ */
+rules: Array<Rule>, };
+
+export type DecisionPolicy = { autonomy: Autonomy, 
+/**
+ * Situations that go to a human; at most 50, each 1..=500 characters.
+ */
+escalate_when?: Array<string>, 
+/**
+ * Actions that need confirmation first; at most 50, each 1..=500 characters.
+ */
+confirm_before?: Array<string>, };
+
 export type DiffRow = { kind: RowKind, old_line: number | null, new_line: number | null, text: string, };
 
 export type DoctorReport = { home: string, ok: boolean, checks: Array<Check>, };
@@ -106,7 +141,17 @@ problem: string | null, };
 
 export type DriftReport = { agent: string, workspace: string, baseline_recorded_at: string, files_checked: number, changes: Array<Change>, exit_code: number, };
 
+export type EditorProblem = { file: string, pointer: string, message: string, };
+
+export type FileAction = "create" | "update" | "unchanged" | "kept_agent_file";
+
 export type FileBudget = { file: PersonaFile, original_chars: number, used_chars: number, budget_chars: number, truncated: boolean, included: boolean, };
+
+export type FileChange = { file: string, action: FileAction, 
+/**
+ * A unified diff from the current file to the rendered one (empty when unchanged or kept).
+ */
+diff: string, sha256: string, };
 
 export type FileDiff = { path: string, baseline: string | null, current: string | null, 
 /**
@@ -116,6 +161,24 @@ rows: Array<DiffRow>, };
 
 export type FileState = { path: string, size: number, mtime_ns: number, mode: number, sha256: string, };
 
+export type Identity = { 
+/**
+ * 1..=80 characters.
+ */
+name: string, 
+/**
+ * 1..=500 characters.
+ */
+purpose: string, 
+/**
+ * At most 200 characters.
+ */
+vibe?: string, 
+/**
+ * At most 16 characters (Unicode scalar values, so most emoji sequences fit).
+ */
+emoji?: string, };
+
 export type InitRequest = { tenant_name: string, owner_name: string, tier: Tier, };
 
 export type InstallRequest = { id: string, capability_id: string, capability_version: string, content_hash: string, requested_scope: Array<string>, reason: string, requested_by: string, requested_at: string, expires_at: string, state: InstallState, decided_by: string | null, decided_at: string | null, decision_note: string | null, approved_scope: Array<string> | null, approval_valid_until: string | null, break_glass_id: string | null, slots: number | null, storage_bytes: number | null, installed_at: string | null, uninstalled_at: string | null, };
@@ -124,21 +187,95 @@ export type InstallState = "pending" | "approved" | "rejected" | "expired" | "in
 
 export type InstalledCapability = { request_id: string, capability_id: string, name: string, kind: CapabilityKind, version: string, content_hash: string, scope: Array<string>, slots: number, storage_bytes: number, installed_at: string, break_glass_id: string | null, };
 
+export type IntentModule = { 
+/**
+ * lower_snake_case, unique within `intent_modules`.
+ */
+id: string, 
+/**
+ * The intent that triggers the module, 1..=500 characters.
+ */
+when: string, 
+/**
+ * 1..=30 steps, each 1..=1000 characters.
+ */
+procedure: Array<string>, 
+/**
+ * 1..=4 distinct contexts, compatible with `visibility`.
+ */
+contexts: Array<InteractionContext>, visibility: Visibility, };
+
 export type InteractionContext = "owner_training" | "owner_chat" | "public_share" | "public_widget";
 
 export type IpcError = { code: string, message: string, };
 
+export type LabelInfo = { label: string, version: number, };
+
 export type Layer = { "type": "file", file: PersonaFile, line: number, } | { "type": "spec", pointer: string, };
+
+export type Lifecycle = "active" | "deprecated";
 
 export type MemberInfo = { id: string, display_name: string, role: Role, };
 
 export type MemberSummary = { id: string, display_name: string, role: Role, has_passphrase: boolean, unlocked_until: string | null, acting: boolean, };
 
+export type Mode = "team" | "individual";
+
 export type NewChange = { title: string, description: string, target_preset: string | null, target_agent: string | null, };
+
+export type OutputFormat = "markdown" | "plain" | "json";
 
 export type Part = { text: string, source: Source, };
 
 export type PersonaFile = "SOUL.md" | "USER.md" | "IDENTITY.md" | "AGENTS.md";
+
+export type PersonaSpec = { 
+/**
+ * Always 1 for this format.
+ */
+schema_version: number, 
+/**
+ * lower_snake_case, at most 64 characters.
+ */
+id: string, 
+/**
+ * The spec's own revision, 1..=1,000,000.
+ */
+version: number, mode: Mode, identity: Identity, constitution: Constitution, decision_policy: DecisionPolicy, style: Style, 
+/**
+ * Always present in JSON, possibly empty.
+ */
+intent_modules: Array<IntentModule>, tool_policy: ToolPolicy, reasoning: Reasoning, 
+/**
+ * Anything else, kept as-is and never interpreted.
+ */
+extensions?: Record<string, unknown>, };
+
+export type PresetBundle = { manifest: PresetManifest, files: { [key in string]?: string }, };
+
+export type PresetCheck = { problems: Array<EditorProblem>, 
+/**
+ * The content hash the texts would publish under; `None` while there are problems.
+ */
+content_hash: string | null, 
+/**
+ * The `{{variables}}` the templates use, which apply must be given.
+ */
+variables: Array<string>, };
+
+export type PresetFilter = { query: string | null, tag: string | null, mode: Mode | null, trust: Trust | null, include_deprecated: boolean, };
+
+export type PresetManifest = { format_version: number, id: string, name: string, description: string, tags: Array<string>, mode: Mode, trust: Trust, 
+/**
+ * What the onboarding recommender matches answers against.
+ */
+traits: Array<string>, spec: PersonaSpec, };
+
+export type PresetSummary = { id: string, name: string, description: string, tags: Array<string>, traits: Array<string>, mode: Mode, trust: Trust, lifecycle: Lifecycle, latest_published: number | null, draft: number | null, labels: Array<LabelInfo>, content_hash: string, };
+
+export type PresetTexts = { manifest: string, files: { [key in string]?: string }, };
+
+export type PresetVersion = { id: string, version: number, state: VersionState, bundle: PresetBundle, content_hash: string, parent_hash: string | null, created_at: string, published_at: string | null, };
 
 export type Problem = { 
 /**
@@ -157,6 +294,10 @@ message: string, };
 export type PromptPlan = { sections: Array<Section>, settings: Array<[string, SettingValue]>, conflicts: Array<Conflict>, warnings: Array<Warning>, budget: Budget, trace: Trace, };
 
 export type QuotaUsage = { tier: Tier, slots_used: number, slots_limit: number, storage_used: number, storage_limit: number, installed: number, };
+
+export type Reasoning = { preferred: ReasoningLevel, };
+
+export type ReasoningLevel = "off" | "minimal" | "low" | "medium" | "high" | "xhigh" | "max";
 
 export type ReminderStatus = { 
 /**
@@ -192,6 +333,16 @@ export type Role = "owner" | "admin" | "customer";
 
 export type RowKind = "same" | "removed" | "added";
 
+export type Rule = { 
+/**
+ * lower_snake_case, unique within the constitution.
+ */
+id: string, 
+/**
+ * 1..=2000 characters.
+ */
+text: string, severity: Severity, };
+
 export type Section = { kind: SectionKind, title: string, parts: Array<Part>, };
 
 export type SectionKind = "governance" | "decision_policy" | "style" | "intent" | "tool_policy" | "evidence" | "user_message";
@@ -226,26 +377,58 @@ export type SelfCounts = { members: number, audit_entries: number, catalog_entri
 
 export type SettingValue = { value: string, layer: Layer, };
 
+export type Severity = "must" | "should";
+
 export type Source = { "type": "spec", pointer: string, } | { "type": "file", file: PersonaFile, start_line: number, end_line: number, } | { "type": "slot", name: string, };
 
 export type SpecCheck = { problems: Array<Problem>, persona_hash: string | null, };
 
 export type StoredVersion = { summary: VersionSummary, spec_json: string, };
 
+export type Style = { verbosity: Verbosity, 
+/**
+ * At most 200 characters.
+ */
+tone?: string, output_format: OutputFormat, 
+/**
+ * A BCP-47-like language tag such as `en` or `pt-BR`.
+ */
+language?: string, };
+
 export type TenantInfo = { id: string, name: string, tier: Tier, created_at: string, };
 
 export type Tier = "free" | "pro" | "business";
 
+export type ToolPolicy = { 
+/**
+ * Tool names such as `calendar.read`; at most 100, unique. Empty or absent: no tools.
+ */
+allowed_tools?: Array<string>, 
+/**
+ * Sources such as URLs or `internal:wiki`; at most 100, unique, each 1..=300 characters.
+ */
+allowed_sources?: Array<string>, require_citations: boolean, 
+/**
+ * Evidence older than this many days (1..=3650) is not to be relied on.
+ */
+max_evidence_age_days?: number, };
+
 export type Trace = { interaction_context: InteractionContext, persona_spec_version: number, persona_id: string, persona_hash: string | null, plan_hash: string | null, fallback_reason: string | null, };
+
+export type Trust = "official" | "community" | "local";
 
 export type TrustTier = "official" | "community";
 
 export type UnlockStatus = { member_id: string, role: Role, has_passphrase: boolean, unlocked: boolean, unlocked_until: string | null, };
+
+export type Verbosity = "terse" | "balanced" | "detailed";
 
 export type VerifyReport = { ok: boolean, entries: number, head: string | null, broken_seq: number | null, reason: string | null, checkpoint_seq: number | null, };
 
 export type VersionState = "draft" | "published";
 
 export type VersionSummary = { agent: string, version: number, state: VersionState, persona_hash: string | null, created_at: string, published_at: string | null, active: boolean, };
+
+export type Visibility = "public" | "owner_only" | "training_only";
 
 export type Warning = { code: string, message: string, };

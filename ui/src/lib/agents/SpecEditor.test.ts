@@ -2,7 +2,8 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { setBackend } from '../backend';
 import { fakeBackend } from '../backend/fake';
-import type { PromptPlan, VersionSummary } from '../bindings';
+import type { VersionSummary } from '../bindings';
+import { promptPlan } from '../testing/fixtures';
 import SpecEditor from './SpecEditor.svelte';
 
 const draft: VersionSummary = {
@@ -15,14 +16,7 @@ const draft: VersionSummary = {
   active: false,
 };
 
-const plan: PromptPlan = {
-  sections: [{ kind: 'governance', title: 'Governance and constitution', parts: [{ text: '[MUST] Be kind', source: { type: 'spec', pointer: '/constitution/rules/0' } }] }],
-  settings: [],
-  conflicts: [],
-  warnings: [],
-  budget: { files: [], total_chars: 0, total_budget_chars: 60000 },
-  trace: { interaction_context: 'owner_chat', persona_spec_version: 1, persona_id: 'bot', persona_hash: 'sha256:aa', plan_hash: 'sha256:bb', fallback_reason: null },
-};
+const plan = promptPlan();
 
 function scripted() {
   let versions: VersionSummary[] = [draft];

@@ -1,48 +1,14 @@
-// A scriptable Backend for unit tests: each method resolves or rejects as the test says.
+// A scriptable Backend for unit tests: each method resolves or rejects as the test says, and
+// any method the test did not script rejects with its name.
 import type { Backend } from './index';
 
 export function fakeBackend(overrides: Partial<Backend>): Backend {
-  const missing = (name: string) => () => Promise.reject(new Error(`fake backend: ${name} not scripted`));
-  return {
-    appInfo: missing('appInfo'),
-    tenantSelf: missing('tenantSelf'),
-    initHome: missing('initHome'),
-    runDoctor: missing('runDoctor'),
-    specCheck: missing('specCheck'),
-    specPreview: missing('specPreview'),
-    specAgents: missing('specAgents'),
-    specVersions: missing('specVersions'),
-    specGet: missing('specGet'),
-    specNewDraft: missing('specNewDraft'),
-    specSaveDraft: missing('specSaveDraft'),
-    specPublish: missing('specPublish'),
-    integrityOverview: missing('integrityOverview'),
-    integrityDiff: missing('integrityDiff'),
-    integrityAccept: missing('integrityAccept'),
-    auditList: missing('auditList'),
-    auditVerify: missing('auditVerify'),
-    specUse: missing('specUse'),
-    memberList: missing('memberList'),
-    memberSwitch: missing('memberSwitch'),
-    memberUnlock: missing('memberUnlock'),
-    memberLock: missing('memberLock'),
-    memberSetPassphrase: missing('memberSetPassphrase'),
-    catalogList: missing('catalogList'),
-    installRequest: missing('installRequest'),
-    installList: missing('installList'),
-    installApprove: missing('installApprove'),
-    installReject: missing('installReject'),
-    installApply: missing('installApply'),
-    installUninstall: missing('installUninstall'),
-    quotaUsage: missing('quotaUsage'),
-    breakglassOpen: missing('breakglassOpen'),
-    breakglassClose: missing('breakglassClose'),
-    breakglassStatus: missing('breakglassStatus'),
-    changeList: missing('changeList'),
-    changeGet: missing('changeGet'),
-    changeSubmit: missing('changeSubmit'),
-    changeTransition: missing('changeTransition'),
-    changeComment: missing('changeComment'),
-    ...overrides,
-  };
+  return new Proxy(overrides, {
+    get(target, name: string) {
+      return (
+        target[name as keyof Backend] ??
+        (() => Promise.reject(new Error(`fake backend: ${name} not scripted`)))
+      );
+    },
+  }) as Backend;
 }

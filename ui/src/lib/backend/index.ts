@@ -33,6 +33,14 @@ import type {
   SpecCheck,
   StoredVersion,
   VersionSummary,
+  ApplyOptions,
+  ApplyReport,
+  LabelInfo,
+  PresetCheck,
+  PresetFilter,
+  PresetSummary,
+  PresetTexts,
+  PresetVersion,
 } from '../bindings';
 
 export interface Backend {
@@ -75,6 +83,18 @@ export interface Backend {
   changeSubmit(change: NewChange): Promise<ChangeRequest>;
   changeTransition(id: string, action: ChangeAction, note: string | null): Promise<ChangeRequest>;
   changeComment(id: string, body: string): Promise<ChangeComment>;
+  presetList(filter: PresetFilter): Promise<PresetSummary[]>;
+  presetHistory(id: string): Promise<PresetVersion[]>;
+  presetTexts(id: string, version: number): Promise<PresetTexts>;
+  presetCheck(texts: PresetTexts): Promise<PresetCheck>;
+  presetPreview(texts: PresetTexts, context: InteractionContext): Promise<PromptPlan>;
+  presetNewDraft(id: string, from: string | null): Promise<PresetVersion>;
+  presetSaveDraft(id: string, texts: PresetTexts): Promise<PresetVersion>;
+  presetPublish(id: string): Promise<PresetVersion>;
+  presetMoveLabel(id: string, label: string, version: number): Promise<LabelInfo>;
+  presetDeprecate(id: string): Promise<void>;
+  presetDiff(id: string, from: number, to: number): Promise<FileDiff[]>;
+  presetApply(reference: string, agent: string, workspace: string, options: ApplyOptions): Promise<ApplyReport>;
 }
 
 /** An error from the core. Switch on `code`, never on `message`. */

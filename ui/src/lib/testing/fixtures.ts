@@ -1,5 +1,5 @@
 // Test data shaped like the generated bindings, shared by the unit tests.
-import type { QuotaUsage, Role, SelfAccess } from '../bindings';
+import type { PromptPlan, QuotaUsage, Role, SelfAccess } from '../bindings';
 
 export function quota(overrides: Partial<QuotaUsage> = {}): QuotaUsage {
   return { tier: 'pro', slots_used: 1, slots_limit: 3, storage_used: 1024, storage_limit: 1073741824, installed: 1, ...overrides };
@@ -32,6 +32,18 @@ export function selfAccess(role: Role = 'owner', overrides: Partial<SelfAccess> 
       passphrase_check_due: true,
       summary: 'Last verified backup: never',
     },
+    ...overrides,
+  };
+}
+
+export function promptPlan(overrides: Partial<PromptPlan> = {}): PromptPlan {
+  return {
+    sections: [{ kind: 'governance', title: 'Governance and constitution', parts: [{ text: '[MUST] Be kind', source: { type: 'spec', pointer: '/constitution/rules/0' } }] }],
+    settings: [],
+    conflicts: [],
+    warnings: [],
+    budget: { files: [], total_chars: 0, total_budget_chars: 60000 },
+    trace: { interaction_context: 'owner_chat', persona_spec_version: 1, persona_id: 'bot', persona_hash: 'sha256:aa', plan_hash: 'sha256:bb', fallback_reason: null },
     ...overrides,
   };
 }

@@ -1,0 +1,144 @@
+//! Thin IPC commands for the preset editor: state in, one core call, error mapped. Versions
+//! are addressed by number, except `reference` strings (`ID@3`, `ID:production`) for apply.
+
+use std::path::PathBuf;
+
+use persona_studio::integrity::baseline::FileDiff;
+use persona_studio::persona::compile::PromptPlan;
+use persona_studio::persona::preset::apply::{self, ApplyOptions, ApplyReport};
+use persona_studio::persona::preset::catalog::{
+    self, LabelInfo, PresetFilter, PresetSummary, PresetVersion, VersionRef,
+};
+use persona_studio::persona::preset::editing::{self, PresetCheck, PresetTexts};
+use persona_studio::persona::spec::InteractionContext;
+use tauri::State;
+
+use crate::{AppState, IpcError};
+
+#[tauri::command]
+pub fn preset_list(
+    state: State<'_, AppState>,
+    filter: PresetFilter,
+) -> Result<Vec<PresetSummary>, IpcError> {
+    state.with_actor(|store, actor| catalog::list(store, &actor.tenant_id, &filter))
+}
+
+#[tauri::command]
+pub fn preset_history(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<Vec<PresetVersion>, IpcError> {
+    state.with_actor(|store, actor| catalog::history(store, &actor.tenant_id, &id))
+}
+
+#[tauri::command]
+pub fn preset_texts(
+    state: State<'_, AppState>,
+    id: String,
+    version: u32,
+) -> Result<PresetTexts, IpcError> {
+    state.with_actor(|store, actor| {
+        let stored = catalog::get(store, &actor.tenant_id, &id, &VersionRef::Number(version))?;
+        editing::texts_of(&stored.bundle)
+    })
+}
+
+#[tauri::command]
+pub fn preset_check(texts: PresetTexts) -> Result<PresetCheck, IpcError> {
+    Ok(editing::check(&texts))
+}
+
+#[tauri::command]
+pub fn preset_preview(
+    texts: PresetTexts,
+    context: InteractionContext,
+) -> Result<PromptPlan, IpcError> {
+    Ok(editing::preview(&texts, context)?)
+}
+
+/// A new preset copied from `from`'s latest published version, or (with `from` absent) the
+/// next draft of preset `id` itself.
+#[tauri::command]
+pub fn preset_new_draft(
+    state: State<'_, AppState>,
+    id: String,
+    from: Option<String>,
+) -> Result<PresetVersion, IpcError> {
+    state.with_actor(|store, actor| {
+        let bundle = match from {
+            Some(source) => {
+                Some(catalog::get(store, &actor.tenant_id, &source, &VersionRef::Latest)?.bundle)
+            }
+            None => None,
+        };
+        catalog::create_draft(store, actor, &id, bundle, state.clock.as_ref())
+    })
+}
+
+#[tauri::command]
+pub fn preset_save_draft(
+    state: State<'_, AppState>,
+    id: String,
+    texts: PresetTexts,
+) -> Result<PresetVersion, IpcError> {
+    state.with_actor(|store, actor| {
+        let bundle = editing::bundle_of(&texts)?;
+        catalog::save_draft(store, actor, &id, bundle, state.clock.as_ref())
+    })
+}
+
+#[tauri::command]
+pub fn preset_publish(state: State<'_, AppState>, id: String) -> Result<PresetVersion, IpcError> {
+    state.with_actor(|store, actor| catalog::publish(store, actor, &id, state.clock.as_ref()))
+}
+
+#[tauri::command]
+pub fn preset_move_label(
+    state: State<'_, AppState>,
+    id: String,
+    label: String,
+    version: u32,
+) -> Result<LabelInfo, IpcError> {
+    state.with_actor(|store, actor| {
+        catalog::move_label(store, actor, &id, &label, version, state.clock.as_ref())
+    })
+}
+
+#[tauri::command]
+pub fn preset_deprecate(state: State<'_, AppState>, id: String) -> Result<(), IpcError> {
+    state.with_actor(|store, actor| catalog::deprecate(store, actor, &id, state.clock.as_ref()))
+}
+
+#[tauri::command]
+pub fn preset_diff(
+    state: State<'_, AppState>,
+    id: String,
+    from: u32,
+    to: u32,
+) -> Result<Vec<FileDiff>, IpcError> {
+    state.with_actor(|store, actor| editing::diff_versions(store, &actor.tenant_id, &id, from, to))
+}
+
+/// `reference` is what the CLI takes: `ID`, `ID@3`, `ID:production`.
+#[tauri::command]
+pub fn preset_apply(
+    state: State<'_, AppState>,
+    reference: String,
+    agent: String,
+    workspace: PathBuf,
+    options: ApplyOptions,
+) -> Result<ApplyReport, IpcError> {
+    state.with_actor(|store, actor| {
+        let (id, version) = catalog::parse_ref(&reference)?;
+        apply::apply(
+            store,
+            actor,
+            &id,
+            &version,
+            &agent,
+            &workspace,
+            &options,
+            state.clock.as_ref(),
+        )
+    })
+}
