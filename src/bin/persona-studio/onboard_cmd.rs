@@ -2,12 +2,10 @@
 
 use persona_studio::onboarding::questions;
 use persona_studio::onboarding::recommend::{self, Answers, Recommendation};
+use persona_studio::tenant;
 
 use crate::output::{Failure, Output};
 use crate::Env;
-
-/// Reasoning levels assumed for the model when none are given.
-const DEFAULT_MODEL_LEVELS: [&str; 4] = ["low", "medium", "high", "max"];
 
 pub fn run(answers_file: &str, env: &Env, out: &Output) -> Result<(), Failure> {
     let text = crate::read_text(answers_file)?;
@@ -19,8 +17,13 @@ pub fn run(answers_file: &str, env: &Env, out: &Output) -> Result<(), Failure> {
     })?;
     let bank = questions::shipped()?;
     let store = env.open_store()?;
-    let recommendation =
-        recommend::recommend_for_tenant(&store, &bank, &answers, &DEFAULT_MODEL_LEVELS)?;
+    let recommendation = recommend::recommend_for_tenant(
+        &store,
+        &tenant::current_actor(&store)?.tenant_id,
+        &bank,
+        &answers,
+        &recommend::DEFAULT_MODEL_LEVELS,
+    )?;
     out.value(&recommendation, || text_of(&recommendation));
     Ok(())
 }
