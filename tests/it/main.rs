@@ -15,6 +15,8 @@ mod governance;
 mod governance_isolation;
 mod integrity;
 mod onboarding;
+mod onboarding_accept;
+mod onboarding_session;
 mod persona;
 mod presets;
 mod secrets;
