@@ -16,6 +16,7 @@ mod governance_isolation;
 mod integrity;
 mod onboarding;
 mod onboarding_accept;
+mod onboarding_cli;
 mod onboarding_session;
 mod persona;
 mod presets;
