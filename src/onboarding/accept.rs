@@ -174,10 +174,10 @@ pub fn accept(
         let outcome = AcceptOutcome {
             agent: agent.to_owned(),
             draft_version: 1,
-            persona_hash: hash.clone(),
+            persona_hash: hash,
             preset: preset.id.clone(),
             preset_version: preset.version,
-            preset_hash: preset.content_hash.clone(),
+            preset_hash: preset.content_hash,
             mode: recommendation.mode,
             install_requests: opened,
             already_requested: already,

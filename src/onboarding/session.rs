@@ -382,17 +382,7 @@ pub(crate) fn read(store: &Store, actor: &Actor) -> Result<Option<Session>> {
                     accept_outcome
              FROM onboarding_sessions WHERE tenant_id = ?1 AND member_id = ?2",
             params![actor.tenant_id, actor.member_id],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                ))
-            },
+            |r| Raw::try_from(r),
         )
         .optional()?;
     let Some((answers, current, status, started_at, updated_at, choice, outcome)) = raw else {

@@ -121,8 +121,8 @@ fn accepting_creates_a_draft_spec_pending_requests_and_one_audit_entry() {
         serde_json::to_value(&outcome.install_requests).unwrap()
     );
     assert_eq!(
-        (again.accepted_at, again.persona_hash.clone()),
-        (outcome.accepted_at, outcome.persona_hash.clone())
+        (again.accepted_at, again.persona_hash),
+        (outcome.accepted_at, outcome.persona_hash)
     );
     assert_eq!(audit_count(&f), before + added);
     assert_eq!(pending(&f).len(), requests.len());

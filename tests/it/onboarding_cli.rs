@@ -21,6 +21,42 @@ fn run(home: &TestHome, args: &[&str]) -> CliRun {
     home.cli_at(NOW, args, None)
 }
 
+/// Asserts that `text` contains every needle, showing it when one is missing.
+fn says(text: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(text.contains(needle), "{needle:?} in:\n{text}");
+    }
+}
+
+/// `onboard` in a pseudo-terminal, typing `input`; what the terminal showed.
+fn in_terminal(home: &TestHome, input: &[u8]) -> String {
+    let run = home.cli_in_terminal(NOW, &["onboard"], input);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    run.stdout
+}
+
+/// `onboard status --json`.
+fn status(home: &TestHome) -> serde_json::Value {
+    run(home, &["--json", "onboard", "status"])
+        .expect_code(0)
+        .json()
+}
+
+/// A wizard state's current question and how many answers it has.
+fn position(state: &serde_json::Value) -> (Option<i64>, usize) {
+    (
+        state["current"].as_i64(),
+        state["answers"].as_object().unwrap().len(),
+    )
+}
+
+/// How many `onboarding.accepted` audit entries `audit list` shows.
+fn accepted_entries(home: &TestHome) -> usize {
+    let kind = ["--json", "audit", "list", "--kind", "onboarding.accepted"];
+    let entries = run(home, &kind).expect_code(0).json();
+    entries.as_array().unwrap().len()
+}
+
 #[test]
 fn answers_and_accept_create_the_agent_and_requests_and_running_it_again_changes_nothing() {
     let home = home("pro");
@@ -66,13 +102,7 @@ fn answers_and_accept_create_the_agent_and_requests_and_running_it_again_changes
         .json();
     assert_eq!(versions[0]["state"], "draft");
     assert_eq!(versions[0]["persona_hash"], first["persona_hash"]);
-    let audit = run(
-        &home,
-        &["--json", "audit", "list", "--kind", "onboarding.accepted"],
-    )
-    .expect_code(0)
-    .json();
-    assert_eq!(audit.as_array().unwrap().len(), 1);
+    assert_eq!(accepted_entries(&home), 1);
 
     let again = home
         .cli_at(NOW, &args, Some(COMPANION))
@@ -95,34 +125,20 @@ fn answers_and_accept_create_the_agent_and_requests_and_running_it_again_changes
             None,
         )
         .expect_code(1);
-    assert!(
-        other.stderr.contains("\"invalid_transition\""),
-        "{}",
-        other.stderr
-    );
-    let audit = run(
-        &home,
-        &["--json", "audit", "list", "--kind", "onboarding.accepted"],
-    )
-    .expect_code(0)
-    .json();
-    assert_eq!(audit.as_array().unwrap().len(), 1);
+    says(&other.stderr, &["\"invalid_transition\""]);
+    assert_eq!(accepted_entries(&home), 1);
 }
 
 #[test]
 fn without_a_terminal_or_answers_it_exits_2_and_bad_input_names_the_problem() {
     let home = home("free");
     let refused = run(&home, &["onboard"]).expect_code(2);
-    assert!(
-        refused.stderr.contains("--answers FILE"),
-        "{}",
-        refused.stderr
-    );
+    says(&refused.stderr, &["--answers FILE"]);
     run(&home, &["--json", "onboard"]).expect_code(2);
     let flags = run(&home, &["onboard", "--preset", "research_analyst"]).expect_code(2);
-    assert!(flags.stderr.contains("--accept"), "{}", flags.stderr);
+    says(&flags.stderr, &["--accept"]);
     let unknown = run(&home, &["onboard", "answer", "mood", "happy"]).expect_code(2);
-    assert!(unknown.stderr.contains("\"mood\""), "{}", unknown.stderr);
+    says(&unknown.stderr, &["\"mood\""]);
     let bad = run(&home, &["onboard", "answer", "goal", "9"]).expect_code(2);
     assert!(
         bad.stderr.contains("\"goal\"") && bad.stderr.contains("1 to 5"),
@@ -136,7 +152,7 @@ fn without_a_terminal_or_answers_it_exits_2_and_bad_input_names_the_problem() {
             Some(br#"{"audience": ["team"], "voice": ["yes"]}"#),
         )
         .expect_code(2);
-    assert!(hidden.stderr.contains("\"voice\""), "{}", hidden.stderr);
+    says(&hidden.stderr, &["\"voice\""]);
     let unfinished = home
         .cli_at(
             NOW,
@@ -144,11 +160,7 @@ fn without_a_terminal_or_answers_it_exits_2_and_bad_input_names_the_problem() {
             Some(br#"{"goal": ["research"]}"#),
         )
         .expect_code(1);
-    assert!(
-        unfinished.stderr.contains("not finished"),
-        "{}",
-        unfinished.stderr
-    );
+    says(&unfinished.stderr, &["not finished"]);
 }
 
 #[test]
@@ -166,13 +178,7 @@ fn step_by_step_resumes_between_processes_with_byte_identical_json() {
         let back = run(home, &["--json", "onboard", "back"])
             .expect_code(0)
             .json();
-        assert_eq!(
-            (
-                back["current"].as_i64(),
-                back["answers"].as_object().unwrap().len()
-            ),
-            (Some(1), 2)
-        );
+        assert_eq!(position(&back), (Some(1), 2));
         for (question, value) in [
             ("audience", "1"),
             ("autonomy", "ask_first"),
@@ -189,26 +195,21 @@ fn step_by_step_resumes_between_processes_with_byte_identical_json() {
             &["onboard", "answer", "agent_name", "Wren", "the", "Wise"],
         )
         .expect_code(0);
-        assert!(
-            text.stdout
-                .contains("Recommended preset: personal_companion"),
-            "{}",
-            text.stdout
-        );
+        says(&text.stdout, &["Recommended preset: personal_companion"]);
     }
-    let status = |home: &TestHome| {
+    let bytes = |home: &TestHome| {
         run(home, &["--json", "onboard", "status"])
             .expect_code(0)
             .stdout
     };
-    let first = status(&homes[0]);
-    assert_eq!(first, status(&homes[0]), "same process state, same bytes");
+    let first = bytes(&homes[0]);
+    assert_eq!(first, bytes(&homes[0]), "same state, same bytes");
     assert_eq!(
         first,
-        status(&homes[1]),
+        bytes(&homes[1]),
         "same answers in another data folder, same bytes"
     );
-    let state: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let state = status(&homes[0]);
     assert_eq!(state["complete"], true);
     assert_eq!(state["answers"]["agent_name"], "Wren the Wise");
 
@@ -251,7 +252,7 @@ fn step_by_step_resumes_between_processes_with_byte_identical_json() {
         ],
     )
     .expect_code(1);
-    assert!(refused.stderr.contains("Free"), "{}", refused.stderr);
+    says(&refused.stderr, &["Free"]);
 
     let reset = run(&homes[0], &["--json", "onboard", "reset"])
         .expect_code(0)
@@ -263,56 +264,30 @@ fn step_by_step_resumes_between_processes_with_byte_identical_json() {
 fn the_interactive_wizard_asks_in_a_terminal_goes_back_resumes_and_accepts() {
     let home = home("pro");
     // Companion, one person, then back to the first question and quit.
-    let first = home.cli_in_terminal(NOW, &["onboard"], b"5\n1\nb\nb\nq\n");
-    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
-    assert!(
-        first
-            .stdout
-            .contains("Question 1 of 7: What should your agent mainly do?"),
-        "{}",
-        first.stdout
+    let first = in_terminal(&home, b"5\n1\nb\nb\nq\n");
+    // Goal and audience answered: the browser and voice questions appear.
+    says(
+        &first,
+        &[
+            "Question 1 of 7: What should your agent mainly do?",
+            "Question 3 of 9",
+            "Saved.",
+        ],
     );
-    assert!(
-        first.stdout.contains("Question 3 of 9"),
-        "the browser and voice questions appear: {}",
-        first.stdout
-    );
-    assert!(first.stdout.contains("Saved."), "{}", first.stdout);
-    let state = run(&home, &["--json", "onboard", "status"])
-        .expect_code(0)
-        .json();
-    assert_eq!(
-        (
-            state["current"].as_i64(),
-            state["answers"].as_object().unwrap().len()
-        ),
-        (Some(0), 2)
-    );
+    assert_eq!(position(&status(&home)), (Some(0), 2));
 
     // Enter keeps the answers already given; a bad choice is explained and asked again.
-    let second = home.cli_in_terminal(NOW, &["onboard"], b"\n\n1\n2\n5\n7\n2\n1\n2\nWren\nwren\n");
-    assert_eq!(second.code, 0, "{}{}", second.stdout, second.stderr);
-    assert!(second.stdout.contains("Resuming"), "{}", second.stdout);
-    assert!(
-        second.stdout.contains("has no option \"7\""),
-        "{}",
-        second.stdout
+    let second = in_terminal(&home, b"\n\n1\n2\n5\n7\n2\n1\n2\nWren\nwren\n");
+    says(
+        &second,
+        &[
+            "Resuming",
+            "has no option \"7\"",
+            "Recommended preset: personal_companion",
+            "Accepted: agent wren",
+        ],
     );
-    assert!(
-        second
-            .stdout
-            .contains("Recommended preset: personal_companion"),
-        "{}",
-        second.stdout
-    );
-    assert!(
-        second.stdout.contains("Accepted: agent wren"),
-        "{}",
-        second.stdout
-    );
-    let state = run(&home, &["--json", "onboard", "status"])
-        .expect_code(0)
-        .json();
+    let state = status(&home);
     assert_eq!(state["status"], "accepted");
     assert_eq!(state["accepted"]["agent"], "wren");
 }

@@ -9,27 +9,34 @@ use persona_studio::store::Store;
 use persona_studio::tenant::{Actor, Tier};
 use persona_studio::Error;
 
-use crate::governance::{at, fixture_with};
-use crate::onboarding::answers;
+use crate::governance::{at, fixture_with, Fixture};
+use crate::onboarding::profiles;
 
-/// A finished wizard's answers: an individual companion (voice and browser are asked).
+/// A finished wizard's answers: the quality set's "gentle everyday support" companion (one
+/// person, so voice and browser are asked), named Wren.
 pub fn companion_answers() -> Answers {
-    let mut all = answers(&[
-        ("goal", &["companion"]),
-        ("audience", &["individual"]),
-        ("autonomy", &["ask_first"]),
-        ("style", &["balanced"]),
-        ("channels", &["app_only"]),
-        ("sensitivity", &["personal"]),
-        ("voice", &["yes"]),
-        ("browser", &["no"]),
-    ]);
+    let (mut all, ..) = profiles()
+        .into_iter()
+        .find(|p| p.3 == "gentle everyday support")
+        .unwrap();
     all.insert("agent_name".to_owned(), Answer::Text("Wren".to_owned()));
     all
 }
 
 fn choices(ids: &[&str]) -> Answer {
     Answer::Choices(ids.iter().map(|s| s.to_string()).collect())
+}
+
+/// The customer picks options `ids` for `question` at minute `minute`.
+fn pick(f: &mut Fixture, question: &str, ids: &[&str], minute: i64) -> WizardState {
+    session::answer(
+        &mut f.store,
+        &f.customer,
+        question,
+        choices(ids),
+        &at(minute),
+    )
+    .unwrap()
 }
 
 /// Answers `pairs` one by one, as the wizard would, at minute `minute`.
@@ -77,19 +84,15 @@ fn a_half_finished_wizard_resumes_after_the_store_is_reopened() {
     assert_eq!((state.current, state.first_unanswered), (Some(3), Some(3)));
     assert_eq!(state.questions[3].id, "style");
     // Research for a team: voice is not asked, the browser question is.
-    assert_eq!(
-        ids(&state),
-        [
-            "goal",
-            "audience",
-            "autonomy",
-            "style",
-            "channels",
-            "sensitivity",
-            "browser",
-            "agent_name"
-        ]
-    );
+    let bank = shipped().unwrap();
+    let expected: Vec<&str> = bank
+        .questions
+        .iter()
+        .map(|q| q.id.as_str())
+        .filter(|id| *id != "voice")
+        .collect();
+    assert_eq!(ids(&state), expected);
+    assert!(ids(&state).contains(&"browser"));
     assert_eq!(state.started_at, Some(at(5).0));
     assert!(!state.complete && state.recommendation.is_none());
 }
@@ -98,20 +101,12 @@ fn a_half_finished_wizard_resumes_after_the_store_is_reopened() {
 fn editing_an_earlier_answer_reevaluates_later_questions_and_the_recommendation() {
     let mut f = fixture_with("edit", Tier::Business);
     let all = companion_answers();
-    let pairs: Vec<(&str, Answer)> = [
-        "goal",
-        "audience",
-        "autonomy",
-        "style",
-        "channels",
-        "sensitivity",
-        "voice",
-        "browser",
-        "agent_name",
-    ]
-    .iter()
-    .map(|q| (*q, all[*q].clone()))
-    .collect();
+    let bank = shipped().unwrap();
+    let pairs: Vec<(&str, Answer)> = bank
+        .questions
+        .iter()
+        .map(|q| (q.id.as_str(), all[&q.id].clone()))
+        .collect();
     let done = answer_each(&mut f.store, &f.customer, &pairs, 1);
     assert!(done.complete, "{:?}", done.first_unanswered);
     assert_eq!(done.current, None, "at the end");
@@ -121,14 +116,7 @@ fn editing_an_earlier_answer_reevaluates_later_questions_and_the_recommendation(
     assert!(before.capabilities.iter().any(|c| c.id == "voice_tts_stt"));
 
     // A team is not asked about voice: the answer is dropped, and the recommendation follows.
-    let team = session::answer(
-        &mut f.store,
-        &f.customer,
-        "audience",
-        choices(&["team"]),
-        &at(2),
-    )
-    .unwrap();
+    let team = pick(&mut f, "audience", &["team"], 2);
     assert_eq!(team.dropped, ["voice"]);
     assert!(!ids(&team).contains(&"voice") && !team.answers.contains_key("voice"));
     assert_eq!(
@@ -142,14 +130,7 @@ fn editing_an_earlier_answer_reevaluates_later_questions_and_the_recommendation(
     assert!(!after.capabilities.iter().any(|c| c.personalized_default));
 
     // Software is not asked about the browser either; the drop is reported once.
-    let software = session::answer(
-        &mut f.store,
-        &f.customer,
-        "goal",
-        choices(&["software"]),
-        &at(3),
-    )
-    .unwrap();
+    let software = pick(&mut f, "goal", &["software"], 3);
     assert_eq!(software.dropped, ["browser"]);
     assert_eq!(
         software.recommendation.unwrap().preset.id,
@@ -160,14 +141,7 @@ fn editing_an_earlier_answer_reevaluates_later_questions_and_the_recommendation(
     assert_eq!(reloaded.updated_at, Some(at(3).0));
 
     // Back to one person: voice is asked again, unanswered, so the wizard is not complete.
-    let again = session::answer(
-        &mut f.store,
-        &f.customer,
-        "audience",
-        choices(&["individual"]),
-        &at(4),
-    )
-    .unwrap();
+    let again = pick(&mut f, "audience", &["individual"], 4);
     assert!(!again.complete && again.recommendation.is_none());
     assert_eq!(
         again
@@ -200,14 +174,7 @@ fn back_revisits_the_previous_question_and_keeps_the_answers() {
     let back = session::back(&mut f.store, &f.customer, &at(2)).unwrap();
     assert_eq!(back.current, Some(0), "stays at the first question");
     // Answering moves on to the next question, answered or not.
-    let next = session::answer(
-        &mut f.store,
-        &f.customer,
-        "goal",
-        choices(&["research"]),
-        &at(3),
-    )
-    .unwrap();
+    let next = pick(&mut f, "goal", &["research"], 3);
     assert_eq!(next.current, Some(1));
 }
 

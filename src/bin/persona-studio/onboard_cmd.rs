@@ -417,17 +417,10 @@ fn outcome_text(o: &AcceptOutcome) -> String {
         "\nInstall requests, pending approval by an owner or admin ({}):",
         o.install_requests.len()
     ));
-    for r in &o.install_requests {
+    let opened = o.install_requests.iter().map(|r| (r, ""));
+    for (r, already) in opened.chain(o.already_requested.iter().map(|r| (r, "already "))) {
         text.push_str(&format!(
-            "\n  {} {} ({})",
-            r.request_id,
-            r.capability_id,
-            r.state.as_str()
-        ));
-    }
-    for r in &o.already_requested {
-        text.push_str(&format!(
-            "\n  {} {} (already {})",
+            "\n  {} {} ({already}{})",
             r.request_id,
             r.capability_id,
             r.state.as_str()
