@@ -264,7 +264,13 @@ fn interactive(env: &Env) -> Result<(), Failure> {
             }
             continue;
         };
-        let question = &state.questions[index];
+        let Some(question) = state.questions.get(index) else {
+            return Err(Failure::new(
+                "internal",
+                "the wizard points past its questions; run `onboard reset`",
+                1,
+            ));
+        };
         println!("\n{}", question_text(&state, index));
         let hint = match (question.kind, state.answers.contains_key(&question.id)) {
             (QuestionKind::Text, true) => "Type the text (Enter keeps it), b back, q stop: ",
@@ -332,7 +338,9 @@ fn answer_text(answer: &Answer) -> String {
 
 /// "Question 3 of 8: prompt" and the numbered options, the current answer marked with `*`.
 fn question_text(state: &WizardState, index: usize) -> String {
-    let question = &state.questions[index];
+    let Some(question) = state.questions.get(index) else {
+        return String::new();
+    };
     let mut text = format!(
         "Question {} of {}: {}",
         index + 1,
