@@ -9,6 +9,9 @@
 //! - [`governance`] holds the capability catalog, install requests and approvals, break-glass
 //!   overrides, tier quotas and change requests; [`tenant::members`] holds passphrases, unlocking
 //!   and the owner/admin check every privileged action calls.
+//! - [`onboarding`] runs the customer's wizard (stored per member), recommends a preset and a
+//!   capability bundle that fits the tier, and accepts it as a new agent's draft spec plus
+//!   install requests that wait for approval.
 //! - [`integrity`] keeps the hash-chained audit log that every state change appends to.
 //! - [`backup`] exports, verifies and restores the tenant's encrypted, customer-owned backups
 //!   (local folder, external drive, S3-compatible or WebDAV storage) and says when one is due.

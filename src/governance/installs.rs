@@ -304,8 +304,20 @@ pub fn request(
     ids: &dyn IdSource,
 ) -> Result<InstallRequest> {
     let now = clock.now();
-    let conn = store.conn();
-    let cap = catalog::find(conn, &actor.tenant_id, &input.capability_id)?
+    let id = store.write(|tx| request_in(tx, actor, input, now, ids))?;
+    get(store, &actor.tenant_id, &id, now)
+}
+
+/// [`request`] inside the caller's transaction (so another change can commit with it);
+/// returns the new request's id.
+pub(crate) fn request_in(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    input: &RequestInput,
+    now: Timestamp,
+    ids: &dyn IdSource,
+) -> Result<String> {
+    let cap = catalog::find(tx, &actor.tenant_id, &input.capability_id)?
         .ok_or_else(|| catalog::not_found(&input.capability_id))?;
     let scope = match &input.scope {
         Some(scope) => {
@@ -334,66 +346,79 @@ pub fn request(
             "a request may stay pending between 1 minute and 90 days",
         ));
     }
-    for existing in of_capability(conn, &actor.tenant_id, &cap.manifest.id, now)? {
-        match existing.state {
-            InstallState::Installed => {
-                return Err(Error::Conflict(format!(
+    if let Some(existing) = open_request(tx, &actor.tenant_id, &cap.manifest.id, now)? {
+        return Err(Error::Conflict(
+            if existing.state == InstallState::Installed {
+                format!(
                     "{} is already installed (request {}). Uninstall it before asking again.",
                     cap.manifest.id, existing.id
-                )))
-            }
-            InstallState::Pending | InstallState::Approved => {
-                return Err(Error::Conflict(format!(
+                )
+            } else {
+                format!(
                     "{} already has install request {}, which is {}.",
                     cap.manifest.id,
                     existing.id,
                     existing.state.as_str()
-                )))
-            }
-            _ => {}
-        }
+                )
+            },
+        ));
     }
-    let skip_approval = breakglass::open_id(conn, &actor.tenant_id, now)?.is_some()
-        && is_unlocked_privileged(conn, actor, now)?;
+    let skip_approval = breakglass::open_id(tx, &actor.tenant_id, now)?.is_some()
+        && is_unlocked_privileged(tx, actor, now)?;
     let id = ids.new_id();
     let expires_at = now.plus_millis(ttl.saturating_mul(1000));
-    store.write(|tx| {
-        governance::sweep(tx, &actor.tenant_id, now)?;
-        tx.execute(
-            "INSERT INTO install_requests (tenant_id, id, capability_id, capability_version,
-                 content_hash, requested_scope, reason, requested_by, requested_at, expires_at,
-                 state, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'pending', ?9)",
-            params![
-                actor.tenant_id,
-                id,
-                cap.manifest.id,
-                cap.manifest.version,
-                cap.content_hash.to_string(),
-                catalog::json_list(&scope),
-                reason,
-                actor.member_id,
-                now.to_string(),
-                expires_at.to_string()
-            ],
-        )?;
-        governance::record(
-            tx,
-            actor,
-            "install.requested",
-            json!({"request": id, "capability": cap.manifest.id,
-                   "version": cap.manifest.version, "content_hash": cap.content_hash.to_string(),
-                   "risk": cap.manifest.risk.as_str(), "scope": scope,
-                   "expires_at": expires_at.to_string()}),
-            now,
-        )?;
-        if skip_approval {
-            let row = find(tx, &actor.tenant_id, &id, now)?;
-            do_install(tx, actor, &row, &cap, now)?;
-        }
-        Ok(())
-    })?;
-    get(store, &actor.tenant_id, &id, now)
+    governance::sweep(tx, &actor.tenant_id, now)?;
+    tx.execute(
+        "INSERT INTO install_requests (tenant_id, id, capability_id, capability_version,
+             content_hash, requested_scope, reason, requested_by, requested_at, expires_at,
+             state, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'pending', ?9)",
+        params![
+            actor.tenant_id,
+            id,
+            cap.manifest.id,
+            cap.manifest.version,
+            cap.content_hash.to_string(),
+            catalog::json_list(&scope),
+            reason,
+            actor.member_id,
+            now.to_string(),
+            expires_at.to_string()
+        ],
+    )?;
+    governance::record(
+        tx,
+        actor,
+        "install.requested",
+        json!({"request": id, "capability": cap.manifest.id,
+               "version": cap.manifest.version, "content_hash": cap.content_hash.to_string(),
+               "risk": cap.manifest.risk.as_str(), "scope": scope,
+               "expires_at": expires_at.to_string()}),
+        now,
+    )?;
+    if skip_approval {
+        let row = find(tx, &actor.tenant_id, &id, now)?;
+        do_install(tx, actor, &row, &cap, now)?;
+    }
+    Ok(id)
+}
+
+/// The request of `capability` that is pending, approved or installed at `now`, if any (there
+/// is at most one).
+pub(crate) fn open_request(
+    conn: &Connection,
+    tenant: &str,
+    capability: &str,
+    now: Timestamp,
+) -> Result<Option<InstallRequest>> {
+    Ok(of_capability(conn, tenant, capability, now)?
+        .into_iter()
+        .find(|r| {
+            matches!(
+                r.state,
+                InstallState::Pending | InstallState::Approved | InstallState::Installed
+            )
+        }))
 }
 
 /// The install itself, inside the caller's transaction: the approval's binding, the quota,

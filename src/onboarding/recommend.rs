@@ -12,13 +12,17 @@ use serde_json::json;
 use crate::canon::{self, Digest};
 use crate::governance::catalog::{CapabilityManifest, TrustTier};
 use crate::governance::quota::{self, TierLimits};
-use crate::onboarding::questions::{QuestionBank, QuestionKind};
+use crate::onboarding::questions::{Question, QuestionBank, QuestionKind};
 use crate::persona::preset::PresetManifest;
 use crate::persona::spec::{resolve_reasoning, Mode, ResolvedReasoning};
 use crate::tenant::Tier;
 use crate::{Error, Result};
 
 pub const SCORING_VERSION: u32 = 1;
+
+/// The reasoning levels assumed for the model when the caller knows none (the desktop app and
+/// the CLI do not know which model the harness will run).
+pub const DEFAULT_MODEL_LEVELS: [&str; 4] = ["low", "medium", "high", "max"];
 
 /// `(question, option, [(trait, weight)])`: what one answer says about the traits wanted.
 pub type Rule = (&'static str, &'static str, &'static [(&'static str, i32)]);
@@ -186,74 +190,99 @@ pub fn visible(bank: &QuestionBank, answers: &Answers) -> Vec<String> {
 pub fn check_answers(bank: &QuestionBank, answers: &Answers) -> Result<()> {
     let shown = visible(bank, answers);
     for (id, answer) in answers {
-        let Some(question) = bank.questions.iter().find(|q| &q.id == id) else {
-            return Err(Error::invalid(
-                "answers",
-                format!(
-                    "\"{id}\" is not a question of bank version {}",
-                    bank.bank_version
-                ),
-            ));
-        };
+        let question = find_question(bank, id)?;
         if !shown.contains(id) {
             return Err(Error::invalid(
                 "answers",
                 format!("question \"{id}\" is not asked with these answers; remove its answer"),
             ));
         }
-        match (question.kind, answer) {
-            (QuestionKind::Text, Answer::Text(text)) => {
-                let chars = u32::try_from(text.chars().count()).unwrap_or(u32::MAX);
-                let (min, max) = (question.min_len.unwrap_or(0), question.max_len.unwrap_or(0));
-                if chars < min || chars > max {
-                    return Err(Error::invalid(
-                        "answers",
-                        format!("question \"{id}\" takes {min} to {max} characters; got {chars}"),
-                    ));
-                }
-            }
-            (QuestionKind::Single | QuestionKind::Multiple, Answer::Choices(ids)) => {
-                if question.kind == QuestionKind::Single && ids.len() != 1 {
-                    return Err(Error::invalid(
-                        "answers",
-                        format!(
-                            "question \"{id}\" takes exactly one option; got {}",
-                            ids.len()
-                        ),
-                    ));
-                }
-                if ids.is_empty() {
-                    return Err(Error::invalid(
-                        "answers",
-                        format!("question \"{id}\" needs at least one option"),
-                    ));
-                }
-                if let Some(bad) = ids
-                    .iter()
-                    .find(|o| !question.options.iter().any(|opt| &opt.id == *o))
-                {
-                    let valid: Vec<&str> = question.options.iter().map(|o| o.id.as_str()).collect();
-                    return Err(Error::invalid(
-                        "answers",
-                        format!(
-                            "question \"{id}\" has no option \"{bad}\"; use {}",
-                            valid.join(", ")
-                        ),
-                    ));
-                }
-            }
-            (QuestionKind::Text, Answer::Choices(_)) => {
+        check_answer(question, answer)?;
+    }
+    Ok(())
+}
+
+/// The question `id` of `bank`, or an error naming it and the bank version.
+pub fn find_question<'a>(bank: &'a QuestionBank, id: &str) -> Result<&'a Question> {
+    bank.questions.iter().find(|q| q.id == id).ok_or_else(|| {
+        Error::invalid(
+            "answers",
+            format!(
+                "\"{id}\" is not a question of bank version {}",
+                bank.bank_version
+            ),
+        )
+    })
+}
+
+/// Checks one answer against its question: the kind, option ids, how many options, and text
+/// limits (counted without surrounding spaces; no control characters).
+pub fn check_answer(question: &Question, answer: &Answer) -> Result<()> {
+    let id = &question.id;
+    match (question.kind, answer) {
+        (QuestionKind::Text, Answer::Text(text)) => {
+            let chars = u32::try_from(text.trim().chars().count()).unwrap_or(u32::MAX);
+            let (min, max) = (question.min_len.unwrap_or(0), question.max_len.unwrap_or(0));
+            if chars < min || chars > max {
                 return Err(Error::invalid(
                     "answers",
-                    format!("question \"{id}\" takes text, not options"),
+                    format!("question \"{id}\" takes {min} to {max} characters; got {chars}"),
                 ));
             }
-            (_, Answer::Text(_)) => {
+            if text.chars().any(char::is_control) {
                 return Err(Error::invalid(
                     "answers",
-                    format!("question \"{id}\" takes a list of option ids, not text"),
+                    format!("question \"{id}\" takes plain text on one line, without control characters"),
                 ));
             }
+        }
+        (QuestionKind::Single | QuestionKind::Multiple, Answer::Choices(ids)) => {
+            if question.kind == QuestionKind::Single && ids.len() != 1 {
+                return Err(Error::invalid(
+                    "answers",
+                    format!(
+                        "question \"{id}\" takes exactly one option; got {}",
+                        ids.len()
+                    ),
+                ));
+            }
+            if ids.is_empty() {
+                return Err(Error::invalid(
+                    "answers",
+                    format!("question \"{id}\" needs at least one option"),
+                ));
+            }
+            if let Some(bad) = ids
+                .iter()
+                .find(|o| !question.options.iter().any(|opt| &opt.id == *o))
+            {
+                let valid: Vec<&str> = question.options.iter().map(|o| o.id.as_str()).collect();
+                return Err(Error::invalid(
+                    "answers",
+                    format!(
+                        "question \"{id}\" has no option \"{bad}\"; use {}",
+                        valid.join(", ")
+                    ),
+                ));
+            }
+            if let Some(twice) = ids.iter().enumerate().find(|(i, o)| ids[..*i].contains(o)) {
+                return Err(Error::invalid(
+                    "answers",
+                    format!("question \"{id}\" lists option \"{}\" twice", twice.1),
+                ));
+            }
+        }
+        (QuestionKind::Text, Answer::Choices(_)) => {
+            return Err(Error::invalid(
+                "answers",
+                format!("question \"{id}\" takes text, not options"),
+            ));
+        }
+        (_, Answer::Text(_)) => {
+            return Err(Error::invalid(
+                "answers",
+                format!("question \"{id}\" takes a list of option ids, not text"),
+            ));
         }
     }
     Ok(())
@@ -348,10 +377,15 @@ pub fn recommend(
     let mut candidates: Vec<ScoredCapability> = catalog
         .iter()
         .filter_map(|c| {
-            let functional = c.traits.iter().map(String::as_str).filter(|t| !AUDIENCE_TRAITS.contains(t));
+            let functional = c
+                .traits
+                .iter()
+                .map(String::as_str)
+                .filter(|t| !AUDIENCE_TRAITS.contains(t));
             let (s, reasons) = score(functional, &weights);
             let default = personalized
-                && ((c.id == "voice_tts_stt" && !rules_out("voice")) || (c.id == "uplay_chromium" && !rules_out("browser")));
+                && ((c.id == "voice_tts_stt" && !rules_out("voice"))
+                    || (c.id == "uplay_chromium" && !rules_out("browser")));
             let ruled_out = (c.traits.iter().any(|t| t == "voice") && rules_out("voice"))
                 || (c.traits.iter().any(|t| t == "browser") && rules_out("browser"));
             (!ruled_out && (s >= CAPABILITY_THRESHOLD || default)).then(|| ScoredCapability {
@@ -363,9 +397,7 @@ pub fn recommend(
                 official: c.trust == TrustTier::Official,
                 personalized_default: default,
                 reasons,
-                warning: (c.trust == TrustTier::Community).then(|| {
-                    format!("{} is a community capability: not reviewed by the Persona Studio team. Add it only if you trust its author.", c.name)
-                }),
+                warning: community_warning(c),
             })
         })
         .collect();
@@ -434,15 +466,13 @@ pub fn recommend(
         "tier": tier.as_str(),
         "model_reasoning_levels": model_reasoning_levels,
     }))?;
-    let harness_profile = json!({
-        "reasoningPolicy": {"default": "max", "fallbackBehavior": "highest_or_model_default"},
-        "persona": {"presetRef": format!("{}:production", preset.id), "mode": mode.as_str()},
-        "onboarding": {
-            "recommendationEnabled": true,
-            "personalizedDefaults": bundle.iter().filter(|c| c.personalized_default).map(|c| c.id.clone()).collect::<Vec<_>>(),
-        },
-        "capabilities": bundle.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
-    });
+    let harness_profile = harness_profile(
+        &preset.id,
+        mode,
+        bundle
+            .iter()
+            .map(|c| (c.id.as_str(), c.personalized_default)),
+    );
     Ok(Recommendation {
         bank_version: bank.bank_version,
         scoring_version: SCORING_VERSION,
@@ -463,8 +493,33 @@ pub fn recommend(
     })
 }
 
+/// The JSON Schema (draft 2020-12) of [`harness_profile`]'s output. In this crate the file
+/// lives at `schemas/harness-profile.schema.json` under the package root.
+pub const HARNESS_PROFILE_SCHEMA_JSON: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/schemas/harness-profile.schema.json"
+));
+
+/// The harness profile (see [`HARNESS_PROFILE_SCHEMA_JSON`]) for a preset, a mode and
+/// the capabilities `(id, personalized default)` of the bundle.
+pub fn harness_profile<'a>(
+    preset: &str,
+    mode: Mode,
+    capabilities: impl Iterator<Item = (&'a str, bool)> + Clone,
+) -> serde_json::Value {
+    json!({
+        "reasoningPolicy": {"default": "max", "fallbackBehavior": "highest_or_model_default"},
+        "persona": {"presetRef": format!("{preset}:production"), "mode": mode.as_str()},
+        "onboarding": {
+            "recommendationEnabled": true,
+            "personalizedDefaults": capabilities.clone().filter(|c| c.1).map(|c| c.0).collect::<Vec<_>>(),
+        },
+        "capabilities": capabilities.map(|c| c.0).collect::<Vec<_>>(),
+    })
+}
+
 /// The smallest tier above `tier` whose quota holds `slots` and `storage`.
-fn upgrade_for(tier: Tier, slots: u32, storage: u64) -> Option<Tier> {
+pub(crate) fn upgrade_for(tier: Tier, slots: u32, storage: u64) -> Option<Tier> {
     let mut next: Option<TierLimits> = quota::next_tier(tier);
     while let Some(limits) = next {
         if i64::from(slots) <= limits.slots
@@ -477,43 +532,69 @@ fn upgrade_for(tier: Tier, slots: u32, storage: u64) -> Option<Tier> {
     None
 }
 
-/// Recommends from the tenant's own catalogs: its active presets (latest published versions),
-/// its capability catalog, and its tier.
-pub fn recommend_for_tenant(
-    store: &crate::store::Store,
-    bank: &QuestionBank,
-    answers: &Answers,
-    model_reasoning_levels: &[&str],
-) -> Result<Recommendation> {
+/// What the recommender reads from a tenant: its tier, its active presets (latest published
+/// versions) and its capability catalog.
+#[derive(Debug, Clone)]
+pub struct TenantInputs {
+    pub tier: Tier,
+    pub presets: Vec<PresetManifest>,
+    pub catalog: Vec<CapabilityManifest>,
+}
+
+/// Reads [`TenantInputs`] of `tenant`.
+pub fn tenant_inputs(store: &crate::store::Store, tenant: &str) -> Result<TenantInputs> {
     use crate::persona::preset::catalog::{self as presets_catalog, PresetFilter, VersionRef};
-    let actor = crate::tenant::current_actor(store)?;
     let tier: String = store.conn().query_row(
         "SELECT tier FROM tenants WHERE id = ?1",
-        rusqlite::params![actor.tenant_id],
+        rusqlite::params![tenant],
         |r| r.get(0),
     )?;
-    let tier = Tier::parse(&tier)?;
     let mut presets = Vec::new();
-    for summary in presets_catalog::list(store, &actor.tenant_id, &PresetFilter::default())? {
+    for summary in presets_catalog::list(store, tenant, &PresetFilter::default())? {
         if summary.latest_published.is_some() {
             presets.push(
-                presets_catalog::get(store, &actor.tenant_id, &summary.id, &VersionRef::Latest)?
+                presets_catalog::get(store, tenant, &summary.id, &VersionRef::Latest)?
                     .bundle
                     .manifest,
             );
         }
     }
-    let catalog: Vec<CapabilityManifest> =
-        crate::governance::catalog::list(store, &actor.tenant_id, &Default::default())?
-            .into_iter()
-            .map(|c| c.manifest)
-            .collect();
+    let catalog = crate::governance::catalog::list(store, tenant, &Default::default())?
+        .into_iter()
+        .map(|c| c.manifest)
+        .collect();
+    Ok(TenantInputs {
+        tier: Tier::parse(&tier)?,
+        presets,
+        catalog,
+    })
+}
+
+/// Recommends from `tenant`'s own presets, capability catalog and tier.
+pub fn recommend_for_tenant(
+    store: &crate::store::Store,
+    tenant: &str,
+    bank: &QuestionBank,
+    answers: &Answers,
+    model_reasoning_levels: &[&str],
+) -> Result<Recommendation> {
+    let inputs = tenant_inputs(store, tenant)?;
     recommend(
         bank,
         answers,
-        &presets,
-        &catalog,
-        tier,
+        &inputs.presets,
+        &inputs.catalog,
+        inputs.tier,
         model_reasoning_levels,
     )
+}
+
+/// The warning shown for a community capability (none for official ones).
+pub fn community_warning(capability: &CapabilityManifest) -> Option<String> {
+    (capability.trust == TrustTier::Community).then(|| {
+        format!(
+            "{} is a community capability: not reviewed by the Persona Studio team. Add it only if you trust its author.",
+            capability.name
+        )
+    })
 }

@@ -121,26 +121,48 @@ pub fn create_draft(
     let now = clock.now();
     let version = next_version(store, &actor.tenant_id, agent)?;
     let text = stamp_version(&text, version);
-    let hash = draft_hash(&text);
-    store.write(|tx| {
-        ensure_agent(tx, &actor.tenant_id, agent, now)?;
-        tx.execute(
-            "INSERT INTO persona_versions
-               (tenant_id, agent, version, state, spec_json, persona_hash, created_at, created_by)
-             VALUES (?1, ?2, ?3, 'draft', ?4, ?5, ?6, ?7)",
-            params![
-                actor.tenant_id,
-                agent,
-                version,
-                text,
-                hash.map(|h| h.to_string()),
-                now.to_string(),
-                actor.member_id
-            ],
-        )?;
-        Ok(())
-    })?;
+    store.write(|tx| insert_draft(tx, actor, agent, version, &text, now))?;
     summary(store, &actor.tenant_id, agent, version)
+}
+
+/// Inserts draft `version` of `agent` (creating the agent), inside the caller's transaction.
+/// The caller has checked who may do it and that no draft is open.
+pub(crate) fn insert_draft(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    agent: &str,
+    version: u32,
+    text: &str,
+    now: Timestamp,
+) -> Result<()> {
+    ensure_agent(tx, &actor.tenant_id, agent, now)?;
+    tx.execute(
+        "INSERT INTO persona_versions
+           (tenant_id, agent, version, state, spec_json, persona_hash, created_at, created_by)
+         VALUES (?1, ?2, ?3, 'draft', ?4, ?5, ?6, ?7)",
+        params![
+            actor.tenant_id,
+            agent,
+            version,
+            text,
+            draft_hash(text).map(|h| h.to_string()),
+            now.to_string(),
+            actor.member_id
+        ],
+    )?;
+    Ok(())
+}
+
+/// Whether `tenant` has an agent called `agent`.
+pub(crate) fn agent_exists(conn: &rusqlite::Connection, tenant: &str, agent: &str) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM agents WHERE tenant_id = ?1 AND name = ?2",
+            params![tenant, agent],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
 }
 
 /// Replaces the text of `agent`'s open draft.

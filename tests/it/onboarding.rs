@@ -5,12 +5,15 @@
 use persona_studio::governance::catalog::{starter_catalog, CapabilityManifest};
 use persona_studio::governance::quota;
 use persona_studio::onboarding::questions::{shipped, QuestionBank};
-use persona_studio::onboarding::recommend::{recommend, Answer, Answers};
+use persona_studio::onboarding::recommend::{
+    recommend, Answer, Answers, HARNESS_PROFILE_SCHEMA_JSON,
+};
 use persona_studio::persona::preset::catalog::official_bundles;
 use persona_studio::persona::preset::PresetManifest;
 use persona_studio::tenant::Tier;
 
-fn answers(pairs: &[(&str, &[&str])]) -> Answers {
+/// Choice answers from `(question, options)` pairs.
+pub fn answers(pairs: &[(&str, &[&str])]) -> Answers {
     pairs
         .iter()
         .map(|(q, opts)| {
@@ -23,7 +26,7 @@ fn answers(pairs: &[(&str, &[&str])]) -> Answers {
 }
 
 /// (answers, tier, expected preset, why a person would pick it)
-fn profiles() -> Vec<(Answers, Tier, &'static str, &'static str)> {
+pub fn profiles() -> Vec<(Answers, Tier, &'static str, &'static str)> {
     vec![
         (
             answers(&[
@@ -344,9 +347,17 @@ fn shipped_inputs() -> (QuestionBank, Vec<PresetManifest>, Vec<CapabilityManifes
     (shipped().unwrap(), presets, catalog)
 }
 
+/// The shipped harness-profile schema, checked against the JSON Schema meta-schema.
+fn harness_profile_validator() -> jsonschema::Validator {
+    let schema: serde_json::Value = serde_json::from_str(HARNESS_PROFILE_SCHEMA_JSON).unwrap();
+    jsonschema::meta::validate(&schema).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
 #[test]
-fn top1_accuracy_is_at_least_90_percent_and_quotas_hold() {
+fn top1_accuracy_is_at_least_90_percent_quotas_hold_and_profiles_match_the_schema() {
     let (bank, presets, catalog) = shipped_inputs();
+    let schema = harness_profile_validator();
     let profiles = profiles();
     assert!(profiles.len() >= 20);
     let mut hits = 0;
@@ -361,6 +372,11 @@ fn top1_accuracy_is_at_least_90_percent_and_quotas_hold() {
             &["low", "high", "max"],
         )
         .unwrap();
+        let problems: Vec<String> = schema
+            .iter_errors(&r.harness_profile)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(problems.is_empty(), "{why}: harness profile: {problems:?}");
         if r.preset.id == *expected {
             hits += 1;
         } else {

@@ -48,6 +48,24 @@ impl TestHome {
         cli_with(Some(self.path()), args, Some(stdin))
     }
 
+    /// Runs `persona-studio --home <this> ARGS…` in a pseudo-terminal (through util-linux
+    /// `script`), typing `input`, with the clock pinned to `now`; stdout holds the terminal's
+    /// output.
+    pub fn cli_in_terminal(&self, now: &str, args: &[&str], input: &[u8]) -> CliRun {
+        let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+        let mut line = vec![
+            quote(env!("CARGO_BIN_EXE_persona-studio")),
+            "--home".to_owned(),
+            quote(&self.path().to_string_lossy()),
+        ];
+        line.extend(args.iter().map(|a| quote(a)));
+        let mut command = Command::new("script");
+        command.args(["-qec", &line.join(" "), "/dev/null"]);
+        command.env_remove("PERSONA_STUDIO_HOME");
+        command.env("PERSONA_STUDIO_NOW", now);
+        run_with_stdin(command, Some(input))
+    }
+
     /// Runs the CLI with the clock pinned to `now` (`PERSONA_STUDIO_NOW`) and optional stdin.
     pub fn cli_at(&self, now: &str, args: &[&str], stdin: Option<&[u8]>) -> CliRun {
         cli_env(
@@ -183,9 +201,6 @@ pub fn cli_env(
     stdin: Option<&[u8]>,
     envs: &[(&str, &str)],
 ) -> CliRun {
-    use std::io::Write;
-    use std::process::Stdio;
-
     let mut command = Command::new(env!("CARGO_BIN_EXE_persona-studio"));
     command.env_remove("PERSONA_STUDIO_HOME");
     command.env_remove("PERSONA_STUDIO_NOW");
@@ -196,6 +211,13 @@ pub fn cli_env(
         command.arg("--home").arg(home);
     }
     command.args(args);
+    run_with_stdin(command, stdin)
+}
+
+fn run_with_stdin(mut command: Command, stdin: Option<&[u8]>) -> CliRun {
+    use std::io::Write;
+    use std::process::Stdio;
+
     command.stdin(if stdin.is_some() {
         Stdio::piped()
     } else {

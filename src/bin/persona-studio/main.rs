@@ -85,12 +85,9 @@ enum Command {
         #[command(subcommand)]
         command: spec_cmd::SpecCommand,
     },
-    /// Recommend a preset and a capability bundle from onboarding answers.
-    Onboard {
-        /// A JSON object of question id to option ids (or text), or - for stdin.
-        #[arg(long, value_name = "FILE")]
-        answers: String,
-    },
+    /// The onboarding wizard: answer questions, get a recommended preset and capability
+    /// bundle that fits the tier, customize and accept it.
+    Onboard(onboard_cmd::OnboardArgs),
     /// Persona presets: catalog, versions, labels, folders, releases and apply.
     Preset {
         #[command(subcommand)]
@@ -312,7 +309,7 @@ fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
             Ok(())
         }
         Command::Spec { command } => spec_cmd::run(command, &env, out),
-        Command::Onboard { answers } => onboard_cmd::run(&answers, &env, out),
+        Command::Onboard(args) => onboard_cmd::run(args, &env, out, json),
         Command::Preset { command } => preset_cmd::run(command, &env, out),
         Command::Integrity { command } => integrity_cmd::integrity(command, &env, out),
         Command::Attest { command } => integrity_cmd::attest_cmd(command, &env, out),

@@ -1,28 +1,499 @@
-//! `persona-studio onboard --answers FILE`: the recommender, non-interactively.
+//! `persona-studio onboard`: the onboarding wizard in a terminal (interactive when stdin is a
+//! terminal), step by step for scripts (`status`, `answer`, `back`, `reset`, `customize`), the
+//! stateless recommender (`--answers FILE`), and accepting (`--accept --agent NAME`). Each is a
+//! thin layer over `persona_studio::onboarding`.
 
-use persona_studio::onboarding::questions;
-use persona_studio::onboarding::recommend::{self, Answers, Recommendation};
+use std::io::{BufRead, IsTerminal, Write};
+
+use clap::{Args, Subcommand};
+use persona_studio::ids::RandomIds;
+use persona_studio::onboarding::questions::{self, QuestionKind};
+use persona_studio::onboarding::recommend::{self, Answer, Answers, Recommendation};
+use persona_studio::onboarding::{
+    self, session, AcceptOutcome, Choice, Customization, WizardState, WizardStatus,
+};
+use persona_studio::store::Store;
+use persona_studio::tenant::{self, Actor};
 
 use crate::output::{Failure, Output};
 use crate::Env;
 
-/// Reasoning levels assumed for the model when none are given.
-const DEFAULT_MODEL_LEVELS: [&str; 4] = ["low", "medium", "high", "max"];
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct OnboardArgs {
+    #[command(subcommand)]
+    command: Option<OnboardCommand>,
+    /// Recommend from a JSON object of question id to option ids (or text), or - for stdin.
+    /// With --accept, the answers are stored as this member's wizard first.
+    #[arg(long, value_name = "FILE")]
+    answers: Option<String>,
+    /// Accept the recommendation: create the agent's draft spec and open install requests.
+    #[arg(long, requires = "agent")]
+    accept: bool,
+    /// The new agent's name (with --accept), e.g. wren.
+    #[arg(long, requires = "accept", value_name = "NAME")]
+    agent: Option<String>,
+    #[command(flatten)]
+    choice: ChoiceArgs,
+}
 
-pub fn run(answers_file: &str, env: &Env, out: &Output) -> Result<(), Failure> {
-    let text = crate::read_text(answers_file)?;
-    let answers: Answers = serde_json::from_str(&text).map_err(|e| {
+/// Changes to the recommended choice.
+#[derive(Debug, Args)]
+pub struct ChoiceArgs {
+    /// Use this preset instead of the recommended one.
+    #[arg(long, value_name = "PRESET")]
+    preset: Option<String>,
+    /// Add an official capability to the bundle (repeatable).
+    #[arg(long, value_name = "CAPABILITY")]
+    add: Vec<String>,
+    /// Remove a capability from the bundle (repeatable).
+    #[arg(long, value_name = "CAPABILITY")]
+    remove: Vec<String>,
+    /// Add a community capability, which is not reviewed (repeatable).
+    #[arg(long, value_name = "CAPABILITY")]
+    community: Vec<String>,
+}
+
+impl ChoiceArgs {
+    fn is_empty(&self) -> bool {
+        self.preset.is_none()
+            && self.add.is_empty()
+            && self.remove.is_empty()
+            && self.community.is_empty()
+    }
+
+    /// The recommended choice with these changes.
+    fn apply(&self, state: &WizardState) -> Result<Choice, Failure> {
+        let mut choice = state
+            .recommendation
+            .as_ref()
+            .map(Choice::recommended)
+            .unwrap_or_default();
+        if let Some(preset) = &self.preset {
+            choice.preset.clone_from(preset);
+        }
+        for id in &self.remove {
+            if !choice.capabilities.contains(id) && !choice.community.contains(id) {
+                return Err(Failure::usage(
+                    "invalid_input",
+                    format!("--remove {id}: {id} is not in the bundle"),
+                ));
+            }
+            choice.capabilities.retain(|c| c != id);
+            choice.community.retain(|c| c != id);
+        }
+        choice.capabilities.extend(self.add.iter().cloned());
+        choice.community.extend(self.community.iter().cloned());
+        Ok(choice)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OnboardCommand {
+    /// Show this member's wizard: progress, answers, and the recommendation once finished.
+    Status,
+    /// Answer one question: option numbers or ids (several for a multiple-choice question), or
+    /// the text.
+    Answer {
+        question: String,
+        #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+        value: Vec<String>,
+    },
+    /// Go back one question (answers are kept).
+    Back,
+    /// Forget this member's wizard and start over (what an accepted one created stays).
+    Reset,
+    /// Show the quota meter and warnings for a changed choice, without accepting it. Exits 1
+    /// when it does not fit.
+    Customize {
+        #[command(flatten)]
+        choice: ChoiceArgs,
+    },
+}
+
+pub fn run(args: OnboardArgs, env: &Env, out: &Output, json: bool) -> Result<(), Failure> {
+    if let Some(command) = args.command {
+        return run_command(command, env, out);
+    }
+    if !args.choice.is_empty() && !args.accept {
+        return Err(Failure::usage(
+            "invalid_input",
+            "--preset, --add, --remove and --community change what --accept accepts; use them with --accept, or with `onboard customize` to preview",
+        ));
+    }
+    match (args.answers, args.agent) {
+        (Some(file), None) => recommend_only(&file, env, out),
+        (answers, Some(agent)) => {
+            let (mut store, actor) = open(env)?;
+            let state = match answers {
+                Some(file) => session::answer_all(
+                    &mut store,
+                    &actor,
+                    &read_answers(&file)?,
+                    env.clock.as_ref(),
+                )?,
+                None => session::load(&store, &actor)?,
+            };
+            let choice = args.choice.apply(&state)?;
+            let outcome = onboarding::accept(
+                &mut store,
+                &actor,
+                &choice,
+                &agent,
+                env.clock.as_ref(),
+                &RandomIds,
+            )?;
+            out.value(&outcome, || outcome_text(&outcome));
+            Ok(())
+        }
+        (None, None) if json => Err(Failure::usage(
+            "invalid_input",
+            "the interactive wizard is text only; with --json use `onboard status`, `onboard answer` and `onboard --accept`",
+        )),
+        (None, None) if std::io::stdin().is_terminal() => interactive(env),
+        (None, None) => Err(Failure::usage(
+            "not_a_terminal",
+            "stdin is not a terminal, so the wizard cannot ask. Pass --answers FILE (a JSON object of question id to option ids or text), or answer step by step with `onboard answer QUESTION VALUE`.",
+        )),
+    }
+}
+
+fn open(env: &Env) -> Result<(Store, Actor), Failure> {
+    let store = env.open_store()?;
+    let actor = tenant::current_actor(&store)?;
+    Ok((store, actor))
+}
+
+fn read_answers(file: &str) -> Result<Answers, Failure> {
+    let text = crate::read_text(file)?;
+    serde_json::from_str(&text).map_err(|e| {
         Failure::usage(
             "invalid_input",
-            format!("{answers_file}: answers must be a JSON object of question id to option ids (or text): {e}"),
+            format!(
+                "{file}: answers must be a JSON object of question id to option ids (or text): {e}"
+            ),
         )
-    })?;
+    })
+}
+
+fn recommend_only(file: &str, env: &Env, out: &Output) -> Result<(), Failure> {
+    let answers = read_answers(file)?;
     let bank = questions::shipped()?;
-    let store = env.open_store()?;
-    let recommendation =
-        recommend::recommend_for_tenant(&store, &bank, &answers, &DEFAULT_MODEL_LEVELS)?;
+    let (store, actor) = open(env)?;
+    let recommendation = recommend::recommend_for_tenant(
+        &store,
+        &actor.tenant_id,
+        &bank,
+        &answers,
+        &recommend::DEFAULT_MODEL_LEVELS,
+    )?;
     out.value(&recommendation, || text_of(&recommendation));
     Ok(())
+}
+
+fn run_command(command: OnboardCommand, env: &Env, out: &Output) -> Result<(), Failure> {
+    let (mut store, actor) = open(env)?;
+    let clock = env.clock.as_ref();
+    let state = match command {
+        OnboardCommand::Status => session::load(&store, &actor)?,
+        OnboardCommand::Answer { question, value } => {
+            let bank = questions::shipped()?;
+            let asked = recommend::find_question(&bank, &question)?;
+            let answer = session::parse_input(asked, &value.join(" "))?;
+            session::answer(&mut store, &actor, &question, answer, clock)?
+        }
+        OnboardCommand::Back => session::back(&mut store, &actor, clock)?,
+        OnboardCommand::Reset => session::reset(&mut store, &actor)?,
+        OnboardCommand::Customize { choice } => {
+            let choice = choice.apply(&session::load(&store, &actor)?)?;
+            let custom = onboarding::customize_for_tenant(&store, &actor, &choice)?;
+            out.value(&custom, || customization_text(&custom));
+            return if custom.fits {
+                Ok(())
+            } else {
+                Err(Failure::silent(1))
+            };
+        }
+    };
+    out.value(&state, || state_text(&state));
+    Ok(())
+}
+
+/// The wizard in a terminal, one question at a time, over the same session calls as
+/// `onboard answer`/`back`; every answer is stored at once, so quitting loses nothing.
+fn interactive(env: &Env) -> Result<(), Failure> {
+    let (mut store, actor) = open(env)?;
+    let clock = env.clock.as_ref();
+    let mut lines = std::io::stdin().lock().lines();
+    let mut state = session::load(&store, &actor)?;
+    if state.status == WizardStatus::Accepted {
+        println!("{}", state_text(&state));
+        return Ok(());
+    }
+    if state.started_at.is_some() {
+        println!("Resuming your onboarding where you stopped.");
+    }
+    loop {
+        let Some(index) = state.current else {
+            if let Some(r) = &state.recommendation {
+                println!("\n{}\n", text_of(r));
+            }
+            let Some(line) = ask(
+                &mut lines,
+                "Name the new agent to accept this (lowercase, e.g. wren), b to go back, q to stop: ",
+            ) else {
+                return saved();
+            };
+            match line.as_str() {
+                "q" => return saved(),
+                "b" => state = session::back(&mut store, &actor, clock)?,
+                agent => {
+                    let choice =
+                        Choice::recommended(state.recommendation.as_ref().ok_or_else(|| {
+                            Failure::new("internal", "the finished wizard has no recommendation", 1)
+                        })?);
+                    match onboarding::accept(&mut store, &actor, &choice, agent, clock, &RandomIds)
+                    {
+                        Ok(outcome) => {
+                            println!("{}", outcome_text(&outcome));
+                            return Ok(());
+                        }
+                        Err(e) => println!("  {e}"),
+                    }
+                }
+            }
+            continue;
+        };
+        let Some(question) = state.questions.get(index) else {
+            return Err(Failure::new(
+                "internal",
+                "the wizard points past its questions; run `onboard reset`",
+                1,
+            ));
+        };
+        println!("\n{}", question_text(&state, index));
+        let hint = match (question.kind, state.answers.contains_key(&question.id)) {
+            (QuestionKind::Text, true) => "Type the text (Enter keeps it), b back, q stop: ",
+            (QuestionKind::Text, false) => "Type the text, b back, q stop: ",
+            (QuestionKind::Multiple, true) => {
+                "Choose numbers, comma-separated (Enter keeps *), b back, q stop: "
+            }
+            (QuestionKind::Multiple, false) => "Choose numbers, comma-separated, b back, q stop: ",
+            (QuestionKind::Single, true) => "Choose a number (Enter keeps *), b back, q stop: ",
+            (QuestionKind::Single, false) => "Choose a number, b back, q stop: ",
+        };
+        let Some(line) = ask(&mut lines, hint) else {
+            return saved();
+        };
+        let id = question.id.clone();
+        let result = match line.as_str() {
+            "q" => return saved(),
+            "b" => session::back(&mut store, &actor, clock),
+            "" => match state.answers.get(&id) {
+                Some(kept) => session::answer(&mut store, &actor, &id, kept.clone(), clock),
+                None => session::parse_input(question, "")
+                    .and_then(|a| session::answer(&mut store, &actor, &id, a, clock)),
+            },
+            input => session::parse_input(question, input)
+                .and_then(|a| session::answer(&mut store, &actor, &id, a, clock)),
+        };
+        match result {
+            Ok(next) => {
+                if !next.dropped.is_empty() {
+                    println!(
+                        "  (answers no longer asked were removed: {})",
+                        next.dropped.join(", ")
+                    );
+                }
+                state = next;
+            }
+            Err(e) if e.is_bad_input() => println!("  {e}"),
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Prints `prompt` and reads one trimmed line; `None` at the end of input.
+fn ask(lines: &mut std::io::Lines<std::io::StdinLock<'_>>, prompt: &str) -> Option<String> {
+    print!("{prompt}");
+    // A prompt that does not show is not worth failing over.
+    let _ = std::io::stdout().flush();
+    match lines.next() {
+        Some(Ok(line)) => Some(line.trim().to_owned()),
+        _ => None,
+    }
+}
+
+fn saved() -> Result<(), Failure> {
+    println!("\nSaved. Run `persona-studio onboard` again to continue where you stopped.");
+    Ok(())
+}
+
+fn answer_text(answer: &Answer) -> String {
+    match answer {
+        Answer::Choices(ids) => ids.join(", "),
+        Answer::Text(text) => text.clone(),
+    }
+}
+
+/// "Question 3 of 8: prompt" and the numbered options, the current answer marked with `*`.
+fn question_text(state: &WizardState, index: usize) -> String {
+    let Some(question) = state.questions.get(index) else {
+        return String::new();
+    };
+    let mut text = format!(
+        "Question {} of {}: {}",
+        index + 1,
+        state.questions.len(),
+        question.prompt
+    );
+    let given = state.answers.get(&question.id);
+    for (n, option) in question.options.iter().enumerate() {
+        let mark = match given {
+            Some(Answer::Choices(ids)) if ids.contains(&option.id) => '*',
+            _ => ' ',
+        };
+        text.push_str(&format!(
+            "\n {mark}{:>2}) {} — {}",
+            n + 1,
+            option.label,
+            option.help
+        ));
+    }
+    if let Some(Answer::Text(current)) = given {
+        text.push_str(&format!("\n  current: {current}"));
+    }
+    text
+}
+
+fn state_text(state: &WizardState) -> String {
+    let status = match state.status {
+        WizardStatus::InProgress if state.complete => "finished, not accepted yet",
+        WizardStatus::InProgress => "in progress",
+        WizardStatus::Accepted => "accepted",
+    };
+    let mut text = format!(
+        "Onboarding (question bank v{}): {status}, {} of {} answered",
+        state.bank_version,
+        state.answers.len(),
+        state.questions.len()
+    );
+    for (n, question) in state.questions.iter().enumerate() {
+        let answer = state.answers.get(&question.id).map(answer_text);
+        text.push_str(&format!(
+            "\n  {}. {}: {}",
+            n + 1,
+            question.id,
+            answer.as_deref().unwrap_or("-")
+        ));
+    }
+    if !state.dropped.is_empty() {
+        text.push_str(&format!(
+            "\nRemoved (no longer asked): {}",
+            state.dropped.join(", ")
+        ));
+    }
+    if let Some(outcome) = &state.accepted {
+        text.push_str(&format!("\n{}", outcome_text(outcome)));
+    } else if let Some(index) = state.current {
+        text.push_str(&format!("\nNext: {}", question_text(state, index)));
+    } else if let Some(r) = &state.recommendation {
+        text.push_str(&format!(
+            "\n{}\nAccept with `persona-studio onboard --accept --agent NAME`.",
+            text_of(r)
+        ));
+    }
+    text
+}
+
+fn outcome_text(o: &AcceptOutcome) -> String {
+    let mut text = format!(
+        "{} agent {}: draft version {} ({}) from preset {} v{}, {} mode",
+        if o.already_accepted {
+            "Already accepted earlier (nothing new was created):"
+        } else {
+            "Accepted:"
+        },
+        o.agent,
+        o.draft_version,
+        o.persona_hash,
+        o.preset,
+        o.preset_version,
+        o.mode.as_str()
+    );
+    text.push_str(&format!(
+        "\nInstall requests, pending approval by an owner or admin ({}):",
+        o.install_requests.len()
+    ));
+    let opened = o.install_requests.iter().map(|r| (r, ""));
+    for (r, already) in opened.chain(o.already_requested.iter().map(|r| (r, "already "))) {
+        text.push_str(&format!(
+            "\n  {} {} ({already}{})",
+            r.request_id,
+            r.capability_id,
+            r.state.as_str()
+        ));
+    }
+    text.push_str(&format!(
+        "\nAn owner or admin reviews and publishes the draft: `persona-studio spec publish --agent {}`.",
+        o.agent
+    ));
+    text
+}
+
+fn customization_text(c: &Customization) -> String {
+    let mut text = format!(
+        "Preset: {} ({}){}",
+        c.preset.id,
+        c.preset.name,
+        if c.preset.recommended {
+            ", recommended"
+        } else {
+            ""
+        }
+    );
+    for cap in &c.capabilities {
+        let mut notes = Vec::new();
+        if cap.recommended {
+            notes.push("recommended");
+        }
+        if !cap.official {
+            notes.push("community");
+        }
+        if cap.installed {
+            notes.push("installed");
+        }
+        text.push_str(&format!(
+            "\n  + {} ({} slot(s), {}){}",
+            cap.id,
+            cap.slots,
+            persona_studio::governance::quota::format_bytes(
+                i64::try_from(cap.storage_bytes).unwrap_or(i64::MAX)
+            ),
+            if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", notes.join(", "))
+            }
+        ));
+    }
+    text.push_str(&format!(
+        "\nSlots: {} of {} on {}; storage: {} of {}",
+        c.slots_used,
+        c.slots_limit,
+        c.tier.as_str(),
+        persona_studio::governance::quota::format_bytes(c.storage_used),
+        persona_studio::governance::quota::format_bytes(c.storage_limit)
+    ));
+    if c.fits {
+        text.push_str("\nFits.");
+    } else {
+        text.push_str(&format!("\nDoes not fit: {}", c.over.join(" ")));
+    }
+    for warning in &c.warnings {
+        text.push_str(&format!("\nWarning: {warning}"));
+    }
+    text
 }
 
 fn text_of(r: &Recommendation) -> String {

@@ -1,0 +1,302 @@
+//! Accepting a finished wizard: the user's [`Choice`] is re-evaluated (it must fit the tier's
+//! quota; community capabilities only when listed explicitly), then in one transaction the new
+//! agent gets its first draft persona spec, generated from the chosen preset and the answers,
+//! install requests are opened for the chosen capabilities through the normal "ask first" path
+//! (they stay pending until an owner or admin approves them), one `onboarding.accepted` audit
+//! entry is appended and the session is marked accepted.
+//!
+//! Any member may accept, as any member may ask for an install: accepting only proposes. It
+//! creates a *new* agent (an existing name is refused), so it can never change an agent someone
+//! else shaped, and publishing the draft stays an owner/admin action. Accepting again with the
+//! same agent and choice returns the same outcome (marked `already_accepted`) and changes
+//! nothing; a different one is refused until the wizard is reset.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::canon::{self, Digest};
+use crate::clock::{Clock, Timestamp};
+use crate::governance;
+use crate::governance::installs::{self, InstallState, RequestInput};
+use crate::ids::IdSource;
+use crate::onboarding::customize::{customize, Choice, Customization};
+use crate::onboarding::recommend::{self, Answer, Answers, Recommendation};
+use crate::onboarding::session::{self, WizardState, WizardStatus};
+use crate::persona::compile::persona_hash;
+use crate::persona::preset::catalog::{self as presets_catalog, VersionRef};
+use crate::persona::preset::PresetManifest;
+use crate::persona::spec::{self, Mode, PersonaSpec};
+use crate::persona::versions;
+use crate::store::Store;
+use crate::tenant::Actor;
+use crate::{Error, Result};
+
+/// An install request that accepting opened, or found already open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct RequestedCapability {
+    pub capability_id: String,
+    pub request_id: String,
+    /// The state when accepting (pending, unless an open break-glass override installed it).
+    pub state: InstallState,
+}
+
+/// What accepting created.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct AcceptOutcome {
+    pub agent: String,
+    pub draft_version: u32,
+    pub persona_hash: Digest,
+    pub preset: String,
+    pub preset_version: u32,
+    pub preset_hash: Digest,
+    pub mode: Mode,
+    /// Requests opened now, by capability id.
+    pub install_requests: Vec<RequestedCapability>,
+    /// Chosen capabilities that were already requested or installed: nothing new was opened.
+    pub already_requested: Vec<RequestedCapability>,
+    #[ts(type = "unknown")]
+    pub harness_profile: Value,
+    pub accepted_at: Timestamp,
+    /// True when this call found the same choice already accepted and created nothing.
+    pub already_accepted: bool,
+}
+
+/// [`customize`] for the acting member's finished wizard, with the tenant's own presets,
+/// catalog and installed capabilities: the live quota meter.
+pub fn customize_for_tenant(
+    store: &Store,
+    actor: &Actor,
+    choice: &Choice,
+) -> Result<Customization> {
+    evaluate(store, actor, choice).map(|(_, _, c)| c)
+}
+
+/// Accepts the acting member's finished wizard with `choice`, creating agent `agent`.
+pub fn accept(
+    store: &mut Store,
+    actor: &Actor,
+    choice: &Choice,
+    agent: &str,
+    clock: &dyn Clock,
+    ids: &dyn IdSource,
+) -> Result<AcceptOutcome> {
+    versions::check_agent_name(agent)?;
+    let choice = choice.normalized();
+    let key = String::from_utf8(canon::to_canonical_vec(
+        &json!({"agent": agent, "choice": choice}),
+    )?)
+    .map_err(|e| Error::invalid("choice", e.to_string()))?;
+    if let Some(done) = session::read(store, actor)?.filter(|s| s.status == WizardStatus::Accepted)
+    {
+        return match done.outcome {
+            Some(outcome) if done.accepted_choice.as_deref() == Some(key.as_str()) => {
+                Ok(AcceptOutcome {
+                    already_accepted: true,
+                    ..outcome
+                })
+            }
+            other => Err(Error::InvalidTransition(format!(
+                "This onboarding wizard was already accepted{} with another agent or choice. Run `persona-studio onboard reset` to start a new one.",
+                other.map(|o| format!(" (agent {})", o.agent)).unwrap_or_default()
+            ))),
+        };
+    }
+    let (state, recommendation, custom) = evaluate(store, actor, &choice)?;
+    if !custom.fits {
+        return Err(Error::QuotaExceeded(format!(
+            "The chosen bundle does not fit the {} quota: {}",
+            crate::governance::quota::tier_label(custom.tier),
+            custom.over.join(" ")
+        )));
+    }
+    let preset =
+        presets_catalog::get(store, &actor.tenant_id, &choice.preset, &VersionRef::Latest)?;
+    let personalized: Vec<&str> = recommendation
+        .capabilities
+        .iter()
+        .chain(recommendation.trimmed.iter().map(|t| &t.capability))
+        .filter(|c| c.personalized_default)
+        .map(|c| c.id.as_str())
+        .collect();
+    let harness_profile = recommend::harness_profile(
+        &choice.preset,
+        recommendation.mode,
+        custom
+            .capabilities
+            .iter()
+            .map(|c| (c.id.as_str(), personalized.contains(&c.id.as_str()))),
+    );
+    let provenance = json!({
+        "bank_version": recommendation.bank_version,
+        "scoring_version": recommendation.scoring_version,
+        "inputs_hash": recommendation.inputs_hash,
+        "preset": {"id": preset.id, "version": preset.version, "content_hash": preset.content_hash},
+        "capabilities": choice.capabilities,
+        "community": choice.community,
+        "harness_profile": harness_profile,
+    });
+    let spec = draft_spec(
+        &preset.bundle.manifest,
+        &state.answers,
+        recommendation.mode,
+        agent,
+        provenance,
+    )?;
+    let hash = persona_hash(&spec)?;
+    let text =
+        serde_json::to_string_pretty(&spec).map_err(|e| Error::invalid("spec", e.to_string()))?;
+    let now = clock.now();
+    let reason = format!("Chosen in onboarding for the new agent {agent}.");
+    store.write(|tx| {
+        if versions::agent_exists(tx, &actor.tenant_id, agent)? {
+            return Err(Error::Conflict(format!(
+                "Agent {agent} already exists; onboarding creates a new agent. Choose another name."
+            )));
+        }
+        versions::insert_draft(tx, actor, agent, 1, &text, now)?;
+        let (mut opened, mut already) = (Vec::new(), Vec::new());
+        for capability in custom.capabilities.iter().map(|c| &c.id) {
+            if let Some(open) = installs::open_request(tx, &actor.tenant_id, capability, now)? {
+                already.push(requested(&open));
+                continue;
+            }
+            let input = RequestInput {
+                capability_id: capability.clone(),
+                reason: Some(reason.clone()),
+                ..RequestInput::default()
+            };
+            let id = installs::request_in(tx, actor, &input, now, ids)?;
+            let row = installs::open_request(tx, &actor.tenant_id, capability, now)?
+                .filter(|r| r.id == id)
+                .ok_or_else(|| Error::InvalidTransition(format!("Install request {id} changed while accepting; try again.")))?;
+            opened.push(requested(&row));
+        }
+        let outcome = AcceptOutcome {
+            agent: agent.to_owned(),
+            draft_version: 1,
+            persona_hash: hash,
+            preset: preset.id.clone(),
+            preset_version: preset.version,
+            preset_hash: preset.content_hash,
+            mode: recommendation.mode,
+            install_requests: opened,
+            already_requested: already,
+            harness_profile: harness_profile.clone(),
+            accepted_at: now,
+            already_accepted: false,
+        };
+        governance::record(
+            tx,
+            actor,
+            "onboarding.accepted",
+            json!({
+                "agent": agent,
+                "draft_version": 1,
+                "persona_hash": hash.to_string(),
+                "preset": preset.id,
+                "preset_version": preset.version,
+                "preset_hash": preset.content_hash.to_string(),
+                "capabilities": choice.capabilities,
+                "community": choice.community,
+                "requests": outcome.install_requests.iter().map(|r| &r.request_id).collect::<Vec<_>>(),
+                "bank_version": recommendation.bank_version,
+                "scoring_version": recommendation.scoring_version,
+                "inputs_hash": recommendation.inputs_hash.to_string(),
+            }),
+            now,
+        )?;
+        let stored = serde_json::to_string(&outcome)
+            .map_err(|e| Error::invalid("accept outcome", e.to_string()))?;
+        let changed = tx.execute(
+            "UPDATE onboarding_sessions
+             SET status = 'accepted', accepted_at = ?1, updated_at = ?1, current_question = NULL,
+                 accepted_choice = ?2, accept_outcome = ?3
+             WHERE tenant_id = ?4 AND member_id = ?5 AND status = 'in_progress'",
+            rusqlite::params![now.to_string(), key, stored, actor.tenant_id, actor.member_id],
+        )?;
+        if changed != 1 {
+            return Err(Error::InvalidTransition(
+                "The onboarding wizard changed while accepting; look at it again and retry.".to_owned(),
+            ));
+        }
+        Ok(outcome)
+    })
+}
+
+/// The persona spec an agent starts from: the preset's spec, renamed to the agent, in the mode
+/// the answers chose, with the autonomy, verbosity and display name the answers gave, and the
+/// onboarding provenance under `extensions.onboarding`. It is validated before it is returned.
+pub fn draft_spec(
+    preset: &PresetManifest,
+    answers: &Answers,
+    mode: Mode,
+    agent: &str,
+    provenance: Value,
+) -> Result<PersonaSpec> {
+    let id = agent.replace('-', "_");
+    if !id.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return Err(Error::invalid(
+            "agent name",
+            format!("\"{agent}\" must start with a letter: it also becomes the persona spec's id"),
+        ));
+    }
+    let picked = |question: &str| match answers.get(question) {
+        Some(Answer::Choices(ids)) => ids.first().map(String::as_str),
+        _ => None,
+    };
+    let mut spec = preset.spec.clone();
+    spec.id = id;
+    spec.version = 1;
+    spec.mode = mode;
+    if let Some(Answer::Text(name)) = answers.get("agent_name") {
+        spec.identity.name = name.trim().to_owned();
+    }
+    if let Some(autonomy) = picked("autonomy").and_then(|a| a.parse().ok()) {
+        spec.decision_policy.autonomy = autonomy;
+    }
+    if let Some(verbosity) = picked("style").and_then(|v| v.parse().ok()) {
+        spec.style.verbosity = verbosity;
+    }
+    spec.extensions.insert("onboarding".to_owned(), provenance);
+    let value = serde_json::to_value(&spec).map_err(|e| Error::invalid("spec", e.to_string()))?;
+    spec::validate_value(&value).map_err(Error::SpecInvalid)
+}
+
+/// The finished wizard, its recommendation and `choice` evaluated against the tenant.
+fn evaluate(
+    store: &Store,
+    actor: &Actor,
+    choice: &Choice,
+) -> Result<(WizardState, Recommendation, Customization)> {
+    let state = session::load(store, actor)?;
+    let Some(recommendation) = state.recommendation.clone() else {
+        let answered = state.answers.len();
+        let next = state
+            .first_unanswered
+            .and_then(|i| state.questions.get(i))
+            .map(|q| format!(" Next: \"{}\" ({}).", q.prompt, q.id))
+            .unwrap_or_default();
+        return Err(Error::InvalidTransition(format!(
+            "The onboarding wizard is not finished: {answered} of {} questions are answered.{next}",
+            state.questions.len()
+        )));
+    };
+    let inputs = recommend::tenant_inputs(store, &actor.tenant_id)?;
+    let installed = installs::installed(store, &actor.tenant_id)?;
+    let custom = customize(
+        &recommendation,
+        &inputs.presets,
+        &inputs.catalog,
+        &installed,
+        choice,
+    )?;
+    Ok((state, recommendation, custom))
+}
+
+fn requested(row: &installs::InstallRequest) -> RequestedCapability {
+    RequestedCapability {
+        capability_id: row.capability_id.clone(),
+        request_id: row.id.clone(),
+        state: row.state,
+    }
+}

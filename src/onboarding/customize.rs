@@ -1,0 +1,271 @@
+//! Customizing a recommendation before accepting it: the user's [`Choice`] (a preset and the
+//! capability set) and [`customize`], a pure, deterministic evaluation of it against the tier's
+//! quota (slots and storage, counting what is already installed) with the warnings to show, so
+//! the UI can run it on every toggle and accept can run exactly the same check.
+
+use serde::{Deserialize, Serialize};
+
+use crate::governance::catalog::{CapabilityManifest, TrustTier};
+use crate::governance::installs::InstalledCapability;
+use crate::governance::quota::{self, format_bytes};
+use crate::onboarding::recommend::{self, community_warning, Recommendation};
+use crate::persona::preset::PresetManifest;
+use crate::persona::spec::Mode;
+use crate::tenant::Tier;
+use crate::{Error, Result};
+
+/// What the user settles on: a preset, the official capabilities, and the community
+/// capabilities, which must be listed apart so that none is ever included by accident.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct Choice {
+    pub preset: String,
+    #[serde(default)]
+    pub capabilities: Vec<String>,
+    /// Community capabilities chosen explicitly, after their warning.
+    #[serde(default)]
+    pub community: Vec<String>,
+}
+
+impl Choice {
+    /// The recommendation as it stands: its preset and its (official) bundle.
+    pub fn recommended(recommendation: &Recommendation) -> Choice {
+        Choice {
+            preset: recommendation.preset.id.clone(),
+            capabilities: recommendation
+                .capabilities
+                .iter()
+                .map(|c| c.id.clone())
+                .collect(),
+            community: Vec::new(),
+        }
+    }
+
+    /// The same choice with sorted, de-duplicated lists (so equal choices compare equal).
+    pub fn normalized(&self) -> Choice {
+        let sorted = |ids: &[String]| {
+            let mut ids = ids.to_vec();
+            ids.sort();
+            ids.dedup();
+            ids
+        };
+        Choice {
+            preset: self.preset.clone(),
+            capabilities: sorted(&self.capabilities),
+            community: sorted(&self.community),
+        }
+    }
+}
+
+/// The chosen preset, with its score when the recommender ranked it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct ChosenPreset {
+    pub id: String,
+    pub name: String,
+    pub mode: Mode,
+    pub recommended: bool,
+    pub score: Option<i32>,
+}
+
+/// One chosen capability and what it costs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct ChosenCapability {
+    pub id: String,
+    pub name: String,
+    pub slots: u32,
+    #[ts(type = "number")]
+    pub storage_bytes: u64,
+    pub official: bool,
+    /// In the recommended bundle.
+    pub recommended: bool,
+    /// Already installed: it costs nothing more.
+    pub installed: bool,
+    pub warning: Option<String>,
+}
+
+/// A choice evaluated: the quota meter (what is installed plus what the choice adds), whether
+/// it fits, why not and which tier would hold it, and warnings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct Customization {
+    /// The choice, normalized.
+    pub choice: Choice,
+    pub preset: ChosenPreset,
+    pub capabilities: Vec<ChosenCapability>,
+    pub tier: Tier,
+    #[ts(type = "number")]
+    pub slots_installed: i64,
+    #[ts(type = "number")]
+    pub slots_used: i64,
+    #[ts(type = "number")]
+    pub slots_limit: i64,
+    #[ts(type = "number")]
+    pub storage_installed: i64,
+    #[ts(type = "number")]
+    pub storage_used: i64,
+    #[ts(type = "number")]
+    pub storage_limit: i64,
+    pub fits: bool,
+    /// Why it does not fit, with the numbers; empty when it fits.
+    pub over: Vec<String>,
+    /// The smallest larger tier that would hold it, when it does not fit.
+    pub upgrade: Option<Tier>,
+    pub warnings: Vec<String>,
+}
+
+/// Evaluates `choice` against `recommendation`'s tier, given the tenant's presets, catalog and
+/// installed capabilities. Unknown ids, and community capabilities not listed under
+/// `community`, are errors that name them.
+pub fn customize(
+    recommendation: &Recommendation,
+    presets: &[PresetManifest],
+    catalog: &[CapabilityManifest],
+    installed: &[InstalledCapability],
+    choice: &Choice,
+) -> Result<Customization> {
+    let choice = choice.normalized();
+    let preset = presets
+        .iter()
+        .find(|p| p.id == choice.preset)
+        .ok_or_else(|| {
+            let ids: Vec<&str> = presets.iter().map(|p| p.id.as_str()).collect();
+            Error::invalid(
+                "choice",
+                format!(
+                    "preset \"{}\" is not an active, published preset of this tenant; choose one of {}",
+                    choice.preset,
+                    ids.join(", ")
+                ),
+            )
+        })?;
+    let score = std::iter::once(&recommendation.preset)
+        .chain(&recommendation.runners_up)
+        .find(|p| p.id == preset.id)
+        .map(|p| p.score);
+    let mut warnings = Vec::new();
+    if preset.mode != recommendation.mode {
+        warnings.push(format!(
+            "{} is written for {}; your answers describe {}, so the agent keeps {} mode.",
+            preset.name,
+            describe_mode(preset.mode),
+            describe_mode(recommendation.mode),
+            recommendation.mode.as_str()
+        ));
+    }
+
+    let mut capabilities = Vec::new();
+    for (id, community) in choice
+        .capabilities
+        .iter()
+        .map(|id| (id, false))
+        .chain(choice.community.iter().map(|id| (id, true)))
+    {
+        let manifest = catalog.iter().find(|c| &c.id == id).ok_or_else(|| {
+            Error::invalid(
+                "choice",
+                format!("capability \"{id}\" is not in this tenant's catalog"),
+            )
+        })?;
+        let is_community = manifest.trust == TrustTier::Community;
+        if is_community != community {
+            return Err(Error::invalid(
+                "choice",
+                if is_community {
+                    format!("capability \"{id}\" is a community capability; choose it explicitly as community, after reading its warning")
+                } else {
+                    format!("capability \"{id}\" is official; choose it as a capability, not as community")
+                },
+            ));
+        }
+        capabilities.push(ChosenCapability {
+            id: id.clone(),
+            name: manifest.name.clone(),
+            slots: manifest.slots,
+            storage_bytes: manifest.storage_bytes,
+            official: !is_community,
+            recommended: recommendation.capabilities.iter().any(|c| &c.id == id),
+            installed: installed.iter().any(|i| &i.capability_id == id),
+            warning: community_warning(manifest),
+        });
+    }
+    // The recommended ones in the recommendation's order (so an unchanged choice gives the
+    // recommendation's harness profile), then the others by id.
+    let rank = |id: &str| {
+        recommendation
+            .capabilities
+            .iter()
+            .position(|c| c.id == id)
+            .unwrap_or(usize::MAX)
+    };
+    capabilities.sort_by(|a, b| rank(&a.id).cmp(&rank(&b.id)).then_with(|| a.id.cmp(&b.id)));
+    warnings.extend(capabilities.iter().filter_map(|c| c.warning.clone()));
+
+    let slots_installed: i64 = installed.iter().map(|i| i.slots).sum();
+    let storage_installed: i64 = installed.iter().map(|i| i.storage_bytes).sum();
+    let adding = capabilities.iter().filter(|c| !c.installed);
+    let slots_used = slots_installed + adding.clone().map(|c| i64::from(c.slots)).sum::<i64>();
+    let storage_used = storage_installed.saturating_add(
+        adding
+            .map(|c| i64::try_from(c.storage_bytes).unwrap_or(i64::MAX))
+            .fold(0i64, i64::saturating_add),
+    );
+    let tier = recommendation.tier;
+    let limits = quota::limits(tier);
+    let label = quota::tier_label(tier);
+    let mut over = Vec::new();
+    if slots_used > limits.slots {
+        over.push(format!(
+            "This choice needs {slots_used} ability slots ({slots_installed} already installed); {label} allows {}. Remove {} capability slot(s).",
+            limits.slots,
+            slots_used - limits.slots
+        ));
+    }
+    if storage_used > limits.storage_bytes {
+        over.push(format!(
+            "This choice needs {} of storage ({} already installed); {label} allows {}.",
+            format_bytes(storage_used),
+            format_bytes(storage_installed),
+            format_bytes(limits.storage_bytes)
+        ));
+    }
+    let fits = over.is_empty();
+    let upgrade = if fits {
+        None
+    } else {
+        recommend::upgrade_for(
+            tier,
+            u32::try_from(slots_used).unwrap_or(u32::MAX),
+            u64::try_from(storage_used).unwrap_or(u64::MAX),
+        )
+    };
+    if let Some(next) = upgrade {
+        over.push(format!("It would fit on {}.", quota::tier_label(next)));
+    }
+    Ok(Customization {
+        choice,
+        preset: ChosenPreset {
+            id: preset.id.clone(),
+            name: preset.name.clone(),
+            mode: preset.mode,
+            recommended: preset.id == recommendation.preset.id,
+            score,
+        },
+        capabilities,
+        tier,
+        slots_installed,
+        slots_used,
+        slots_limit: limits.slots,
+        storage_installed,
+        storage_used,
+        storage_limit: limits.storage_bytes,
+        fits,
+        over,
+        upgrade,
+        warnings,
+    })
+}
+
+fn describe_mode(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Team => "a team",
+        Mode::Individual => "one person",
+    }
+}
