@@ -53,6 +53,13 @@ fn main() {
         "preset_deprecate",
         "preset_diff",
         "preset_apply",
+        "onboarding_state",
+        "onboarding_answer",
+        "onboarding_back",
+        "onboarding_revisit",
+        "onboarding_reset",
+        "onboarding_customize",
+        "onboarding_accept",
     ]);
     if let Err(error) =
         tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

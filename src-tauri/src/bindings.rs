@@ -31,6 +31,11 @@ mod tests {
     };
     use persona_studio::persona::preset::editing::{PresetCheck, PresetTexts};
 
+    use persona_studio::onboarding::accept::AcceptOutcome;
+    use persona_studio::onboarding::customize::{Choice, Customization};
+    use persona_studio::onboarding::recommend::Answer;
+    use persona_studio::onboarding::session::WizardState;
+
     use crate::commands::{AppInfo, SpecCheck};
     use crate::IpcError;
 
@@ -91,6 +96,11 @@ mod tests {
         declarations.visit::<LabelInfo>();
         declarations.visit::<ApplyOptions>();
         declarations.visit::<ApplyReport>();
+        declarations.visit::<WizardState>();
+        declarations.visit::<Answer>();
+        declarations.visit::<Choice>();
+        declarations.visit::<Customization>();
+        declarations.visit::<AcceptOutcome>();
         let mut out = String::from(
             "// Generated from the Rust types by `cargo xtask bindings`. Do not edit by hand.\n",
         );

@@ -5,6 +5,7 @@ mod bindings;
 mod commands;
 mod error;
 mod gov_commands;
+mod onboarding_commands;
 mod preset_commands;
 mod state;
 
@@ -70,6 +71,13 @@ pub fn run() {
             preset_commands::preset_deprecate,
             preset_commands::preset_diff,
             preset_commands::preset_apply,
+            onboarding_commands::onboarding_state,
+            onboarding_commands::onboarding_answer,
+            onboarding_commands::onboarding_back,
+            onboarding_commands::onboarding_revisit,
+            onboarding_commands::onboarding_reset,
+            onboarding_commands::onboarding_customize,
+            onboarding_commands::onboarding_accept,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -170,6 +170,43 @@ pub fn answer_all(
 /// Goes back one question (answers are kept; the question shows its current answer). At the
 /// first question it stays there.
 pub fn back(store: &mut Store, actor: &Actor, clock: &dyn Clock) -> Result<WizardState> {
+    move_to(store, actor, clock, |shown, answers, current| {
+        let at = current_index(shown, answers, current).unwrap_or(shown.len());
+        Ok(shown.get(at.saturating_sub(1)).cloned())
+    })
+}
+
+/// Opens `question`, one of the questions asked now, to change its answer; the answers after
+/// it are kept until a change hides their questions.
+pub fn revisit(
+    store: &mut Store,
+    actor: &Actor,
+    question: &str,
+    clock: &dyn Clock,
+) -> Result<WizardState> {
+    move_to(store, actor, clock, |shown, _, _| {
+        if shown.iter().any(|id| id == question) {
+            Ok(Some(question.to_owned()))
+        } else {
+            Err(Error::invalid(
+                "question",
+                format!(
+                    "\"{question}\" is not asked with the answers given so far; choose one of {}",
+                    shown.join(", ")
+                ),
+            ))
+        }
+    })
+}
+
+/// Moves the wizard to the question `pick` chooses from the questions shown, the answers and
+/// the current question id.
+fn move_to(
+    store: &mut Store,
+    actor: &Actor,
+    clock: &dyn Clock,
+    pick: impl FnOnce(&[String], &Answers, Option<&str>) -> Result<Option<String>>,
+) -> Result<WizardState> {
     let bank = questions::shipped()?;
     let session = read(store, actor)?;
     refuse_if_accepted(session.as_ref())?;
@@ -178,14 +215,13 @@ pub fn back(store: &mut Store, actor: &Actor, clock: &dyn Clock) -> Result<Wizar
     };
     let (answers, dropped) = prune(&bank, session.answers.clone());
     let shown = visible(&bank, &answers);
-    let at = current_index(&shown, &answers, session.current.as_deref()).unwrap_or(shown.len());
-    let previous = shown.get(at.saturating_sub(1)).cloned();
+    let target = pick(&shown, &answers, session.current.as_deref())?;
     save(
         store,
         actor,
         &bank,
         &answers,
-        previous.as_deref(),
+        target.as_deref(),
         clock.now(),
     )?;
     state(store, actor, &bank, read(store, actor)?, answers, dropped)

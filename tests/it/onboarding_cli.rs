@@ -213,6 +213,16 @@ fn step_by_step_resumes_between_processes_with_byte_identical_json() {
     assert_eq!(state["complete"], true);
     assert_eq!(state["answers"]["agent_name"], "Wren the Wise");
 
+    // Revisiting an earlier question keeps the answers; an unasked question is refused.
+    let revisited = run(&homes[1], &["--json", "onboard", "revisit", "audience"])
+        .expect_code(0)
+        .json();
+    assert_eq!(revisited["current"], 1);
+    assert_eq!(revisited["answers"], state["answers"]);
+    let unasked = run(&homes[1], &["onboard", "revisit", "pets"]);
+    assert_eq!(unasked.code, 2, "{}", unasked.stderr);
+    says(&unasked.stderr, &["pets", "goal"]);
+
     // The quota meter: voice does not fit Free's storage; exit 1 says it does not fit.
     let meter = run(
         &homes[0],

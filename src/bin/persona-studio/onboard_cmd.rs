@@ -101,6 +101,8 @@ pub enum OnboardCommand {
     },
     /// Go back one question (answers are kept).
     Back,
+    /// Open one of the questions asked to change its answer.
+    Revisit { question: String },
     /// Forget this member's wizard and start over (what an accepted one created stays).
     Reset,
     /// Show the quota meter and warnings for a changed choice, without accepting it. Exits 1
@@ -203,6 +205,9 @@ fn run_command(command: OnboardCommand, env: &Env, out: &Output) -> Result<(), F
             session::answer(&mut store, &actor, &question, answer, clock)?
         }
         OnboardCommand::Back => session::back(&mut store, &actor, clock)?,
+        OnboardCommand::Revisit { question } => {
+            session::revisit(&mut store, &actor, &question, clock)?
+        }
         OnboardCommand::Reset => session::reset(&mut store, &actor)?,
         OnboardCommand::Customize { choice } => {
             let choice = choice.apply(&session::load(&store, &actor)?)?;

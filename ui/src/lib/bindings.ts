@@ -1,6 +1,24 @@
 // Generated from the Rust types by `cargo xtask bindings`. Do not edit by hand.
 
+export type AcceptOutcome = { agent: string, draft_version: number, persona_hash: string, preset: string, preset_version: number, preset_hash: string, mode: Mode, 
+/**
+ * Requests opened now, by capability id.
+ */
+install_requests: Array<RequestedCapability>, 
+/**
+ * Chosen capabilities that were already requested or installed: nothing new was opened.
+ */
+already_requested: Array<RequestedCapability>, harness_profile: unknown, accepted_at: string, 
+/**
+ * True when this call found the same choice already accepted and created nothing.
+ */
+already_accepted: boolean, };
+
 export type AgentIntegrity = { agent: string, workspace: string, recorded_at: string, report: DriftReport | null, error: string | null, };
+
+export type Answer = Array<string> | string;
+
+export type AnswerOption = { id: string, label: string, help: string, };
 
 export type AppInfo = { version: string, home: string, };
 
@@ -107,6 +125,26 @@ export type ChangeState = "submitted" | "triage" | "approved" | "rejected" | "ap
 
 export type Check = { name: string, ok: boolean, detail: string, fix: string | null, };
 
+export type Choice = { preset: string, capabilities: Array<string>, 
+/**
+ * Community capabilities chosen explicitly, after their warning.
+ */
+community: Array<string>, };
+
+export type ChosenCapability = { id: string, name: string, slots: number, storage_bytes: number, official: boolean, 
+/**
+ * In the recommended bundle.
+ */
+recommended: boolean, 
+/**
+ * Already installed: it costs nothing more.
+ */
+installed: boolean, warning: string | null, };
+
+export type ChosenPreset = { id: string, name: string, mode: Mode, recommended: boolean, score: number | null, };
+
+export type Condition = { question: string, any_of: Array<string>, };
+
 export type Conflict = { key: string, winner: SettingValue, overridden: Array<SettingValue>, locked_to_spec: boolean, };
 
 export type Constitution = { 
@@ -114,6 +152,20 @@ export type Constitution = {
  * 1..=100 rules with unique ids.
  */
 rules: Array<Rule>, };
+
+export type Customization = { 
+/**
+ * The choice, normalized.
+ */
+choice: Choice, preset: ChosenPreset, capabilities: Array<ChosenCapability>, tier: Tier, slots_installed: number, slots_used: number, slots_limit: number, storage_installed: number, storage_used: number, storage_limit: number, fits: boolean, 
+/**
+ * Why it does not fit, with the numbers; empty when it fits.
+ */
+over: Array<string>, 
+/**
+ * The smallest larger tier that would hold it, when it does not fit.
+ */
+upgrade: Tier | null, warnings: Array<string>, };
 
 export type DecisionPolicy = { autonomy: Autonomy, 
 /**
@@ -293,11 +345,25 @@ message: string, };
 
 export type PromptPlan = { sections: Array<Section>, settings: Array<[string, SettingValue]>, conflicts: Array<Conflict>, warnings: Array<Warning>, budget: Budget, trace: Trace, };
 
+export type Question = { id: string, kind: QuestionKind, prompt: string, options: Array<AnswerOption>, 
+/**
+ * Every condition must hold for the question to be shown.
+ */
+show_if: Array<Condition>, min_len: number | null, max_len: number | null, };
+
+export type QuestionKind = "single" | "multiple" | "text";
+
 export type QuotaUsage = { tier: Tier, slots_used: number, slots_limit: number, storage_used: number, storage_limit: number, installed: number, };
+
+export type Reason = { question: string, option: string, trait: string, weight: number, };
 
 export type Reasoning = { preferred: ReasoningLevel, };
 
 export type ReasoningLevel = "off" | "minimal" | "low" | "medium" | "high" | "xhigh" | "max";
+
+export type ReasoningSource = "preferred" | "highest_supported" | "model_default";
+
+export type Recommendation = { bank_version: number, scoring_version: number, inputs_hash: string, mode: Mode, preset: ScoredPreset, runners_up: Array<ScoredPreset>, capabilities: Array<ScoredCapability>, optional_community: Array<ScoredCapability>, trimmed: Array<Trimmed>, tier: Tier, slots_used: number, slots_limit: number, storage_used: number, storage_limit: number, reasoning: ResolvedReasoning, harness_profile: unknown, };
 
 export type ReminderStatus = { 
 /**
@@ -327,6 +393,18 @@ scope: Array<string> | null, reason: string | null,
  */
 ttl_secs: number | null, };
 
+export type RequestedCapability = { capability_id: string, request_id: string, 
+/**
+ * The state when accepting (pending, unless an open break-glass override installed it).
+ */
+state: InstallState, };
+
+export type ResolvedReasoning = { 
+/**
+ * `None` exactly when `source` is [`ReasoningSource::ModelDefault`].
+ */
+level: ReasoningLevel | null, source: ReasoningSource, };
+
 export type RiskLevel = "low" | "medium" | "high" | "critical";
 
 export type Role = "owner" | "admin" | "customer";
@@ -342,6 +420,18 @@ id: string,
  * 1..=2000 characters.
  */
 text: string, severity: Severity, };
+
+export type ScoredCapability = { id: string, name: string, score: number, slots: number, storage_bytes: number, official: boolean, 
+/**
+ * Added because personalized (individual) mode includes it by default.
+ */
+personalized_default: boolean, reasons: Array<Reason>, 
+/**
+ * Set for community capabilities, which are never preselected.
+ */
+warning: string | null, };
+
+export type ScoredPreset = { id: string, name: string, score: number, reasons: Array<Reason>, };
 
 export type Section = { kind: SectionKind, title: string, parts: Array<Part>, };
 
@@ -415,6 +505,12 @@ max_evidence_age_days?: number, };
 
 export type Trace = { interaction_context: InteractionContext, persona_spec_version: number, persona_id: string, persona_hash: string | null, plan_hash: string | null, fallback_reason: string | null, };
 
+export type Trimmed = { capability: ScoredCapability, reason: string, 
+/**
+ * The smallest tier whose quota would include it, if any.
+ */
+upgrade: Tier | null, };
+
 export type Trust = "official" | "community" | "local";
 
 export type TrustTier = "official" | "community";
@@ -432,3 +528,32 @@ export type VersionSummary = { agent: string, version: number, state: VersionSta
 export type Visibility = "public" | "owner_only" | "training_only";
 
 export type Warning = { code: string, message: string, };
+
+export type WizardState = { bank_version: number, status: WizardStatus, 
+/**
+ * The questions asked with these answers, in order.
+ */
+questions: Array<Question>, answers: { [key in string]?: Answer }, 
+/**
+ * The index in `questions` of the question to ask now; `None` at the end (review).
+ */
+current: number | null, 
+/**
+ * The index of the first unanswered question (the resume point); `None` when complete.
+ */
+first_unanswered: number | null, complete: boolean, 
+/**
+ * Answers just removed because their question is no longer asked (or no longer valid for
+ * this bank version), by question id.
+ */
+dropped: Array<string>, 
+/**
+ * `None` until the first answer is stored.
+ */
+started_at: string | null, updated_at: string | null, recommendation: Recommendation | null, 
+/**
+ * What accepting created, once accepted.
+ */
+accepted: AcceptOutcome | null, };
+
+export type WizardStatus = "in_progress" | "accepted";

@@ -41,6 +41,11 @@ import type {
   PresetSummary,
   PresetTexts,
   PresetVersion,
+  AcceptOutcome,
+  Answer,
+  Choice,
+  Customization,
+  WizardState,
 } from '../bindings';
 
 export interface Backend {
@@ -95,6 +100,13 @@ export interface Backend {
   presetDeprecate(id: string): Promise<void>;
   presetDiff(id: string, from: number, to: number): Promise<FileDiff[]>;
   presetApply(reference: string, agent: string, workspace: string, options: ApplyOptions): Promise<ApplyReport>;
+  onboardingState(): Promise<WizardState>;
+  onboardingAnswer(question: string, value: Answer): Promise<WizardState>;
+  onboardingBack(): Promise<WizardState>;
+  onboardingRevisit(question: string): Promise<WizardState>;
+  onboardingReset(): Promise<WizardState>;
+  onboardingCustomize(choice: Choice): Promise<Customization>;
+  onboardingAccept(choice: Choice, agent: string): Promise<AcceptOutcome>;
 }
 
 /** An error from the core. Switch on `code`, never on `message`. */

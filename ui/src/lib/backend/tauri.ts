@@ -73,4 +73,11 @@ export const tauriBackend: Backend = {
   presetDeprecate: (id) => call('preset_deprecate', { id }),
   presetDiff: (id, from, to) => call('preset_diff', { id, from, to }),
   presetApply: (reference, agent, workspace, options) => call('preset_apply', { reference, agent, workspace, options }),
+  onboardingState: () => call('onboarding_state'),
+  onboardingAnswer: (question, value) => call('onboarding_answer', { question, value }),
+  onboardingBack: () => call('onboarding_back'),
+  onboardingRevisit: (question) => call('onboarding_revisit', { question }),
+  onboardingReset: () => call('onboarding_reset'),
+  onboardingCustomize: (choice) => call('onboarding_customize', { choice }),
+  onboardingAccept: (choice, agent) => call('onboarding_accept', { choice, agent }),
 };

@@ -58,7 +58,7 @@ function scripted() {
       },
       presetPreview: (texts) =>
         Promise.resolve(
-          promptPlan({ sections: [{ kind: 'persona', title: 'Persona', parts: [{ text: texts.files['SOUL.md'] ?? '', source: { type: 'file', file: 'SOUL.md', start_line: 1, end_line: 1 } }] }] }),
+          promptPlan({ sections: [{ kind: 'intent', title: 'Intent', parts: [{ text: texts.files['SOUL.md'] ?? '', source: { type: 'file', file: 'SOUL.md', start_line: 1, end_line: 1 } }] }] }),
         ),
       presetSaveDraft: (_id, texts) => {
         saved.push(texts);
