@@ -60,6 +60,19 @@ fn main() {
         "onboarding_reset",
         "onboarding_customize",
         "onboarding_accept",
+        "destination_list",
+        "destination_add",
+        "destination_remove",
+        "drive_list",
+        "backup_list",
+        "backup_export",
+        "backup_verify",
+        "backup_preview",
+        "backup_restore",
+        "backup_cancel",
+        "backup_snooze",
+        "backup_passphrase_reveal",
+        "backup_passphrase_confirm",
     ]);
     if let Err(error) =
         tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

@@ -5,6 +5,7 @@
 
 #[cfg(test)]
 mod tests {
+    use std::any::TypeId;
     use std::collections::BTreeMap;
 
     use persona_studio::doctor::DoctorReport;
@@ -36,20 +37,38 @@ mod tests {
     use persona_studio::onboarding::recommend::Answer;
     use persona_studio::onboarding::session::WizardState;
 
+    use persona_studio::backup::destinations::DestinationInfo;
+    use persona_studio::backup::drives::Volume;
+    use persona_studio::backup::remind::ReminderStatus;
+    use persona_studio::backup::{
+        BackupRecord, ExportOutcome, Preview, Progress, RestoreReport,
+        VerifyReport as BackupVerifyReport,
+    };
+
+    use crate::backup_commands::{BackupLocation, NewDestination, RevealedPassphrase};
     use crate::commands::{AppInfo, SpecCheck};
     use crate::IpcError;
 
     /// Declarations by type name; visiting a type adds it and, recursively, what it references.
     #[derive(Default)]
-    struct Declarations(BTreeMap<String, String>);
+    struct Declarations(BTreeMap<String, (TypeId, String)>);
 
     impl TypeVisitor for Declarations {
         fn visit<T: TS + 'static + ?Sized>(&mut self) {
             // Built-in types (String, Vec, Option, …) have no declaration of their own.
-            if T::output_path().is_none() || self.0.contains_key(&T::ident()) {
+            if T::output_path().is_none() {
                 return;
             }
-            self.0.insert(T::ident(), T::decl());
+            if let Some((seen, _)) = self.0.get(&T::ident()) {
+                // Two Rust types with one TypeScript name would silently drop one of them.
+                assert!(
+                    *seen == TypeId::of::<T>(),
+                    "two Rust types are both named {} in TypeScript; give one #[ts(rename)]",
+                    T::ident()
+                );
+                return;
+            }
+            self.0.insert(T::ident(), (TypeId::of::<T>(), T::decl()));
             T::visit_dependencies(self);
         }
     }
@@ -101,10 +120,22 @@ mod tests {
         declarations.visit::<Choice>();
         declarations.visit::<Customization>();
         declarations.visit::<AcceptOutcome>();
+        declarations.visit::<NewDestination>();
+        declarations.visit::<BackupLocation>();
+        declarations.visit::<RevealedPassphrase>();
+        declarations.visit::<DestinationInfo>();
+        declarations.visit::<Volume>();
+        declarations.visit::<BackupRecord>();
+        declarations.visit::<ExportOutcome>();
+        declarations.visit::<BackupVerifyReport>();
+        declarations.visit::<Preview>();
+        declarations.visit::<RestoreReport>();
+        declarations.visit::<Progress>();
+        declarations.visit::<ReminderStatus>();
         let mut out = String::from(
             "// Generated from the Rust types by `cargo xtask bindings`. Do not edit by hand.\n",
         );
-        for declaration in declarations.0.values() {
+        for (_, declaration) in declarations.0.values() {
             out.push_str("\nexport ");
             out.push_str(declaration);
             out.push('\n');

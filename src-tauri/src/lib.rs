@@ -1,6 +1,7 @@
 //! The Tauri shell: app state, thin commands and the IPC error shape. No business logic lives
 //! here; every command takes the state, calls one core function and maps the error.
 
+mod backup_commands;
 mod bindings;
 mod commands;
 mod error;
@@ -78,6 +79,19 @@ pub fn run() {
             onboarding_commands::onboarding_reset,
             onboarding_commands::onboarding_customize,
             onboarding_commands::onboarding_accept,
+            backup_commands::destination_list,
+            backup_commands::destination_add,
+            backup_commands::destination_remove,
+            backup_commands::drive_list,
+            backup_commands::backup_list,
+            backup_commands::backup_export,
+            backup_commands::backup_verify,
+            backup_commands::backup_preview,
+            backup_commands::backup_restore,
+            backup_commands::backup_cancel,
+            backup_commands::backup_snooze,
+            backup_commands::backup_passphrase_reveal,
+            backup_commands::backup_passphrase_confirm,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

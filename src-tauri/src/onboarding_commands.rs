@@ -40,7 +40,7 @@ pub fn onboarding_revisit(
 
 #[tauri::command]
 pub fn onboarding_reset(state: State<'_, AppState>) -> Result<WizardState, IpcError> {
-    state.with_actor(|store, actor| session::reset(store, actor))
+    state.with_actor(session::reset)
 }
 
 #[tauri::command]

@@ -1,6 +1,7 @@
 //! AppState: the data folder, the lazily opened store, and the clock and id source.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use persona_studio::clock::{Clock, SystemClock};
@@ -16,6 +17,10 @@ pub struct AppState {
     store: Mutex<Option<Store>>,
     pub clock: Box<dyn Clock>,
     pub ids: Box<dyn IdSource>,
+    /// Set to ask the running long operation (export, verify, restore) to stop.
+    pub cancel: AtomicBool,
+    /// A long operation is running; one at a time.
+    long_operation: AtomicBool,
 }
 
 impl AppState {
@@ -27,6 +32,8 @@ impl AppState {
             store: Mutex::new(None),
             clock: Box::new(SystemClock),
             ids: Box::new(RandomIds),
+            cancel: AtomicBool::new(false),
+            long_operation: AtomicBool::new(false),
         }
     }
 
@@ -65,6 +72,29 @@ impl AppState {
             let actor = tenant::current_actor(store)?;
             f(store, &actor)
         })
+    }
+
+    /// Runs a long operation (a backup export, verify or restore) on a store connection of its
+    /// own, so every other command keeps working meanwhile, with the cancel flag cleared.
+    pub fn with_long_operation<T>(
+        &self,
+        f: impl FnOnce(&mut Store, &AtomicBool) -> persona_studio::Result<T>,
+    ) -> Result<T, IpcError> {
+        if self.long_operation.swap(true, Ordering::SeqCst) {
+            return Err(IpcError {
+                code: "busy".to_owned(),
+                message: "A backup operation is already running. Wait for it to finish or cancel it first.".to_owned(),
+            });
+        }
+        self.cancel.store(false, Ordering::SeqCst);
+        let run = || -> Result<T, IpcError> {
+            let mut store = Store::open(self.home()?)?;
+            persona_studio::integrity::audit::install_checkpointing(&mut store);
+            Ok(f(&mut store, &self.cancel)?)
+        };
+        let result = run();
+        self.long_operation.store(false, Ordering::SeqCst);
+        result
     }
 
     fn lock_store(&self) -> MutexGuard<'_, Option<Store>> {

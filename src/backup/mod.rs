@@ -128,6 +128,7 @@ pub enum ArchiveSource {
 
 /// What `verify` found.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(rename = "BackupVerifyReport")]
 pub struct VerifyReport {
     pub location: String,
     pub preview: Preview,

@@ -75,6 +75,20 @@ export type AuditRecord = { entry: AuditEntry, hash: string, };
 
 export type Autonomy = "ask_first" | "balanced" | "autonomous";
 
+export type BackupLocation = { "kind": "destination", label: string, name: string | null, } | { "kind": "file", path: string, };
+
+export type BackupRecord = { id: string, destination_id: string | null, 
+/**
+ * `local`, `drive`, `s3`, `webdav` or `file` (manual export).
+ */
+dest_kind: string, dest_label: string, 
+/**
+ * The backup's name at the destination, or the file of a manual export.
+ */
+location: string, created_at: string, size: number, sha256: string, part_count: number, verified: boolean, verified_at: string | null, restore_tested_at: string | null, deleted_at: string | null, };
+
+export type BackupVerifyReport = { location: string, preview: Preview, archive_size: number, archive_sha256: string, part_count: number, database_integrity: string, };
+
 export type Baseline = { agent: string, workspace: string, recorded_at: string, files: Array<FileState>, watch_list: Array<string>, };
 
 export type BreakGlass = { id: string, reason: string, opened_by: string, opened_at: string, expires_at: string, closed_at: string | null, closed_by: string | null, state: BreakGlassState, };
@@ -177,6 +191,10 @@ escalate_when?: Array<string>,
  */
 confirm_before?: Array<string>, };
 
+export type DestinationConfig = { "kind": "local", path: string, } | { "kind": "drive", uuid: string, path: string, } | { "kind": "s3", endpoint: string, bucket: string, region: string, root: string, } | { "kind": "webdav", endpoint: string, root: string, username: string, };
+
+export type DestinationInfo = { id: string, label: string, config: DestinationConfig, keep_last: number, created_at: string, };
+
 export type DiffRow = { kind: RowKind, old_line: number | null, new_line: number | null, text: string, };
 
 export type DoctorReport = { home: string, ok: boolean, checks: Array<Check>, };
@@ -194,6 +212,24 @@ problem: string | null, };
 export type DriftReport = { agent: string, workspace: string, baseline_recorded_at: string, files_checked: number, changes: Array<Change>, exit_code: number, };
 
 export type EditorProblem = { file: string, pointer: string, message: string, };
+
+export type ExportOutcome = { record: BackupRecord, entries: number, data_size: number, 
+/**
+ * Backups that retention removed from the destination.
+ */
+retention_deleted: Array<string>, 
+/**
+ * Unfinished backups (from a crash or kill) that were cleaned up first.
+ */
+cleaned_incomplete: Array<string>, 
+/**
+ * Files that were not backed up (symbolic links, non-UTF-8 names).
+ */
+skipped: Array<string>, 
+/**
+ * The passphrase was created by this export: show it to the user now.
+ */
+passphrase_created: boolean, };
 
 export type FileAction = "create" | "update" | "unchanged" | "kept_agent_file";
 
@@ -275,6 +311,8 @@ export type Mode = "team" | "individual";
 
 export type NewChange = { title: string, description: string, target_preset: string | null, target_agent: string | null, };
 
+export type NewDestination = { "kind": "local", path: string, } | { "kind": "drive", uuid: string, path: string, } | { "kind": "s3", endpoint: string, bucket: string, region: string, root: string, access_key_id: string, secret_access_key: string, } | { "kind": "webdav", endpoint: string, root: string, username: string, password: string, };
+
 export type OutputFormat = "markdown" | "plain" | "json";
 
 export type Part = { text: string, source: Source, };
@@ -329,6 +367,8 @@ export type PresetTexts = { manifest: string, files: { [key in string]?: string 
 
 export type PresetVersion = { id: string, version: number, state: VersionState, bundle: PresetBundle, content_hash: string, parent_hash: string | null, created_at: string, published_at: string | null, };
 
+export type Preview = { created_at: string, app_version: string, schema_version: number, format_version: number, tenant_id: string, tenant_name: string, counts: Record<string, number>, files: number, data_size: number, };
+
 export type Problem = { 
 /**
  * RFC 6901 JSON pointer to the offending (or missing) value; `""` is the whole document.
@@ -342,6 +382,8 @@ rule: string,
  * What is wrong and how to fix it, for people.
  */
 message: string, };
+
+export type Progress = { stage: Stage, done: number, total: number, };
 
 export type PromptPlan = { sections: Array<Section>, settings: Array<[string, SettingValue]>, conflicts: Array<Conflict>, warnings: Array<Warning>, budget: Budget, trace: Trace, };
 
@@ -404,6 +446,14 @@ export type ResolvedReasoning = {
  * `None` exactly when `source` is [`ReasoningSource::ModelDefault`].
  */
 level: ReasoningLevel | null, source: ReasoningSource, };
+
+export type RestoreReport = { into: string, 
+/**
+ * Where the previous contents of `into` were moved, if there were any.
+ */
+safety_copy: string | null, preview: Preview, };
+
+export type RevealedPassphrase = { passphrase: string, warning: string, };
 
 export type RiskLevel = "low" | "medium" | "high" | "critical";
 
@@ -473,6 +523,8 @@ export type Source = { "type": "spec", pointer: string, } | { "type": "file", fi
 
 export type SpecCheck = { problems: Array<Problem>, persona_hash: string | null, };
 
+export type Stage = "snapshot" | "pack" | "encrypt" | "upload" | "verify" | "restore";
+
 export type StoredVersion = { summary: VersionSummary, spec_json: string, };
 
 export type Style = { verbosity: Verbosity, 
@@ -526,6 +578,8 @@ export type VersionState = "draft" | "published";
 export type VersionSummary = { agent: string, version: number, state: VersionState, persona_hash: string | null, created_at: string, published_at: string | null, active: boolean, };
 
 export type Visibility = "public" | "owner_only" | "training_only";
+
+export type Volume = { uuid: string, label: string | null, device: string, mount_point: string, removable: boolean, };
 
 export type Warning = { code: string, message: string, };
 

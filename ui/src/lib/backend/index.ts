@@ -46,6 +46,18 @@ import type {
   Choice,
   Customization,
   WizardState,
+  BackupLocation,
+  BackupRecord,
+  BackupVerifyReport,
+  DestinationInfo,
+  ExportOutcome,
+  NewDestination,
+  Preview,
+  Progress,
+  ReminderStatus,
+  RestoreReport,
+  RevealedPassphrase,
+  Volume,
 } from '../bindings';
 
 export interface Backend {
@@ -107,6 +119,19 @@ export interface Backend {
   onboardingReset(): Promise<WizardState>;
   onboardingCustomize(choice: Choice): Promise<Customization>;
   onboardingAccept(choice: Choice, agent: string): Promise<AcceptOutcome>;
+  destinationList(): Promise<DestinationInfo[]>;
+  destinationAdd(label: string, destination: NewDestination, keepLast: number | null): Promise<DestinationInfo>;
+  destinationRemove(label: string): Promise<DestinationInfo>;
+  driveList(): Promise<Volume[]>;
+  backupList(includeDeleted: boolean): Promise<BackupRecord[]>;
+  backupExport(to: BackupLocation, onProgress: (progress: Progress) => void): Promise<ExportOutcome>;
+  backupVerify(source: BackupLocation, onProgress: (progress: Progress) => void): Promise<BackupVerifyReport>;
+  backupPreview(source: BackupLocation): Promise<Preview>;
+  backupRestore(source: BackupLocation, into: string, onProgress: (progress: Progress) => void): Promise<RestoreReport>;
+  backupCancel(): Promise<void>;
+  backupSnooze(hours: number): Promise<ReminderStatus>;
+  backupPassphraseReveal(): Promise<RevealedPassphrase>;
+  backupPassphraseConfirm(typed: string): Promise<boolean>;
 }
 
 /** An error from the core. Switch on `code`, never on `message`. */

@@ -1,6 +1,6 @@
 // The Backend over Tauri IPC. Errors arrive as the core's `{code, message}` shape.
-import { invoke } from '@tauri-apps/api/core';
-import type { IpcError } from '../bindings';
+import { Channel, invoke } from '@tauri-apps/api/core';
+import type { IpcError, Progress } from '../bindings';
 import { BackendError, type Backend } from './index';
 
 function isIpcError(value: unknown): value is IpcError {
@@ -19,6 +19,12 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
     if (isIpcError(error)) throw new BackendError(error.code, error.message);
     throw new BackendError('ipc', String(error));
   }
+}
+
+function progressChannel(onProgress: (progress: Progress) => void): Channel<Progress> {
+  const channel = new Channel<Progress>();
+  channel.onmessage = onProgress;
+  return channel;
 }
 
 export const tauriBackend: Backend = {
@@ -80,4 +86,18 @@ export const tauriBackend: Backend = {
   onboardingReset: () => call('onboarding_reset'),
   onboardingCustomize: (choice) => call('onboarding_customize', { choice }),
   onboardingAccept: (choice, agent) => call('onboarding_accept', { choice, agent }),
+  destinationList: () => call('destination_list'),
+  destinationAdd: (label, destination, keepLast) => call('destination_add', { label, destination, keepLast }),
+  destinationRemove: (label) => call('destination_remove', { label }),
+  driveList: () => call('drive_list'),
+  backupList: (includeDeleted) => call('backup_list', { includeDeleted }),
+  backupExport: (to, onProgress) => call('backup_export', { to, onProgress: progressChannel(onProgress) }),
+  backupVerify: (source, onProgress) => call('backup_verify', { source, onProgress: progressChannel(onProgress) }),
+  backupPreview: (source) => call('backup_preview', { source }),
+  backupRestore: (source, into, onProgress) =>
+    call('backup_restore', { source, into, onProgress: progressChannel(onProgress) }),
+  backupCancel: () => call('backup_cancel'),
+  backupSnooze: (hours) => call('backup_snooze', { hours }),
+  backupPassphraseReveal: () => call('backup_passphrase_reveal'),
+  backupPassphraseConfirm: (typed) => call('backup_passphrase_confirm', { typed }),
 };
