@@ -73,7 +73,7 @@ def test_create_edit_preview_publish_and_apply(cli, launch_app, tmp_path):
 
     app.click("preset-publish")
     app.wait_for("preset-publish-dialog")
-    app.click("preset-confirm-publish")
+    app.click("confirm-preset-publish")
     assert "Published version 1" in app.wait_for("preset-message").text
     published_hash = app.find("preset-hash").text
     assert app.find("preset-text").get_attribute("readonly") is not None

@@ -1,6 +1,6 @@
 //! The only door to the OS keyring (Secret Service on Linux, Keychain on macOS, Credential
 //! Manager on Windows). Secret values travel as [`Sensitive`], which never prints, logs or
-//! serializes its contents.
+//! serializes its contents (it can be deserialized, so a form's secret becomes one on arrival).
 
 use std::fmt;
 
@@ -8,7 +8,8 @@ use std::fmt;
 pub const KEYRING_SERVICE: &str = "dev.persona-studio";
 
 /// A secret value. `Debug` shows `<redacted>`; there is no `Display` and no `Serialize`, so it
-/// cannot slip into logs, JSON, IPC responses or panics by accident.
+/// cannot slip into logs, JSON, IPC responses or panics by accident. `Deserialize` is there so
+/// a secret arriving over IPC is wrapped the moment it is parsed.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Sensitive<T>(T);
 
@@ -20,6 +21,12 @@ impl<T> Sensitive<T> {
     /// The secret itself. Call this only at the point of use.
     pub fn expose(&self) -> &T {
         &self.0
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Sensitive<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(deserializer).map(Sensitive)
     }
 }
 

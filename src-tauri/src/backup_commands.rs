@@ -1,5 +1,5 @@
-//! Thin IPC commands for backups: destinations (secrets become `Sensitive` at once and go to
-//! the keyring), export / verify / restore with progress over a channel and a cancel command,
+//! Thin IPC commands for backups: destinations (secrets arrive as `Sensitive` and go to the
+//! keyring), export / verify / restore with progress over a channel and a cancel command,
 //! history, reminders and the passphrase. Long operations run off the main thread on their own
 //! store connection, so the rest of the app stays responsive while they run.
 
@@ -21,68 +21,6 @@ use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::{AppState, IpcError};
-
-/// A destination as the setup form sends it; secrets are plain strings only until they arrive.
-#[derive(Debug, Deserialize, ts_rs::TS)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum NewDestination {
-    Local {
-        path: String,
-    },
-    Drive {
-        uuid: String,
-        path: String,
-    },
-    S3 {
-        endpoint: String,
-        bucket: String,
-        region: String,
-        root: String,
-        access_key_id: String,
-        secret_access_key: String,
-    },
-    Webdav {
-        endpoint: String,
-        root: String,
-        username: String,
-        password: String,
-    },
-}
-
-impl From<NewDestination> for DestinationSpec {
-    fn from(form: NewDestination) -> Self {
-        match form {
-            NewDestination::Local { path } => DestinationSpec::Local { path },
-            NewDestination::Drive { uuid, path } => DestinationSpec::Drive { uuid, path },
-            NewDestination::S3 {
-                endpoint,
-                bucket,
-                region,
-                root,
-                access_key_id,
-                secret_access_key,
-            } => DestinationSpec::S3 {
-                endpoint,
-                bucket,
-                region,
-                root,
-                access_key_id: Sensitive::new(access_key_id),
-                secret_access_key: Sensitive::new(secret_access_key),
-            },
-            NewDestination::Webdav {
-                endpoint,
-                root,
-                username,
-                password,
-            } => DestinationSpec::Webdav {
-                endpoint,
-                root,
-                username,
-                password: Sensitive::new(password),
-            },
-        }
-    }
-}
 
 /// Where an export goes, or which archive to read: a configured destination (by label; for
 /// reading, `name` picks a backup, else the newest) or a manual export file.
@@ -148,14 +86,14 @@ pub fn destination_list(state: State<'_, AppState>) -> Result<Vec<DestinationInf
 pub fn destination_add(
     state: State<'_, AppState>,
     label: String,
-    destination: NewDestination,
+    destination: DestinationSpec,
     keep_last: Option<u32>,
 ) -> Result<DestinationInfo, IpcError> {
     state.with_store(|store| {
         destinations::add(
             store,
             &label,
-            destination.into(),
+            destination,
             keep_last,
             state.clock.as_ref(),
             state.ids.as_ref(),

@@ -37,7 +37,7 @@ mod tests {
     use persona_studio::onboarding::recommend::Answer;
     use persona_studio::onboarding::session::WizardState;
 
-    use persona_studio::backup::destinations::DestinationInfo;
+    use persona_studio::backup::destinations::{DestinationInfo, DestinationSpec};
     use persona_studio::backup::drives::Volume;
     use persona_studio::backup::remind::ReminderStatus;
     use persona_studio::backup::{
@@ -45,7 +45,7 @@ mod tests {
         VerifyReport as BackupVerifyReport,
     };
 
-    use crate::backup_commands::{BackupLocation, NewDestination, RevealedPassphrase};
+    use crate::backup_commands::{BackupLocation, RevealedPassphrase};
     use crate::commands::{AppInfo, SpecCheck};
     use crate::IpcError;
 
@@ -120,7 +120,7 @@ mod tests {
         declarations.visit::<Choice>();
         declarations.visit::<Customization>();
         declarations.visit::<AcceptOutcome>();
-        declarations.visit::<NewDestination>();
+        declarations.visit::<DestinationSpec>();
         declarations.visit::<BackupLocation>();
         declarations.visit::<RevealedPassphrase>();
         declarations.visit::<DestinationInfo>();

@@ -20,8 +20,10 @@ use crate::{Error, Result};
 /// Backups kept per destination unless configured otherwise.
 pub const DEFAULT_KEEP_LAST: u32 = 7;
 
-/// What a new destination is; secrets travel as [`Sensitive`].
-#[derive(Debug, Clone)]
+/// What a new destination is; secrets travel as [`Sensitive`] (the app's setup form sends this
+/// shape, its secrets wrapped as they are parsed).
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DestinationSpec {
     Local {
         path: String,
@@ -36,13 +38,16 @@ pub enum DestinationSpec {
         bucket: String,
         region: String,
         root: String,
+        #[ts(type = "string")]
         access_key_id: Sensitive<String>,
+        #[ts(type = "string")]
         secret_access_key: Sensitive<String>,
     },
     Webdav {
         endpoint: String,
         root: String,
         username: String,
+        #[ts(type = "string")]
         password: Sensitive<String>,
     },
 }

@@ -118,13 +118,19 @@ fn local_preset_folder(root: &Path) -> PathBuf {
     dir
 }
 
-#[test]
-fn export_import_export_is_byte_identical() {
+/// An unlocked home with the local preset imported as a draft; returns its source folder.
+fn imported_night_owl() -> (TestHome, PathBuf) {
     let home = TestHome::new();
     home.init_unlocked(&[]);
     let source = local_preset_folder(home.path());
     home.cli(&["preset", "import", source.to_str().unwrap()])
         .expect_code(0);
+    (home, source)
+}
+
+#[test]
+fn export_import_export_is_byte_identical() {
+    let (home, _) = imported_night_owl();
     home.cli(&["preset", "publish", "night_owl"]).expect_code(0);
     let first = home.path().join("first");
     let second = home.path().join("second");
@@ -161,11 +167,7 @@ fn export_import_export_is_byte_identical() {
 
 #[test]
 fn published_versions_cannot_change_through_cli_api_or_database() {
-    let home = TestHome::new();
-    home.init_unlocked(&[]);
-    let source = local_preset_folder(home.path());
-    home.cli(&["preset", "import", source.to_str().unwrap()])
-        .expect_code(0);
+    let (home, source) = imported_night_owl();
     let published = home
         .cli(&["--json", "preset", "publish", "night_owl"])
         .expect_code(0)
@@ -218,11 +220,7 @@ fn published_versions_cannot_change_through_cli_api_or_database() {
 
 #[test]
 fn versions_have_lineage_and_labels_roll_back() {
-    let home = TestHome::new();
-    home.init_unlocked(&[]);
-    let source = local_preset_folder(home.path());
-    home.cli(&["preset", "import", source.to_str().unwrap()])
-        .expect_code(0);
+    let (home, source) = imported_night_owl();
     let v1 = home
         .cli(&["--json", "preset", "publish", "night_owl"])
         .expect_code(0)
@@ -582,11 +580,7 @@ fn the_editor_locates_every_problem_and_previews_what_a_release_records() {
 
 #[test]
 fn any_two_versions_compare_file_by_file_from_the_core_and_the_cli() {
-    let home = TestHome::new();
-    home.init_unlocked(&[]);
-    let source = local_preset_folder(home.path());
-    home.cli(&["preset", "import", source.to_str().unwrap()])
-        .expect_code(0);
+    let (home, source) = imported_night_owl();
     home.cli(&["preset", "publish", "night_owl"]).expect_code(0);
     std::fs::write(
         source.join("AGENTS.md"),

@@ -195,6 +195,12 @@ export type DestinationConfig = { "kind": "local", path: string, } | { "kind": "
 
 export type DestinationInfo = { id: string, label: string, config: DestinationConfig, keep_last: number, created_at: string, };
 
+export type DestinationSpec = { "kind": "local", path: string, } | { "kind": "drive", uuid: string, 
+/**
+ * Folder on the drive, relative to its mount point.
+ */
+path: string, } | { "kind": "s3", endpoint: string, bucket: string, region: string, root: string, access_key_id: string, secret_access_key: string, } | { "kind": "webdav", endpoint: string, root: string, username: string, password: string, };
+
 export type DiffRow = { kind: RowKind, old_line: number | null, new_line: number | null, text: string, };
 
 export type DoctorReport = { home: string, ok: boolean, checks: Array<Check>, };
@@ -310,8 +316,6 @@ export type MemberSummary = { id: string, display_name: string, role: Role, has_
 export type Mode = "team" | "individual";
 
 export type NewChange = { title: string, description: string, target_preset: string | null, target_agent: string | null, };
-
-export type NewDestination = { "kind": "local", path: string, } | { "kind": "drive", uuid: string, path: string, } | { "kind": "s3", endpoint: string, bucket: string, region: string, root: string, access_key_id: string, secret_access_key: string, } | { "kind": "webdav", endpoint: string, root: string, username: string, password: string, };
 
 export type OutputFormat = "markdown" | "plain" | "json";
 

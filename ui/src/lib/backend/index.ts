@@ -51,7 +51,7 @@ import type {
   BackupVerifyReport,
   DestinationInfo,
   ExportOutcome,
-  NewDestination,
+  DestinationSpec,
   Preview,
   Progress,
   ReminderStatus,
@@ -120,7 +120,7 @@ export interface Backend {
   onboardingCustomize(choice: Choice): Promise<Customization>;
   onboardingAccept(choice: Choice, agent: string): Promise<AcceptOutcome>;
   destinationList(): Promise<DestinationInfo[]>;
-  destinationAdd(label: string, destination: NewDestination, keepLast: number | null): Promise<DestinationInfo>;
+  destinationAdd(label: string, destination: DestinationSpec, keepLast: number | null): Promise<DestinationInfo>;
   destinationRemove(label: string): Promise<DestinationInfo>;
   driveList(): Promise<Volume[]>;
   backupList(includeDeleted: boolean): Promise<BackupRecord[]>;
