@@ -38,6 +38,10 @@ def test_navigation_reaches_every_area(cli, launch_app):
         link = app.find(f"nav-{area}")
         assert link.get_attribute("aria-current") == "page", area
     assert app.wait_for("tenant-name").text == "Navco"
+    # Settings shows the data folder and the doctor's checks, the keyring included.
+    app.click("nav-settings")
+    assert app.wait_for("settings-home").text == str(cli.home)
+    assert "ok" in app.wait_for("doctor-keyring").text
 
 
 def test_a_newer_database_shows_an_error_state(cli, launch_app, home):
