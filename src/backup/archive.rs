@@ -10,7 +10,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -245,12 +245,17 @@ pub fn produce(
         let file = File::open(&entry.source)
             .map_err(|e| Error::io("read for the backup", &entry.source, e))?;
         let mut header = tar_header(entry.size, mtime);
-        let reader = ExactReader {
-            inner: file,
-            remaining: entry.size,
-            done: packed,
-            cancel,
-        };
+        // Large reads: tar copies through an 8 KiB buffer otherwise, a syscall and a zstd
+        // call for every 8 KiB.
+        let reader = BufReader::with_capacity(
+            CHUNK,
+            ExactReader {
+                inner: file,
+                remaining: entry.size,
+                done: packed,
+                cancel,
+            },
+        );
         tar.append_data(&mut header, &entry.archive_path, reader)
             .map_err(|e| {
                 if cancel.load(Ordering::Relaxed) {
@@ -336,8 +341,39 @@ impl age::Recipient for Capture {
     }
 }
 
-/// Derives the key from the passphrase (scrypt: the slow part, run while the snapshot is
-/// taken) and prepares the encryptor. `work_factor` is log2 N; `None` lets age pick.
+/// A [`Sealing`] being prepared on its own thread: scrypt takes a second or more of one core,
+/// so it runs while the snapshot is taken and packing starts.
+pub struct PendingSeal(std::thread::JoinHandle<Result<Sealing>>);
+
+impl PendingSeal {
+    /// Starts deriving the key. The thread is detached: a cancelled export does not wait for
+    /// it, and its result is dropped.
+    pub fn start(passphrase: Sensitive<String>, work_factor: Option<u8>) -> Result<PendingSeal> {
+        std::thread::Builder::new()
+            .name("backup: key derivation".to_owned())
+            .spawn(move || seal(&passphrase, work_factor))
+            .map(PendingSeal)
+            .map_err(|_| Error::ThreadFailed {
+                what: "key derivation",
+            })
+    }
+
+    /// Waits for the key, giving up when `cancel` is set.
+    pub fn wait(self, cancel: &AtomicBool) -> Result<Sealing> {
+        while !self.0.is_finished() {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Error::Cancelled);
+            }
+            std::thread::sleep(POLL);
+        }
+        self.0.join().unwrap_or(Err(Error::ThreadFailed {
+            what: "key derivation",
+        }))
+    }
+}
+
+/// Derives the key from the passphrase (scrypt) and prepares the encryptor. `work_factor` is
+/// log2 N; `None` lets age pick.
 pub fn seal(passphrase: &Sensitive<String>, work_factor: Option<u8>) -> Result<Sealing> {
     let mut inner = age::scrypt::Recipient::new(SecretString::from(passphrase.expose().clone()));
     if let Some(log_n) = work_factor.filter(|n| (1..64).contains(n)) {
@@ -476,8 +512,8 @@ impl PartStream<'_, '_> {
     }
 }
 
-impl Read for PartStream<'_, '_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+impl BufRead for PartStream<'_, '_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
         while self.pos >= self.current.len() {
             // Ask for one more part: the fetcher stays `ahead` parts in front.
             let _ = self.want.try_send(());
@@ -490,12 +526,23 @@ impl Read for PartStream<'_, '_> {
                     self.pos = 0;
                 }
                 Ok(Err(e)) => return Err(self.ctx.fail(e)),
-                Err(_) => return Ok(0),
+                Err(_) => return Ok(&[]),
             }
         }
-        let n = buf.len().min(self.current.len() - self.pos);
-        buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
-        self.pos += n;
+        Ok(&self.current[self.pos..])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.current.len());
+    }
+}
+
+impl Read for PartStream<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = buf.len().min(available.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
         Ok(n)
     }
 }
@@ -567,7 +614,7 @@ impl Extract<'_> {
 /// Decrypts, decompresses and checks an archive against its manifest; with `extract`, checks
 /// every entry and `integrity_check`s the database copy (on its own thread, while the files are
 /// checked). `what` names the archive in errors. Progress: entry bytes checked.
-pub fn unpack<'c, R: Read>(
+pub fn unpack<'c, R: BufRead>(
     input: R,
     identity: &dyn age::Identity,
     what: &str,
@@ -746,7 +793,7 @@ fn entry_path<R: Read>(entry: &tar::Entry<'_, R>) -> Result<String> {
     })
 }
 
-fn open_decrypted<'r, R: Read + 'r>(
+fn open_decrypted<'r, R: BufRead + 'r>(
     input: R,
     identity: &dyn age::Identity,
     what: &str,
@@ -756,13 +803,12 @@ fn open_decrypted<'r, R: Read + 'r>(
         what: what.to_owned(),
         detail,
     };
-    let decryptor = age::Decryptor::new_buffered(BufReader::with_capacity(1024 * 1024, input))
-        .map_err(|e| match e {
-            age::DecryptError::Io(io) => ctx.take_or(io, |io| {
-                damaged(format!("cannot read the age header ({io})"))
-            }),
-            other => damaged(format!("it is not a readable age file ({other})")),
-        })?;
+    let decryptor = age::Decryptor::new_buffered(input).map_err(|e| match e {
+        age::DecryptError::Io(io) => ctx.take_or(io, |io| {
+            damaged(format!("cannot read the age header ({io})"))
+        }),
+        other => damaged(format!("it is not a readable age file ({other})")),
+    })?;
     if !decryptor.is_scrypt() {
         return Err(damaged(
             "it is not encrypted with a passphrase (age scrypt)".to_owned(),

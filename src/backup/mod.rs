@@ -44,7 +44,7 @@ use crate::store::{self, Store};
 use crate::tenant;
 use crate::{Error, Result};
 
-use archive::{Ctx, Extract, HashingReader, PackEntry, Sealing};
+use archive::{Ctx, Extract, HashingReader, PackEntry, PendingSeal};
 use format::{Index, Manifest, ManifestEntry, ManifestTenant};
 pub use passphrase::{Entropy, OsEntropy};
 use pipeline::{Sink, Written};
@@ -256,17 +256,8 @@ pub fn export(
         None => Vec::new(),
     };
 
-    // The key derivation (scrypt, a second or more on one core) runs while the snapshot is
-    // taken. Detached, so a cancel does not wait for it; its result is then dropped.
-    let sealing = {
-        let (passphrase, work_factor) = (passphrase.clone(), request.work_factor);
-        std::thread::Builder::new()
-            .name("backup: key derivation".to_owned())
-            .spawn(move || archive::seal(&passphrase, work_factor))
-            .map_err(|_| Error::ThreadFailed {
-                what: "key derivation",
-            })?
-    };
+    // The key derivation runs while the snapshot is taken (and packing starts).
+    let sealing = PendingSeal::start(passphrase.clone(), request.work_factor)?;
 
     // Snapshot: the database copy on a worker, the files hashed meanwhile.
     let scratch = Scratch::new(home.root(), &id)?;
@@ -302,14 +293,6 @@ pub fn export(
             .collect(),
     };
     let data_size = manifest.total_size();
-    // Usually done by now; a slow one can still be cancelled.
-    while !sealing.is_finished() {
-        std::thread::sleep(archive::POLL);
-        ctx.check_cancel()?;
-    }
-    let sealing: Sealing = sealing.join().map_err(|_| Error::ThreadFailed {
-        what: "key derivation",
-    })??;
     let skipped = snap.skipped;
     let entries = snap.entries;
 
@@ -443,7 +426,7 @@ fn export_file<'c>(
     name: &str,
     manifest: &Manifest,
     entries: &[PackEntry],
-    sealing: Sealing,
+    sealing: PendingSeal,
     verify_db: &Path,
     ctx: &'c Ctx<'c>,
 ) -> Result<Written> {
@@ -693,7 +676,13 @@ impl Opened {
                     size: 0,
                     ctx,
                 };
-                let manifest = archive::unpack(&mut reader, &identity, &what, extract, ctx)?;
+                let manifest = archive::unpack(
+                    std::io::BufReader::with_capacity(archive::CHUNK, &mut reader),
+                    &identity,
+                    &what,
+                    extract,
+                    ctx,
+                )?;
                 if is_full {
                     std::io::copy(&mut reader, &mut std::io::sink())
                         .map_err(|e| Error::io("read", path, e))?;

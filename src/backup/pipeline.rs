@@ -23,8 +23,8 @@ use std::sync::Mutex;
 use sha2::{Digest as _, Sha256};
 
 use super::archive::{
-    self, joined, spawn, ChannelWriter, Ctx, Extract, KnownKey, PackEntry, Sealing, POLL,
-    REPORT_EVERY,
+    self, joined, spawn, ChannelWriter, Ctx, Extract, KnownKey, PackEntry, PendingSeal, Sealing,
+    POLL, REPORT_EVERY,
 };
 use super::format::{Manifest, PartInfo};
 use super::target::{io_error, write_in_slices, Target};
@@ -34,6 +34,9 @@ use crate::{Error, Result};
 
 /// Chunks in flight between two stages.
 const DEPTH: usize = 4;
+/// Compressed chunks that may wait for the encryptor: packing starts before scrypt is done
+/// (while it runs, a core is free), so its first output waits here. Bounded: 64 MiB.
+const DEPTH_SEALING: usize = 64;
 /// A manual export is read back in segments of this size.
 const FILE_SEGMENT: usize = 16 * 1024 * 1024;
 
@@ -177,7 +180,7 @@ impl Meter<'_, '_> {
 pub fn export<'c>(
     manifest: &Manifest,
     entries: &[PackEntry],
-    sealing: Sealing,
+    sealing: PendingSeal,
     mut sink: Sink<'_>,
     verify_db: &Path,
     what: &str,
@@ -188,13 +191,11 @@ pub fn export<'c>(
     let (packed, encrypted) = (AtomicU64::new(0), AtomicU64::new(0));
     let (uploaded, verified) = (AtomicU64::new(0), AtomicU64::new(0));
     let (packed_all, sealed_all) = (AtomicBool::new(false), AtomicBool::new(false));
-    let (to_seal, sealed_in) = sync_channel::<Vec<u8>>(DEPTH);
+    let (to_seal, sealed_in) = sync_channel::<Vec<u8>>(DEPTH_SEALING);
     let (to_write, written_in) = sync_channel::<Vec<u8>>(DEPTH);
     let (to_verify, verify_in) = mpsc::channel::<PartInfo>();
-    let Sealing {
-        encryptor,
-        read_back,
-    } = sealing;
+    // The read-back key, once the key derivation is done.
+    let (key_tx, key_rx) = sync_channel::<KnownKey>(1);
     let back = sink.read_back()?;
     let total = manifest.total_size();
     let mut meter = Meter {
@@ -209,20 +210,26 @@ pub fn export<'c>(
     meter.start();
     let result = std::thread::scope(|scope| -> Result<_> {
         let (first, packed, encrypted, verified) = (&first, &packed, &encrypted, &verified);
-        let (packed_all, sealed_all, read_back) = (&packed_all, &sealed_all, &read_back);
+        let (packed_all, sealed_all) = (&packed_all, &sealed_all);
         let producer = spawn(scope, "packing", move || {
             first.keep(archive::produce(
                 manifest, entries, to_seal, packed, packed_all, cancel,
             ))
         })?;
         let sealer = spawn(scope, "encrypting", move || {
+            let Sealing {
+                encryptor,
+                read_back,
+            } = first.keep(sealing.wait(cancel))?;
+            key_tx.send(read_back).map_err(|_| stopped())?;
             first.keep(seal_stream(
                 encryptor, sealed_in, to_write, encrypted, packed_all, sealed_all, cancel,
             ))
         })?;
         let verifier = spawn(scope, "verifying the read-back", move || {
+            let key = key_rx.recv().map_err(|_| stopped())?;
             first.keep(check_read_back(
-                back, verify_in, read_back, verify_db, what, verified, cancel,
+                back, verify_in, &key, verify_db, what, verified, cancel,
             ))
         })?;
         let written = first.keep(write_parts(
