@@ -372,13 +372,21 @@ impl PendingSeal {
     }
 }
 
+/// The scrypt work factor (log2 N) of an export: the age CLI's default, 256 MiB and about a
+/// second of one core. Fixed rather than age's calibration, which extrapolates from a run that
+/// fits in the cache and picked 19 to 20 on a 2-core test machine (2 to 4 s, 512 MiB to 1 GiB,
+/// paid again by every verify and restore, and varying with the machine's load). The
+/// passphrase is generated with 120 bits of entropy, which the work factor does not protect.
+pub const WORK_FACTOR: u8 = 18;
+
 /// Derives the key from the passphrase (scrypt) and prepares the encryptor. `work_factor` is
-/// log2 N; `None` lets age pick.
+/// log2 N; `None` is [`WORK_FACTOR`].
 pub fn seal(passphrase: &Sensitive<String>, work_factor: Option<u8>) -> Result<Sealing> {
     let mut inner = age::scrypt::Recipient::new(SecretString::from(passphrase.expose().clone()));
-    if let Some(log_n) = work_factor.filter(|n| (1..64).contains(n)) {
-        inner.set_work_factor(log_n);
-    }
+    let log_n = work_factor
+        .filter(|n| (1..64).contains(n))
+        .unwrap_or(WORK_FACTOR);
+    inner.set_work_factor(log_n);
     let capture = Capture {
         inner,
         seen: Mutex::new(None),

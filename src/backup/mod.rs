@@ -90,7 +90,7 @@ pub struct ExportRequest {
     pub to: ExportTo,
     /// Part size in bytes (default 64 MiB).
     pub part_size: Option<u64>,
-    /// scrypt work factor (log2 N); `None` lets age pick about one second of work.
+    /// scrypt work factor (log2 N); `None` is [`archive::WORK_FACTOR`].
     pub work_factor: Option<u8>,
 }
 
