@@ -1,18 +1,29 @@
 //! Benchmark: export (snapshot + pack + encrypt + write + full read-back verify), verify and
 //! restore of about 1 GiB of tenant data (a large database plus files), against two peers on
-//! the same data in the same run: the plain pipeline `tar -c | zstd -3 | age` and restic's first
-//! `restic backup`. Prints MB/s and ratios. Targets (issue 8): export at least 0.8x the plain
-//! pipeline, and faster than restic's first backup.
+//! the same data in the same run: the plain pipeline `tar -c | zstd -3 | age -p` and restic's
+//! first `restic backup`. Prints MB/s and ratios. Targets (issue 8): export at least 0.8x the
+//! plain pipeline, and faster than restic's first backup.
+//!
+//! Fairness: every figure is the data folder's size over the wall time. The peers read the same
+//! data folder (the live database file and the tenant's files, the bytes our snapshot holds);
+//! our export also takes a consistent, tenant-filtered copy of the database, hashes everything
+//! for the manifest, flushes every part to disk and reads the whole archive back and checks it,
+//! which the peers do not. `age -p` is the age CLI with a passphrase, typed into a
+//! pseudo-terminal (`script`) because it reads passphrases only from one; it pays its own scrypt
+//! (the work factors of both are printed). `tar | zstd -3 | age -r` (X25519, no scrypt) is shown
+//! for reference. zstd runs at level 3 everywhere (the CLI with its default single worker).
+//! Each measurement is repeated `BACKUP_BENCH_RUNS` times (default 3), interleaved, and the best
+//! run of each counts: the machine may be shared, and the best run is the least disturbed one.
 //!
 //! `BACKUP_BENCH_MB=64` runs a smaller data set. Needs a Secret Service (run it like the tests,
-//! inside `dbus-run-session` with an unlocked gnome-keyring) and the `age`, `zstd`, `restic` CLIs.
-//! The plain pipeline uses `age -r` with a generated X25519 key: the age CLI reads passphrases
-//! only from a terminal. That spares it the ~1 s of scrypt our export pays.
+//! inside `dbus-run-session` with an unlocked gnome-keyring) and the `age`, `zstd`, `restic` and
+//! `script` CLIs. Run with `cargo bench -p persona-studio --bench backup` (release profile).
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // A benchmark that cannot run should stop loudly.
 
+use std::io::Write;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
@@ -103,6 +114,52 @@ fn sh(script: &str) {
     assert!(status.success(), "failed: {script}");
 }
 
+/// Runs `command` under a pseudo-terminal, typing `passphrase` twice (enter and confirm) for
+/// `age -p`. The lines wait in the terminal until age reads them.
+fn sh_typing(command: &str, passphrase: &str) {
+    let mut child = Command::new("script")
+        .args(["-qec", command, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(format!("{passphrase}\n{passphrase}\n").as_bytes())
+        .unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert!(status.success(), "failed: {command}");
+}
+
+/// log2 N of an age scrypt file (the second header line: `-> scrypt SALT N`).
+fn work_factor(age_file: &Path) -> String {
+    let bytes = std::fs::read(age_file).unwrap();
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned();
+    head.lines()
+        .nth(1)
+        .and_then(|l| l.split(' ').nth(3))
+        .unwrap_or("?")
+        .to_owned()
+}
+
+/// The best (shortest) time of each measurement.
+#[derive(Default)]
+struct Best(Vec<(&'static str, f64)>);
+
+impl Best {
+    fn add(&mut self, label: &'static str, secs: f64) {
+        match self.0.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, best)) => *best = best.min(secs),
+            None => self.0.push((label, secs)),
+        }
+    }
+
+    fn get(&self, label: &str) -> f64 {
+        self.0.iter().find(|(l, _)| *l == label).unwrap().1
+    }
+}
+
 fn main() {
     let mb: u64 = std::env::var("BACKUP_BENCH_MB")
         .ok()
@@ -179,70 +236,12 @@ fn main() {
         &RandomIds,
     )
     .unwrap();
+    let runs: usize = std::env::var("BACKUP_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+        .max(1);
     let cancel = AtomicBool::new(false);
-    eprintln!("persona-studio:");
-    let mut name = String::new();
-    let export = timed("export (incl. read-back verify)", || {
-        let start = Instant::now();
-        let mut last = None;
-        let outcome = backup::export(
-            &mut store,
-            &ExportRequest::to(ExportTo::Destination("bench".into())),
-            &SystemClock,
-            &RandomIds,
-            &OsEntropy,
-            &mut |p| {
-                if last != Some(p.stage) {
-                    eprintln!(
-                        "    {:>6.2} s  {:?}",
-                        start.elapsed().as_secs_f64(),
-                        p.stage
-                    );
-                    last = Some(p.stage);
-                }
-            },
-            &cancel,
-        )
-        .unwrap();
-        eprintln!(
-            "    archive {:.0} MB in {} parts",
-            outcome.record.size as f64 / 1e6,
-            outcome.record.part_count
-        );
-        name = outcome.record.location;
-    });
-    let source = ArchiveSource::Destination {
-        label: "bench".into(),
-        name: Some(name.clone()),
-    };
-    let verify = timed("verify", || {
-        backup::verify(
-            Some(&mut store),
-            &source,
-            None,
-            &SystemClock,
-            &RandomIds,
-            &mut |_| {},
-            &cancel,
-        )
-        .unwrap();
-    });
-    let into = work.path().join("restored");
-    let restore = timed("restore", || {
-        backup::restore(
-            Some(&mut store),
-            &source,
-            &into,
-            None,
-            &SystemClock,
-            &RandomIds,
-            &mut |_| {},
-            &cancel,
-        )
-        .unwrap();
-    });
-
-    eprintln!("tar | zstd -3 | age -r (X25519):");
     let key = work.path().join("key.txt");
     sh(&format!("age-keygen -o {} 2>/dev/null", key.display()));
     let recipient = String::from_utf8(
@@ -254,44 +253,175 @@ fn main() {
             .stdout,
     )
     .unwrap();
-    sh("sync");
-    let plain = timed("tar | zstd -3 | age", || {
-        sh(&format!(
-            "tar -C {} -cf - . | zstd -3 -q -c | age -r {} -o {}",
-            home.root().display(),
-            recipient.trim(),
-            work.path().join("plain.tar.zst.age").display()
-        ));
-    });
-
-    eprintln!("restic (first backup):");
+    let plain_out = work.path().join("plain.tar.zst.age");
+    let tar_zstd = format!("tar -C {} -cf - . | zstd -3 -q -c", home.root().display());
     let repo = work.path().join("restic-repo");
     let restic_env = format!(
         "RESTIC_PASSWORD=bench-password RESTIC_REPOSITORY={}",
         repo.display()
     );
-    sh(&format!("{restic_env} restic init -q"));
-    sh("sync");
-    let restic = timed("restic backup", || {
-        sh(&format!(
-            "{restic_env} restic backup -q {}",
-            home.root().display()
-        ));
-    });
+    let into = work.path().join("restored");
+    let mut best = Best::default();
+    let mut ours_wf = String::new();
+    for run in 1..=runs {
+        eprintln!("run {run} of {runs}");
+        eprintln!(" persona-studio:");
+        sh("sync");
+        let mut name = String::new();
+        best.add(
+            "export",
+            timed("export (incl. read-back verify)", || {
+                let start = Instant::now();
+                let mut last = None;
+                let outcome = backup::export(
+                    &mut store,
+                    &ExportRequest::to(ExportTo::Destination("bench".into())),
+                    &SystemClock,
+                    &RandomIds,
+                    &OsEntropy,
+                    &mut |p| {
+                        // When each stage first reports (they overlap).
+                        if run == 1 && last.is_none_or(|l| l < p.stage as u8) {
+                            eprintln!(
+                                "    {:>6.2} s  {:?}",
+                                start.elapsed().as_secs_f64(),
+                                p.stage
+                            );
+                            last = Some(p.stage as u8);
+                        }
+                    },
+                    &cancel,
+                )
+                .unwrap();
+                eprintln!(
+                    "    archive {:.0} MB in {} parts",
+                    outcome.record.size as f64 / 1e6,
+                    outcome.record.part_count
+                );
+                name = outcome.record.location;
+            }),
+        );
+        ours_wf = work_factor(&dest.join(&name).join("part-000001"));
+        let source = ArchiveSource::Destination {
+            label: "bench".into(),
+            name: Some(name.clone()),
+        };
+        sh("sync");
+        best.add(
+            "verify",
+            timed("verify", || {
+                backup::verify(
+                    Some(&mut store),
+                    &source,
+                    None,
+                    &SystemClock,
+                    &RandomIds,
+                    &mut |_| {},
+                    &cancel,
+                )
+                .unwrap();
+            }),
+        );
+        let _ = std::fs::remove_dir_all(&into);
+        sh("sync");
+        best.add(
+            "restore",
+            timed("restore", || {
+                backup::restore(
+                    Some(&mut store),
+                    &source,
+                    &into,
+                    None,
+                    &SystemClock,
+                    &RandomIds,
+                    &mut |_| {},
+                    &cancel,
+                )
+                .unwrap();
+            }),
+        );
+        std::fs::remove_dir_all(&into).unwrap();
 
-    let rate = |secs: f64| data_mb / secs;
-    println!("backup benchmark: {data_mb:.0} MB of tenant data");
-    println!("  persona-studio export+verify  {:8.1} MB/s", rate(export));
-    println!("  persona-studio verify         {:8.1} MB/s", rate(verify));
-    println!("  persona-studio restore        {:8.1} MB/s", rate(restore));
-    println!("  tar | zstd -3 | age           {:8.1} MB/s", rate(plain));
-    println!("  restic backup (first run)     {:8.1} MB/s", rate(restic));
+        eprintln!(" plain pipelines:");
+        sh("sync");
+        best.add(
+            "age -p",
+            timed("tar | zstd -3 | age -p", || {
+                sh_typing(
+                    &format!("{tar_zstd} | age -p -o {}", plain_out.display()),
+                    "bench-passphrase",
+                );
+            }),
+        );
+        sh("sync");
+        best.add(
+            "age -r",
+            timed("tar | zstd -3 | age -r", || {
+                sh(&format!(
+                    "{tar_zstd} | age -r {} -o {}",
+                    recipient.trim(),
+                    plain_out.display()
+                ));
+            }),
+        );
+
+        eprintln!(" restic (first backup):");
+        let _ = std::fs::remove_dir_all(&repo);
+        sh(&format!("{restic_env} restic init -q"));
+        sh("sync");
+        best.add(
+            "restic",
+            timed("restic backup", || {
+                sh(&format!(
+                    "{restic_env} restic backup -q {}",
+                    home.root().display()
+                ));
+            }),
+        );
+    }
+    sh_typing(
+        &format!("echo | age -p -o {}", plain_out.display()),
+        "bench-passphrase",
+    );
+    let peer_wf = work_factor(&plain_out);
+
+    let rate = |label: &str| data_mb / best.get(label);
+    let export = best.get("export");
+    println!("backup benchmark: {data_mb:.0} MB of tenant data, best of {runs} runs");
+    println!(
+        "  persona-studio export+verify  {:8.1} MB/s  (scrypt log2 N = {ours_wf})",
+        rate("export")
+    );
+    println!(
+        "  persona-studio verify         {:8.1} MB/s",
+        rate("verify")
+    );
+    println!(
+        "  persona-studio restore        {:8.1} MB/s",
+        rate("restore")
+    );
+    println!(
+        "  tar | zstd -3 | age -p        {:8.1} MB/s  (scrypt log2 N = {peer_wf})",
+        rate("age -p")
+    );
+    println!(
+        "  tar | zstd -3 | age -r        {:8.1} MB/s  (X25519, for reference)",
+        rate("age -r")
+    );
+    println!(
+        "  restic backup (first run)     {:8.1} MB/s",
+        rate("restic")
+    );
     println!(
         "  export / plain pipeline       {:8.2}x (target >= 0.8x)",
-        plain / export
+        best.get("age -p") / export
+    );
+    println!(
+        "  export / pipeline with age -r {:8.2}x (for reference)",
+        best.get("age -r") / export
     );
     println!(
         "  export / restic first backup  {:8.2}x (target > 1x)",
-        restic / export
+        best.get("restic") / export
     );
 }

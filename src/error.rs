@@ -124,6 +124,10 @@ pub enum Error {
 
     #[error("{0}")]
     SnapshotFailed(String),
+
+    /// A worker thread could not start or panicked (a bug); its step did not complete.
+    #[error("The backup's {what} step stopped unexpectedly. Nothing was left half-done; try again, and report this to Persona Studio if it happens again.")]
+    ThreadFailed { what: &'static str },
 }
 
 impl Error {
@@ -160,6 +164,7 @@ impl Error {
             Error::DestinationFull { .. } => "destination_full",
             Error::Cancelled => "cancelled",
             Error::SnapshotFailed(_) => "snapshot_failed",
+            Error::ThreadFailed { .. } => "thread_failed",
         }
     }
 

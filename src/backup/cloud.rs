@@ -186,9 +186,12 @@ impl Target for CloudTarget {
             .map_err(|e| self.err("upload", e))
     }
 
-    fn get_part(&self, name: &str, n: u32) -> Result<Vec<u8>> {
+    fn get_part(&self, name: &str, n: u32, buf: &mut Vec<u8>) -> Result<()> {
         match self.op.read(&format!("{name}/{}", part_name(n))) {
-            Ok(buffer) => Ok(buffer.to_vec()),
+            Ok(buffer) => {
+                *buf = buffer.to_vec();
+                Ok(())
+            }
             Err(e) if e.kind() == opendal::ErrorKind::NotFound => Err(Error::BackupDamaged {
                 what: format!("\"{name}\""),
                 detail: format!("part {n} is missing at \"{}\"", self.label),

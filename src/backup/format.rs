@@ -28,6 +28,8 @@ pub const DATABASE_PATH: &str = "database/persona-studio.db";
 pub const FILES_PREFIX: &str = "files/";
 /// The index's name inside a backup's folder.
 pub const INDEX_NAME: &str = "index.json";
+/// Part files and objects are named `part-000001 …`.
+pub const PART_PREFIX: &str = "part-";
 /// Default part size: 64 MiB.
 pub const DEFAULT_PART_SIZE: u64 = 64 * 1024 * 1024;
 /// Backup names start with this, so a listing ignores anything else in the folder or bucket.
@@ -124,7 +126,7 @@ impl Index {
 
 /// The object name of part `n` (1-based).
 pub fn part_name(n: u32) -> String {
-    format!("part-{n:06}")
+    format!("{PART_PREFIX}{n:06}")
 }
 
 /// A backup's name: sortable by time, unique by id.

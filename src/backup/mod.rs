@@ -8,9 +8,11 @@
 //! - [`destinations`], [`remind`], [`passphrase`]: configuration, reminders and the passphrase.
 //!
 //! Files: `format.rs` (manifest, index, names, path rules), `snapshot.rs` (database copy and
-//! tenant filter), `archive.rs` (the pipeline both ways), `target.rs` (local folders and the
-//! `Target` trait), `cloud.rs` (OpenDAL: S3, WebDAV), `drives.rs` (external drives by UUID),
-//! `records.rs` (metadata rows, retention), `remind.rs`, `passphrase.rs`, `destinations.rs`.
+//! tenant filter, hashing), `archive.rs` (the pipeline's pieces both ways), `pipeline.rs` (the
+//! export's stages on their own threads, with the read-back overlapping the writes),
+//! `target.rs` (local folders and the `Target` trait), `cloud.rs` (OpenDAL: S3, WebDAV),
+//! `drives.rs` (external drives by UUID), `records.rs` (metadata rows, retention),
+//! `remind.rs`, `passphrase.rs`, `destinations.rs`.
 
 pub mod archive;
 pub mod cloud;
@@ -18,13 +20,13 @@ pub mod destinations;
 pub mod drives;
 pub mod format;
 pub mod passphrase;
+pub mod pipeline;
 pub mod records;
 pub mod remind;
 pub mod snapshot;
 pub mod target;
 
 use std::fs;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
@@ -42,9 +44,10 @@ use crate::store::{self, Store};
 use crate::tenant;
 use crate::{Error, Result};
 
-use archive::{Ctx, Extract, HashingReader, PackEntry, PartSink, PartsReader, SinkKind};
+use archive::{Ctx, Extract, HashingReader, PackEntry, PendingSeal};
 use format::{Index, Manifest, ManifestEntry, ManifestTenant};
 pub use passphrase::{Entropy, OsEntropy};
+use pipeline::{Sink, Written};
 pub use records::BackupRecord;
 use target::Target;
 
@@ -60,7 +63,9 @@ pub enum Stage {
     Restore,
 }
 
-/// Progress of a long operation; `total` is 0 when unknown.
+/// Progress of a long operation; `total` is 0 when unknown. Each stage's `done` only grows.
+/// During an export, pack, encrypt, upload and verify run at the same time (their events
+/// interleave); verify counts data bytes checked against the data size and ends last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Progress {
     pub stage: Stage,
@@ -85,7 +90,7 @@ pub struct ExportRequest {
     pub to: ExportTo,
     /// Part size in bytes (default 64 MiB).
     pub part_size: Option<u64>,
-    /// scrypt work factor (log2 N); `None` lets age pick about one second of work.
+    /// scrypt work factor (log2 N); `None` is [`archive::WORK_FACTOR`].
     pub work_factor: Option<u8>,
 }
 
@@ -218,49 +223,6 @@ impl Drop for Scratch {
     }
 }
 
-fn hash_file(path: &Path) -> Result<Digest> {
-    let file = fs::File::open(path).map_err(|e| Error::io("read for the backup", path, e))?;
-    let mut reader = BufReader::with_capacity(1024 * 1024, file);
-    let mut hasher = Sha256::new();
-    std::io::copy(&mut reader, &mut hasher)
-        .map_err(|e| Error::io("read for the backup", path, e))?;
-    Ok(Digest::from_bytes(hasher.finalize().into()))
-}
-
-/// Hashes the files on a few threads (the manifest needs every sha256 before the first byte).
-fn hash_all(entries: &[PackEntry], ctx: &Ctx<'_>) -> Result<Vec<Digest>> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get().min(4))
-        .unwrap_or(1);
-    let chunk = entries.len().div_ceil(threads).max(1);
-    let total: u64 = entries.iter().map(|e| e.size).sum();
-    ctx.report(Stage::Snapshot, 0, total);
-    let results: Vec<Result<Vec<Digest>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = entries
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || -> Result<Vec<Digest>> {
-                    part.iter().map(|e| hash_file(&e.source)).collect()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(Error::SnapshotFailed("A hashing thread failed.".to_owned()))
-                })
-            })
-            .collect()
-    });
-    let mut out = Vec::with_capacity(entries.len());
-    for r in results {
-        out.extend(r?);
-    }
-    ctx.report(Stage::Snapshot, total, total);
-    Ok(out)
-}
-
 /// Exports a complete, encrypted, verified backup of the acting tenant.
 pub fn export(
     store: &mut Store,
@@ -295,27 +257,19 @@ pub fn export(
         None => Vec::new(),
     };
 
-    // Snapshot.
-    ctx.report(Stage::Snapshot, 0, 0);
+    // The key derivation runs while the snapshot is taken (and packing starts).
+    let sealing = PendingSeal::start(passphrase.clone(), request.work_factor)?;
+
+    // Snapshot: the database copy on a worker, the files hashed meanwhile.
     let scratch = Scratch::new(home.root(), &id)?;
     let db_copy = scratch.0.join(DATABASE_FILE);
-    let counts = snapshot::snapshot_database(store, &actor.tenant_id, &db_copy)?;
-    ctx.check_cancel()?;
-    let (files, skipped) = snapshot::list_files(&home.tenant_dir(&actor.tenant_id))?;
-    let db_size = fs::metadata(&db_copy)
-        .map_err(|e| Error::io("read", &db_copy, e))?
-        .len();
-    let mut entries = vec![PackEntry {
-        archive_path: format::DATABASE_PATH.to_owned(),
-        source: db_copy.clone(),
-        size: db_size,
-    }];
-    entries.extend(files.into_iter().map(|f| PackEntry {
-        archive_path: format!("{}{}", format::FILES_PREFIX, f.relative),
-        source: f.path,
-        size: f.size,
-    }));
-    let digests = hash_all(&entries, &ctx)?;
+    let snap = snapshot::take(
+        store,
+        &actor.tenant_id,
+        &db_copy,
+        &home.tenant_dir(&actor.tenant_id),
+        &ctx,
+    )?;
     ctx.check_cancel()?;
     let manifest = Manifest {
         format: format::MANIFEST_FORMAT.to_owned(),
@@ -327,10 +281,11 @@ pub fn export(
             name: context.tenant.name.clone(),
         },
         created_at,
-        counts,
-        entries: entries
+        counts: snap.counts,
+        entries: snap
+            .entries
             .iter()
-            .zip(&digests)
+            .zip(&snap.digests)
             .map(|(e, d)| ManifestEntry {
                 path: e.archive_path.clone(),
                 size: e.size,
@@ -339,31 +294,33 @@ pub fn export(
             .collect(),
     };
     let data_size = manifest.total_size();
+    let skipped = snap.skipped;
+    let entries = snap.entries;
 
-    // Pack, encrypt, write; then read back and verify before anything looks complete.
+    // Pack, encrypt, write and read back at once; nothing looks complete before it verified.
     let part_size = request
         .part_size
         .unwrap_or(format::DEFAULT_PART_SIZE)
         .clamp(4096, 1 << 30);
+    let verify_db = scratch.0.join("verify.db");
     let (record_kind, label, location, written) = match (&target, &request.to) {
         (Some(target), _) => {
-            let sink = PartSink::new(
-                SinkKind::Parts {
-                    target: target.as_ref(),
-                    name: name.clone(),
-                    part_size: usize::try_from(part_size).unwrap_or(usize::MAX),
-                },
-                &ctx,
-            );
-            let result = archive::pack(
+            let what = format!("\"{name}\"");
+            let result = pipeline::export(
                 &manifest,
                 &entries,
-                &passphrase,
-                request.work_factor,
-                sink,
+                sealing,
+                Sink::Parts {
+                    target: target.as_ref(),
+                    name: &name,
+                    part_size: usize::try_from(part_size).unwrap_or(usize::MAX),
+                },
+                &verify_db,
+                &what,
                 &ctx,
             )
             .and_then(|written| {
+                ctx.check_cancel()?;
                 let index = Index {
                     format: format::INDEX_FORMAT.to_owned(),
                     format_version: format::FORMAT_VERSION,
@@ -375,31 +332,13 @@ pub fn export(
                     sha256: written.sha256,
                     parts: written.parts.clone(),
                 };
-                let verify_db = scratch.0.join("verify.db");
-                let read_back = archive::unpack(
-                    PartsReader::new(target.as_ref(), &name, &index, &ctx),
-                    &passphrase,
-                    &format!("\"{name}\""),
-                    Some(Extract::VerifyOnly {
-                        database_to: &verify_db,
-                    }),
-                    &ctx,
-                )?;
-                check_copy(&verify_db)?;
-                if read_back != manifest {
-                    return Err(Error::BackupDamaged {
-                        what: format!("\"{name}\""),
-                        detail: "its manifest differs from the one written".to_owned(),
-                    });
-                }
-                ctx.check_cancel()?;
                 let index_bytes = serde_json::to_vec_pretty(&index).map_err(|e| {
                     Error::SnapshotFailed(format!("Could not write the index: {e}"))
                 })?;
                 target.commit(&name, &index_bytes)?;
                 if target.read_index(&name)?.as_deref() != Some(index_bytes.as_slice()) {
                     return Err(Error::BackupDamaged {
-                        what: format!("\"{name}\""),
+                        what,
                         detail: "its index reads back differently than written".to_owned(),
                     });
                 }
@@ -421,16 +360,7 @@ pub fn export(
             )
         }
         (None, ExportTo::File(path)) => {
-            let written = export_file(
-                path,
-                &name,
-                &manifest,
-                &entries,
-                &passphrase,
-                request,
-                &scratch,
-                &ctx,
-            )?;
+            let written = export_file(path, &name, &manifest, &entries, sealing, &verify_db, &ctx)?;
             (
                 "file",
                 "manual export".to_owned(),
@@ -490,17 +420,17 @@ pub fn export(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A manual export: one age file, written under a temporary name next to `path`, read back
+/// and verified, then renamed into place.
 fn export_file<'c>(
     path: &Path,
     name: &str,
     manifest: &Manifest,
     entries: &[PackEntry],
-    passphrase: &Sensitive<String>,
-    request: &ExportRequest,
-    scratch: &Scratch,
+    sealing: PendingSeal,
+    verify_db: &Path,
     ctx: &'c Ctx<'c>,
-) -> Result<archive::Written> {
+) -> Result<Written> {
     let parent = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -520,41 +450,16 @@ fn export_file<'c>(
     let result = (|| {
         let file = fs::File::create(&tmp)
             .map_err(|e| target::io_error("manual export", "create", &tmp, e))?;
-        let sink = PartSink::new(SinkKind::File(file, tmp.clone()), ctx);
-        let written = archive::pack(
+        let written = pipeline::export(
             manifest,
             entries,
-            passphrase,
-            request.work_factor,
-            sink,
-            ctx,
-        )?;
-        let verify_db = scratch.0.join("verify.db");
-        let file = fs::File::open(&tmp).map_err(|e| Error::io("read back", &tmp, e))?;
-        let mut reader = HashingReader {
-            inner: file,
-            hasher: Sha256::new(),
-            size: 0,
-            total: written.size,
-            ctx,
-        };
-        let read_back = archive::unpack(
-            &mut reader,
-            passphrase,
+            sealing,
+            Sink::File { file, path: &tmp },
+            verify_db,
             &format!("\"{}\"", path.display()),
-            Some(Extract::VerifyOnly {
-                database_to: &verify_db,
-            }),
             ctx,
         )?;
-        check_copy(&verify_db)?;
-        let read_sha = Digest::from_bytes(reader.hasher.finalize().into());
-        if read_back != *manifest || read_sha != written.sha256 {
-            return Err(Error::BackupDamaged {
-                what: format!("\"{}\"", path.display()),
-                detail: "it reads back differently than written".to_owned(),
-            });
-        }
+        ctx.check_cancel()?;
         fs::rename(&tmp, path).map_err(|e| target::io_error("manual export", "rename", &tmp, e))?;
         if let Ok(dir) = fs::File::open(parent) {
             let _ = dir.sync_all();
@@ -565,13 +470,6 @@ fn export_file<'c>(
         let _ = fs::remove_file(&tmp);
     }
     result
-}
-
-fn check_copy(db: &Path) -> Result<String> {
-    let conn =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    snapshot::check_database(&conn)?;
-    Ok("ok".to_owned())
 }
 
 /// Keeps the newest `keep_last` recorded backups at a destination; deletes the rest there and
@@ -739,6 +637,8 @@ impl Opened {
     }
 
     /// Runs `unpack` over the archive; returns the manifest, size, sha256 and part count.
+    /// Parts are fetched one ahead on a helper thread, except for a preview, which reads only
+    /// what the manifest needs.
     fn unpack<'c>(
         &self,
         passphrase: &Sensitive<String>,
@@ -746,34 +646,44 @@ impl Opened {
         ctx: &'c Ctx<'c>,
     ) -> Result<(Manifest, u64, Digest, u32)> {
         let what = format!("\"{}\"", self.location());
+        let identity = archive::passphrase_identity(passphrase);
+        let is_full = extract.is_some();
         match self {
             Opened::Parts {
                 target,
                 name,
                 index,
                 ..
-            } => {
-                let manifest = archive::unpack(
-                    PartsReader::new(target.as_ref(), name, index, ctx),
-                    passphrase,
+            } => std::thread::scope(|scope| {
+                let mut stream = archive::prefetch(
+                    scope,
                     &what,
-                    extract,
+                    index.parts.iter().cloned(),
+                    |part, buf| target.get_part(name, part.n, buf),
+                    usize::from(is_full),
                     ctx,
                 )?;
+                let manifest = archive::unpack(&mut stream, &identity, &what, extract, ctx)?;
+                if is_full {
+                    stream.finish(&what)?;
+                }
                 Ok((manifest, index.size, index.sha256, index.parts.len() as u32))
-            }
+            }),
             Opened::File(path) => {
                 let file = fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
-                let total = file.metadata().map(|m| m.len()).unwrap_or(0);
                 let mut reader = HashingReader {
                     inner: file,
                     hasher: Sha256::new(),
                     size: 0,
-                    total,
                     ctx,
                 };
-                let is_full = extract.is_some();
-                let manifest = archive::unpack(&mut reader, passphrase, &what, extract, ctx)?;
+                let manifest = archive::unpack(
+                    std::io::BufReader::with_capacity(archive::CHUNK, &mut reader),
+                    &identity,
+                    &what,
+                    extract,
+                    ctx,
+                )?;
                 if is_full {
                     std::io::copy(&mut reader, &mut std::io::sink())
                         .map_err(|e| Error::io("read", path, e))?;
@@ -832,7 +742,8 @@ pub fn verify(
             Some(Extract::VerifyOnly { database_to: &db }),
             &ctx,
         )
-        .and_then(|r| check_copy(&db).map(|ok| (r, ok)));
+        // `unpack` ran integrity_check on the database copy.
+        .map(|r| (r, "ok".to_owned()));
     if let Some(store) = store {
         let actor = tenant::current_actor(store)?;
         let found = records::find(
@@ -931,7 +842,6 @@ pub fn restore(
         }
         fs::rename(&staged_files, &tenant_dir).map_err(|e| Error::io("move", &staged_files, e))?;
     }
-    check_copy(&staged_db)?;
     ctx.check_cancel()?;
     // Opening migrates an older schema and refuses a newer one; then record the restore there.
     let now = clock.now();

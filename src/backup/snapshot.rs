@@ -1,24 +1,166 @@
 //! The consistent snapshot: `VACUUM INTO` a copy of the live database, filter the copy to one
-//! tenant (generically: every table with a `tenant_id` column, plus `tenants`), purge freed
-//! pages, and run `PRAGMA integrity_check` on it. Also lists the tenant's files.
+//! tenant (generically: every table with a `tenant_id` column, plus `tenants`) and purge freed
+//! pages, list the tenant's files, and hash everything for the manifest. The copy is taken on a
+//! worker thread with its own connection while this thread hashes the files and reports
+//! progress; SQLite work stops promptly on cancel (`sqlite3_interrupt`). `integrity_check` runs
+//! on the copy read back from the destination (`archive::unpack`), which holds the same bytes.
 
 use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OpenFlags};
+use sha2::{Digest as _, Sha256};
 
+use super::archive::{spawn, wait, Ctx, PackEntry, StopOnDrop, POLL, REPORT_EVERY};
+use super::format::{DATABASE_PATH, FILES_PREFIX};
+use super::Stage;
+use crate::canon::Digest;
 use crate::store::Store;
 use crate::{Error, Result};
 
 /// Tables that hold no tenant data and need no filtering.
 const UNSCOPED_TABLES: &[&str] = &["tenants"];
 
-/// Copies the live database to `dest` (which must not exist), keeps only `tenant_id`'s rows, and
-/// checks the copy. Returns rows per table.
-pub fn snapshot_database(
+/// What a snapshot produced: the entries to pack (database copy first) and their sha256.
+pub struct Snapshot {
+    pub counts: BTreeMap<String, i64>,
+    pub entries: Vec<PackEntry>,
+    pub digests: Vec<Digest>,
+    /// Files that were not backed up (symbolic links, non-UTF-8 names).
+    pub skipped: Vec<String>,
+}
+
+/// Copies the live database to `copy` (which must not exist) filtered to `tenant_id`, lists and
+/// hashes the tenant's files in `tenant_dir`. Progress: bytes copied plus bytes hashed.
+pub fn take(
     store: &Store,
     tenant_id: &str,
+    copy: &Path,
+    tenant_dir: &Path,
+    ctx: &Ctx<'_>,
+) -> Result<Snapshot> {
+    let (files, skipped) = list_files(tenant_dir)?;
+    let live_size = std::fs::metadata(store.path())
+        .map_err(|e| Error::io("read", store.path(), e))?
+        .len();
+    let files_size: u64 = files.iter().map(|f| f.size).sum();
+    // The copy is written once and hashed once.
+    let total = 2 * live_size + files_size;
+    let hashed = AtomicU64::new(0);
+    let stop = AtomicBool::new(false);
+    let cancel = ctx.cancel_flag();
+    let live = store.path();
+    ctx.report(Stage::Snapshot, 0, total);
+    let (counts, db_size, db_digest, digests) = std::thread::scope(|scope| {
+        // However this closure ends, the worker stops soon after.
+        let _stop = StopOnDrop(&stop);
+        let (hashed, stop) = (&hashed, &stop);
+        let worker = spawn(scope, "database snapshot", move || -> Result<_> {
+            let counts = copy_database(live, tenant_id, copy, stop)?;
+            let size = std::fs::metadata(copy)
+                .map_err(|e| Error::io("read", copy, e))?
+                .len();
+            let digest = hash_exact(copy, size, hashed, stop, &mut || {})?;
+            Ok((counts, size, digest))
+        })?;
+        // Meanwhile this thread hashes the files and reports progress for both.
+        let mut shown = 0u64;
+        let mut report = || {
+            let copied = std::fs::metadata(copy).map(|m| m.len()).unwrap_or(0);
+            let done = (hashed.load(Ordering::Relaxed) + copied).clamp(shown, total);
+            if done / REPORT_EVERY != shown / REPORT_EVERY {
+                ctx.report(Stage::Snapshot, done, total);
+            }
+            shown = done;
+        };
+        let mut digests = Vec::with_capacity(files.len());
+        for file in &files {
+            digests.push(hash_exact(
+                &file.path,
+                file.size,
+                hashed,
+                cancel,
+                &mut report,
+            )?);
+        }
+        let (counts, size, digest) = wait(worker, "database snapshot", &mut || {
+            if cancel.load(Ordering::Relaxed) {
+                stop.store(true, Ordering::Relaxed);
+            }
+            report();
+        })?;
+        Ok::<_, Error>((counts, size, digest, digests))
+    })
+    .map_err(|e| match ctx.check_cancel() {
+        Err(cancelled) => cancelled,
+        Ok(()) => e,
+    })?;
+    ctx.report(Stage::Snapshot, total, total);
+    let mut entries = vec![PackEntry {
+        archive_path: DATABASE_PATH.to_owned(),
+        source: copy.to_path_buf(),
+        size: db_size,
+    }];
+    entries.extend(files.into_iter().map(|f| PackEntry {
+        archive_path: format!("{FILES_PREFIX}{}", f.relative),
+        source: f.path,
+        size: f.size,
+    }));
+    let mut all = vec![db_digest];
+    all.extend(digests);
+    Ok(Snapshot {
+        counts,
+        entries,
+        digests: all,
+        skipped,
+    })
+}
+
+/// sha256 of exactly the first `size` bytes of `path` (what the archive will hold), counting
+/// them in `hashed` and calling `tick` after each chunk.
+fn hash_exact(
+    path: &Path,
+    size: u64,
+    hashed: &AtomicU64,
+    stop: &AtomicBool,
+    tick: &mut dyn FnMut(),
+) -> Result<Digest> {
+    let fail = |e| Error::io("read for the backup", path, e);
+    let mut file = File::open(path).map_err(fail)?.take(size);
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1024 * 1024];
+    let mut left = size;
+    while left > 0 {
+        if stop.load(Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
+        let n = file.read(&mut buf).map_err(fail)?;
+        if n == 0 {
+            return Err(Error::SnapshotFailed(format!(
+                "{} became shorter while it was being backed up; try again.",
+                path.display()
+            )));
+        }
+        hasher.update(&buf[..n]);
+        left -= n as u64;
+        hashed.fetch_add(n as u64, Ordering::Relaxed);
+        tick();
+    }
+    Ok(Digest::from_bytes(hasher.finalize().into()))
+}
+
+/// `VACUUM INTO` a copy of the live database at `live` (its own read-only connection, so this
+/// runs off the caller's thread), then keeps only `tenant_id`'s rows. Returns rows per table.
+pub fn copy_database(
+    live: &Path,
+    tenant_id: &str,
     dest: &Path,
+    stop: &AtomicBool,
 ) -> Result<BTreeMap<String, i64>> {
     let dest_text = dest.to_str().ok_or_else(|| {
         Error::SnapshotFailed(format!(
@@ -26,19 +168,63 @@ pub fn snapshot_database(
             dest.display()
         ))
     })?;
+    let source = Connection::open_with_flags(
+        live,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    source.busy_timeout(Duration::from_secs(5))?;
+    // The copy is scratch: no fsync (VACUUM INTO syncs as this connection is told to).
+    source.pragma_update(None, "synchronous", "OFF")?;
     // VACUUM INTO takes a read transaction: a consistent copy while the app keeps running.
-    store
-        .conn()
-        .execute("VACUUM INTO ?1", params![dest_text])
-        .map_err(|e| {
-            Error::SnapshotFailed(format!(
-                "Could not copy the database for the backup ({e}). Check free space in the temporary folder."
-            ))
-        })?;
+    interruptible(&source, stop, |c| {
+        c.execute("VACUUM INTO ?1", params![dest_text])
+            .map_err(|e| {
+                Error::SnapshotFailed(format!(
+                    "Could not copy the database for the backup ({e}). Check free space in the temporary folder."
+                ))
+            })
+    })?;
+    drop(source);
     let conn = Connection::open(dest)?;
-    filter_to_tenant(&conn, tenant_id)?;
-    check_database(&conn)?;
+    conn.pragma_update(None, "synchronous", "OFF")?;
+    interruptible(&conn, stop, |c| filter_to_tenant(c, tenant_id))?;
     table_counts(&conn)
+}
+
+/// Runs `f` on `conn` and interrupts it (`sqlite3_interrupt`) as soon as `stop` is set.
+pub fn interruptible<T>(
+    conn: &Connection,
+    stop: &AtomicBool,
+    f: impl FnOnce(&Connection) -> Result<T>,
+) -> Result<T> {
+    let handle = conn.get_interrupt_handle();
+    let (done, finished) = mpsc::channel::<()>();
+    let result = std::thread::scope(|scope| {
+        spawn(scope, "watching for cancel", move || {
+            while let Err(mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(POLL) {
+                if stop.load(Ordering::Relaxed) {
+                    handle.interrupt();
+                    return;
+                }
+            }
+        })?;
+        let result = f(conn);
+        drop(done);
+        result
+    });
+    result.map_err(|e| {
+        if stop.load(Ordering::Relaxed) {
+            Error::Cancelled
+        } else {
+            e
+        }
+    })
+}
+
+/// `integrity_check` and `foreign_key_check` on a database file, stopped by `stop`.
+pub fn check_file(path: &Path, stop: &AtomicBool) -> Result<()> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    interruptible(&conn, stop, check_database)
 }
 
 /// Deletes every other tenant's rows from a database copy, then VACUUMs so that no freed page

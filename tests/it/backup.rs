@@ -480,7 +480,11 @@ fn the_standard_age_and_tar_clis_open_an_archive() {
     let backup_dir = complete_backups(dest.path()).pop().unwrap();
     let work = tempfile::tempdir().unwrap();
     let age_file = work.path().join("backup.age");
-    std::fs::write(&age_file, concat_parts(&backup_dir)).unwrap();
+    let archive = concat_parts(&backup_dir);
+    // The default work factor is the age CLI's (log2 N = 18).
+    let header = String::from_utf8_lossy(&archive[..120]).into_owned();
+    assert!(header.lines().nth(1).unwrap().ends_with(" 18"), "{header}");
+    std::fs::write(&age_file, archive).unwrap();
     let tzst = work.path().join("backup.tar.zst");
     let status = with_tty(
         &format!("age -d -o {} {}", tzst.display(), age_file.display()),

@@ -6,6 +6,7 @@
 mod backup;
 mod backup_cloud;
 mod backup_faults;
+mod backup_progress;
 mod canon_conformance;
 mod canon_properties;
 mod cli;

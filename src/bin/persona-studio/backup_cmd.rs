@@ -170,13 +170,14 @@ fn read_stdin_secret(what: &str) -> Result<Sensitive<String>, Failure> {
     Ok(Sensitive::new(line))
 }
 
-/// A progress bar on an interactive stderr, nothing otherwise.
-struct Bar(Option<ProgressBar>);
+/// A progress bar on an interactive stderr, nothing otherwise. An export runs its stages at
+/// once; the bar follows the furthest one that has started (verify, once it has begun).
+struct Bar(Option<ProgressBar>, std::cell::Cell<usize>);
 
 impl Bar {
     fn new(json: bool) -> Bar {
         if json || !std::io::stderr().is_terminal() {
-            return Bar(None);
+            return Bar(None, Default::default());
         }
         let bar = ProgressBar::new(0);
         if let Ok(style) = ProgressStyle::with_template(
@@ -184,19 +185,23 @@ impl Bar {
         ) {
             bar.set_style(style.progress_chars("=> "));
         }
-        Bar(Some(bar))
+        Bar(Some(bar), Default::default())
     }
 
     fn update(&self, p: Progress) {
         if let Some(bar) = &self.0 {
-            let stage = match p.stage {
-                Stage::Snapshot => "snapshot",
-                Stage::Pack => "pack",
-                Stage::Encrypt => "encrypt",
-                Stage::Upload => "upload",
-                Stage::Verify => "verify",
-                Stage::Restore => "restore",
+            let (rank, stage) = match p.stage {
+                Stage::Snapshot => (0, "snapshot"),
+                Stage::Pack => (1, "pack"),
+                Stage::Encrypt => (2, "encrypt"),
+                Stage::Upload => (3, "upload"),
+                Stage::Verify => (4, "verify"),
+                Stage::Restore => (5, "restore"),
             };
+            if rank < self.1.get() {
+                return;
+            }
+            self.1.set(rank);
             bar.set_message(stage);
             bar.set_length(p.total.max(p.done));
             bar.set_position(p.done);
