@@ -8,10 +8,11 @@
 //! entry against the manifest (and `integrity_check`s the database copy)
 //! ```
 //!
-//! Channels are bounded: a few MiB of chunks plus at most three parts are in memory. Only this
-//! thread calls the progress callback, from counters the workers update. Every worker checks
-//! the cancel flag; a failure anywhere is kept (the first one wins, later ones are its echoes)
-//! and closes the channels, so the other stages stop too.
+//! Channels are bounded: a few MiB of chunks (up to 64 MiB while the key derivation finishes)
+//! plus at most three parts are in memory. Only this thread calls the progress callback, from
+//! counters the workers update. Every worker checks the cancel flag; a failure anywhere is kept
+//! (the first one wins, later ones are its echoes) and closes the channels, so the other stages
+//! stop too.
 
 use std::fs::File;
 use std::io::{Read, Write};
