@@ -166,5 +166,14 @@ pub fn bench() -> Result<()> {
             &["bench", "--quiet", "-p", "persona-studio", "--bench", name],
         )?;
     }
-    Ok(())
+    // The backup benchmark stores its passphrase in the keyring and runs restic and age.
+    let _step =
+        step("benchmark: backup (about 1 GiB; export, verify, restore vs tar|zstd|age and restic)");
+    let scratch = Scratch::new("bench")?;
+    with_env(&scratch, &[], |env| {
+        sh(
+            &format!("{KEYRING_SESSION} cargo bench --quiet -p persona-studio --bench backup"),
+            env,
+        )
+    })
 }
