@@ -99,3 +99,58 @@ pub fn run() {
         std::process::exit(1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// The quoted names between `start` and the next `end` in `text`.
+    fn names_between(text: &str, start: &str, end: &str) -> BTreeSet<String> {
+        let from = text.find(start).expect("start marker") + start.len();
+        let to = from + text[from..].find(end).expect("end marker");
+        text[from..to]
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with("//"))
+            .map(|line| {
+                line.trim_end_matches(',')
+                    .trim_matches('"')
+                    .rsplit("::")
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    /// A command must be declared (build.rs), registered (here) and allowed (the capability);
+    /// missing one of the three only shows when the UI calls it.
+    #[test]
+    fn every_command_is_declared_registered_and_allowed() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let build = std::fs::read_to_string(root.join("build.rs")).unwrap();
+        let declared = names_between(&build, ".commands(&[", "]);");
+        let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
+        let registered = names_between(&lib, "generate_handler![", "])");
+        let capability: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(root.join("capabilities/default.json")).unwrap(),
+        )
+        .unwrap();
+        let allowed: BTreeSet<String> = capability["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+            .map(|name| name.replace('-', "_"))
+            .collect();
+        assert!(declared.len() > 50, "{declared:?}");
+        assert_eq!(
+            declared, registered,
+            "build.rs and generate_handler! differ"
+        );
+        assert_eq!(
+            declared, allowed,
+            "build.rs and capabilities/default.json differ"
+        );
+    }
+}
