@@ -9,8 +9,12 @@ use anyhow::{Context, Result};
 use crate::deps;
 use crate::process::{root, run_in, sh, step};
 
-/// Starts a private session bus and an unlocked keyring, then runs the rest of the arguments.
-pub const KEYRING_SESSION: &str = r#"dbus-run-session -- bash -c 'echo -n persona-studio-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' --"#;
+/// Starts a private session bus and an unlocked keyring, waits until it owns its bus name (asking
+/// without D-Bus activation, which would start a locked daemon) and stores secrets, then runs
+/// the rest of the arguments. The keyring daemon is kept alive: if it ever exits mid-run,
+/// D-Bus would start a locked one and every keyring call would fail, so it is restarted with
+/// the password (replacing any locked one).
+pub const KEYRING_SESSION: &str = r#"dbus-run-session -- bash -c '( while true; do echo -n persona-studio-test | gnome-keyring-daemon --replace --foreground --unlock --components=secrets >/dev/null 2>&1; sleep 0.2; done ) & keeper=$!; for i in $(seq 100); do dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && echo -n ready | secret-tool store --label=persona-studio-ready persona-studio-ready 1 2>/dev/null && break; sleep 0.1; done; "$@"; status=$?; kill $keeper 2>/dev/null; exit $status' --"#;
 
 /// A scratch folder for XDG data (the test keyring lives there), removed when dropped.
 pub struct Scratch(PathBuf);
