@@ -147,16 +147,8 @@ fn build(raw: Raw, now: Timestamp) -> Result<BreakGlass> {
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Raw> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-    ))
+    // rusqlite reads a tuple column by column, in order.
+    Raw::try_from(r)
 }
 
 fn latest_in(conn: &Connection, tenant: &str, now: Timestamp) -> Result<Option<BreakGlass>> {

@@ -379,28 +379,17 @@ pub fn create(
         )));
     }
     let hash = content_hash(manifest)?;
-    store.write(|tx| {
-        governance::sweep(tx, &actor.tenant_id, now)?;
-        insert(
-            tx,
-            &actor.tenant_id,
-            manifest,
-            &hash,
-            CatalogOrigin::Admin,
-            now,
-            false,
-        )?;
-        governance::record(
-            tx,
-            actor,
-            "capability.created",
-            json!({"capability": manifest.id, "version": manifest.version,
-                   "risk": manifest.risk.as_str(), "content_hash": hash.to_string()}),
-            now,
-        )?;
-        Ok(())
-    })?;
-    get(store, &actor.tenant_id, &manifest.id)
+    let event = json!({"capability": manifest.id, "version": manifest.version,
+                       "risk": manifest.risk.as_str(), "content_hash": hash.to_string()});
+    write_entry(
+        store,
+        actor,
+        manifest,
+        &hash,
+        now,
+        "capability.created",
+        event,
+    )
 }
 
 /// Replaces an entry's manifest (owner or admin, unlocked). Approvals stay bound to the
@@ -422,27 +411,44 @@ pub fn edit(
             manifest.id
         )));
     }
+    let event = json!({"capability": manifest.id,
+                       "from_version": before.manifest.version, "version": manifest.version,
+                       "previous_hash": before.content_hash.to_string(),
+                       "content_hash": hash.to_string()});
+    write_entry(
+        store,
+        actor,
+        manifest,
+        &hash,
+        now,
+        "capability.edited",
+        event,
+    )
+}
+
+/// Stores an admin's entry with its audit event, in one transaction, and returns it as
+/// stored. It replaces the current row: `create` has checked there is none, `edit` means to.
+fn write_entry(
+    store: &mut Store,
+    actor: &Actor,
+    manifest: &CapabilityManifest,
+    hash: &Digest,
+    now: Timestamp,
+    event: &str,
+    data: serde_json::Value,
+) -> Result<Capability> {
     store.write(|tx| {
         governance::sweep(tx, &actor.tenant_id, now)?;
         insert(
             tx,
             &actor.tenant_id,
             manifest,
-            &hash,
+            hash,
             CatalogOrigin::Admin,
             now,
             true,
         )?;
-        governance::record(
-            tx,
-            actor,
-            "capability.edited",
-            json!({"capability": manifest.id,
-                   "from_version": before.manifest.version, "version": manifest.version,
-                   "previous_hash": before.content_hash.to_string(),
-                   "content_hash": hash.to_string()}),
-            now,
-        )?;
+        governance::record(tx, actor, event, data, now)?;
         Ok(())
     })?;
     get(store, &actor.tenant_id, &manifest.id)

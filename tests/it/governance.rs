@@ -172,10 +172,10 @@ impl Fixture {
         request.id
     }
 
-    pub fn install_as_customer(&mut self, id: &str) -> String {
-        let customer = self.customer.clone();
+    /// A request by `who`, approved by the owner as asked.
+    pub fn approved(&mut self, who: &Actor, id: &str) -> String {
         let owner = self.owner.clone();
-        let request = self.request(&customer, id);
+        let request = self.request(who, id);
         installs::approve(
             &mut self.store,
             &owner,
@@ -184,6 +184,12 @@ impl Fixture {
             &test_clock(),
         )
         .unwrap();
+        request
+    }
+
+    pub fn install_as_customer(&mut self, id: &str) -> String {
+        let customer = self.customer.clone();
+        let request = self.approved(&customer, id);
         let done = installs::install(&mut self.store, &customer, &request, &test_clock()).unwrap();
         assert_eq!(done.state, InstallState::Installed);
         request
@@ -1039,15 +1045,7 @@ fn invalid_install_transitions_name_the_current_state() {
     let err = installs::uninstall(&mut fx.store, &owner, "code_review", &test_clock()).unwrap_err();
     assert!(err.to_string().contains("is uninstalled"), "{err}");
     // Someone else's approved request: a customer cannot install it.
-    let other = fx.request(&fx.customer2.clone(), "pdf_toolkit");
-    installs::approve(
-        &mut fx.store,
-        &owner,
-        &other,
-        &ApprovalInput::default(),
-        &test_clock(),
-    )
-    .unwrap();
+    let other = fx.approved(&fx.customer2.clone(), "pdf_toolkit");
     let err = installs::install(&mut fx.store, &customer, &other, &test_clock()).unwrap_err();
     assert_eq!(err.code(), "forbidden");
     let err = installs::get(
@@ -1224,15 +1222,7 @@ fn quota_refusals_give_the_numbers_and_the_next_tier() {
     );
     assert_eq!(usage.storage_used, (3 + 8 + 2) * 1024 * 1024);
     let customer = fx.customer.clone();
-    let request = fx.request(&customer, "email_triage");
-    installs::approve(
-        &mut fx.store,
-        &owner,
-        &request,
-        &ApprovalInput::default(),
-        &test_clock(),
-    )
-    .unwrap();
+    let request = fx.approved(&customer, "email_triage");
     let err = installs::install(&mut fx.store, &customer, &request, &test_clock()).unwrap_err();
     assert_eq!(err.code(), "quota_exceeded");
     assert_eq!(
@@ -1241,15 +1231,7 @@ fn quota_refusals_give_the_numbers_and_the_next_tier() {
     );
     // A two-slot capability says how many it needs.
     installs::uninstall(&mut fx.store, &owner, "meeting_notes", &test_clock()).unwrap();
-    let chromium = fx.request(&customer, "uplay_chromium");
-    installs::approve(
-        &mut fx.store,
-        &owner,
-        &chromium,
-        &ApprovalInput::default(),
-        &test_clock(),
-    )
-    .unwrap();
+    let chromium = fx.approved(&customer, "uplay_chromium");
     let err = installs::install(&mut fx.store, &customer, &chromium, &test_clock()).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -1268,17 +1250,8 @@ fn quota_refusals_give_the_numbers_and_the_next_tier() {
 #[test]
 fn storage_quota_refusal_has_the_numbers() {
     let mut fx = fixture_with("storage", Tier::Free); // Free: 2 slots, 100 MiB
-    let owner = fx.owner.clone();
     let customer = fx.customer.clone();
-    let request = fx.request(&customer, "voice_tts_stt");
-    installs::approve(
-        &mut fx.store,
-        &owner,
-        &request,
-        &ApprovalInput::default(),
-        &test_clock(),
-    )
-    .unwrap();
+    let request = fx.approved(&customer, "voice_tts_stt");
     let err = installs::install(&mut fx.store, &customer, &request, &test_clock()).unwrap_err();
     assert_eq!(err.code(), "quota_exceeded");
     assert_eq!(

@@ -315,18 +315,13 @@ fn registry_rules_exit_100_with_codes() {
             {"id": "support_agent", "lifecycle": "active"}
         ]),
     );
-    cli_with(
-        None,
-        &[
-            "registry",
-            "check",
-            next.to_str().unwrap(),
-            "--against",
-            base.to_str().unwrap(),
-        ],
-        None,
-    )
-    .expect_code(0);
+    // `registry check NEXT --against BASE`, in JSON or as text.
+    let check_against_base = |json: bool| {
+        let (next, base) = (next.to_str().unwrap(), base.to_str().unwrap());
+        let args = ["--json", "registry", "check", next, "--against", base];
+        cli_with(None, if json { &args[..] } else { &args[1..] }, None)
+    };
+    check_against_base(false).expect_code(0);
     // Every rule at once.
     write_registry(
         &next,
@@ -342,18 +337,7 @@ fn registry_rules_exit_100_with_codes() {
             {"id": "writer", "lifecycle": "active"}
         ]),
     );
-    let run = cli_with(
-        None,
-        &[
-            "--json",
-            "registry",
-            "check",
-            next.to_str().unwrap(),
-            "--against",
-            base.to_str().unwrap(),
-        ],
-        None,
-    );
+    let run = check_against_base(true);
     assert_eq!(run.code, 100, "{}", run.stderr);
     assert_eq!(
         rules(&run),
@@ -367,17 +351,7 @@ fn registry_rules_exit_100_with_codes() {
             "SCHEMA_CHANGED_WITHOUT_VERSION_BUMP"
         ]
     );
-    let text = cli_with(
-        None,
-        &[
-            "registry",
-            "check",
-            next.to_str().unwrap(),
-            "--against",
-            base.to_str().unwrap(),
-        ],
-        None,
-    );
+    let text = check_against_base(false);
     assert_eq!(text.code, 100);
     assert!(
         text.stdout
