@@ -179,7 +179,27 @@ fn main() {
         &RandomIds,
     )
     .unwrap();
-    let tenant_id = tenant::current_actor(&store).unwrap().tenant_id;
+    // Backups need proof of identity: the owner unlocks for the whole run.
+    let owner = tenant::current_actor(&store).unwrap();
+    let passphrase = persona_studio::secrets::Sensitive::new("bench owner passphrase".to_owned());
+    tenant::members::set_passphrase(
+        &mut store,
+        &owner,
+        None,
+        &passphrase,
+        &SystemClock,
+        &RandomIds,
+    )
+    .unwrap();
+    tenant::members::unlock(
+        &mut store,
+        &owner,
+        &passphrase,
+        Some(8 * 3600),
+        &SystemClock,
+    )
+    .unwrap();
+    let tenant_id = owner.tenant_id;
 
     // Half the data in the database, half in files.
     eprintln!("generating {mb} MiB of tenant data…");
@@ -329,9 +349,12 @@ fn main() {
             timed("restore", || {
                 backup::restore(
                     Some(&mut store),
-                    &source,
-                    &into,
-                    None,
+                    &backup::RestoreRequest {
+                        source: source.clone(),
+                        into: into.clone(),
+                        passphrase: None,
+                        force: false,
+                    },
                     &SystemClock,
                     &RandomIds,
                     &mut |_| {},

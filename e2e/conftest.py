@@ -131,6 +131,25 @@ class App:
                     raise
                 time.sleep(0.1)
 
+    def invoke(self, command: str, args: dict, channels: tuple[str, ...] = ()):
+        """Calls a command over the app's real IPC, as the UI does; returns (ok, value).
+        Arguments named in `channels` get a progress channel that ignores its messages."""
+        return self.driver.execute_async_script(
+            """
+            const [command, args, channels, done] = arguments;
+            for (const name of channels) {
+              // How @tauri-apps/api serializes a Channel: a registered callback's id.
+              args[name] = '__CHANNEL__:' + window.__TAURI_INTERNALS__.transformCallback(() => {});
+            }
+            window.__TAURI_INTERNALS__.invoke(command, args)
+              .then((value) => done([true, value]))
+              .catch((error) => done([false, error]));
+            """,
+            command,
+            args,
+            list(channels),
+        )
+
     def find(self, test_id: str):
         return self.driver.find_element(By.CSS_SELECTOR, f'[data-testid="{test_id}"]')
 

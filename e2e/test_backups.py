@@ -62,6 +62,7 @@ def test_export_with_progress_history_dashboard_and_restore(cli, launch_app, tmp
     assert app.wait_for("preview-tenant").text == "Backup Co"
     restored = tmp_path / "restored-home"
     app.find("restore-into").send_keys(str(restored))
+    assert "will be created" in app.wait_for("restore-target").text
     app.click("restore-confirm")
     assert str(restored) in app.wait_for("restore-done", timeout=120).text
     app.screenshot("restored")

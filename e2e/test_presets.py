@@ -10,20 +10,6 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 ADDITION = "Always close with one line a tired night-shift colleague would smile at."
 
 
-def invoke(app, command: str, args: dict):
-    """Calls a command over the app's real IPC, as the UI does; returns (ok, value)."""
-    return app.driver.execute_async_script(
-        """
-        const [command, args, done] = arguments;
-        window.__TAURI_INTERNALS__.invoke(command, args)
-          .then((value) => done([true, value]))
-          .catch((error) => done([false, error]));
-        """,
-        command,
-        args,
-    )
-
-
 def test_create_edit_preview_publish_and_apply(cli, launch_app, tmp_path):
     cli.init_unlocked("--tenant", "Preset Co")
     app = launch_app()
@@ -83,10 +69,10 @@ def test_create_edit_preview_publish_and_apply(cli, launch_app, tmp_path):
     assert ADDITION in shown["bundle"]["files"]["SOUL.md"]
 
     # Published means immutable, over IPC too: there is no draft to save into.
-    texts_ok, texts = invoke(app, "preset_texts", {"id": "night_shift", "version": 1})
+    texts_ok, texts = app.invoke("preset_texts", {"id": "night_shift", "version": 1})
     assert texts_ok, texts
     texts["files"]["SOUL.md"] = "Rewritten behind the owner's back.\n"
-    ok, error = invoke(app, "preset_save_draft", {"id": "night_shift", "texts": texts})
+    ok, error = app.invoke("preset_save_draft", {"id": "night_shift", "texts": texts})
     assert not ok and error["code"] == "not_found", error
     assert cli.json("preset", "show", "night_shift@1")["content_hash"] == published_hash
 

@@ -72,9 +72,13 @@ pub enum Error {
     #[error("{}", crate::persona::spec::describe_problems(.0))]
     SpecInvalid(Vec<crate::persona::spec::Problem>),
 
-    /// An owner or admin action by a member who is not unlocked (or has no passphrase yet).
+    /// An action that needs proof of identity by a member who is not unlocked.
     #[error("{0}")]
     Locked(String),
+
+    /// An action that needs proof of identity by a member who has no passphrase yet.
+    #[error("To {action} you must unlock with a passphrase, and you have none yet.")]
+    NoPassphrase { action: &'static str },
 
     #[error("The passphrase is wrong. Nothing was unlocked; try again.")]
     WrongMemberPassphrase,
@@ -119,6 +123,9 @@ pub enum Error {
     #[error("Destination \"{label}\" is full ({detail}). Free some space there or choose another destination; nothing that existed before was changed.")]
     DestinationFull { label: String, detail: String },
 
+    #[error("{into} is not a Persona Studio data folder: it holds {entries} other file(s) or folder(s). Nothing was restored. Restore into a new or empty folder, or confirm that its contents may be moved aside into a safety copy.", into = .into.display())]
+    NotADataFolder { into: PathBuf, entries: u64 },
+
     #[error("The backup was cancelled. Nothing that looks like a complete backup was left at the destination.")]
     Cancelled,
 
@@ -149,7 +156,7 @@ impl Error {
             Error::Forbidden { .. } => "forbidden",
             Error::SpecInvalid(_) => "spec_invalid",
             Error::HashEnforced { .. } => "hash_enforced",
-            Error::Locked(_) => "locked",
+            Error::Locked(_) | Error::NoPassphrase { .. } => "locked",
             Error::WrongMemberPassphrase => "wrong_passphrase",
             Error::Denied(_) => "denied",
             Error::InvalidTransition(_) => "invalid_transition",
@@ -162,6 +169,7 @@ impl Error {
             Error::DestinationUnavailable { .. } => "destination_unavailable",
             Error::DestinationCredentials { .. } => "destination_credentials_rejected",
             Error::DestinationFull { .. } => "destination_full",
+            Error::NotADataFolder { .. } => "not_a_data_folder",
             Error::Cancelled => "cancelled",
             Error::SnapshotFailed(_) => "snapshot_failed",
             Error::ThreadFailed { .. } => "thread_failed",

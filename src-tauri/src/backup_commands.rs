@@ -13,7 +13,7 @@ use persona_studio::backup::passphrase::{self, RECOVERY_WARNING};
 use persona_studio::backup::remind::{self, ReminderStatus};
 use persona_studio::backup::{
     self, ArchiveSource, BackupRecord, ExportOutcome, ExportRequest, ExportTo, OsEntropy, Preview,
-    Progress, RestoreReport, VerifyReport,
+    Progress, RestoreReport, RestoreRequest, RestoreTarget, VerifyReport,
 };
 use persona_studio::secrets::Sensitive;
 use serde::{Deserialize, Serialize};
@@ -79,7 +79,7 @@ fn throttled(channel: Channel<Progress>) -> impl FnMut(Progress) {
 
 #[tauri::command]
 pub fn destination_list(state: State<'_, AppState>) -> Result<Vec<DestinationInfo>, IpcError> {
-    state.with_store(|store| destinations::list(store))
+    state.with_store(|store| destinations::list(store, state.clock.now()))
 }
 
 #[tauri::command(async)]
@@ -119,7 +119,7 @@ pub fn backup_list(
     state: State<'_, AppState>,
     include_deleted: bool,
 ) -> Result<Vec<BackupRecord>, IpcError> {
-    state.with_store(|store| backup::list(store, include_deleted))
+    state.with_store(|store| backup::list(store, include_deleted, state.clock.now()))
 }
 
 #[tauri::command(async)]
@@ -165,7 +165,20 @@ pub fn backup_preview(
     state: State<'_, AppState>,
     source: BackupLocation,
 ) -> Result<Preview, IpcError> {
-    state.with_store(|store| backup::preview(Some(store), &source.source(), None))
+    state
+        .with_store(|store| backup::preview(Some(store), &source.source(), None, state.clock.now()))
+}
+
+/// What a restore into `into` would do to what is there now (nothing is changed).
+#[tauri::command(async)]
+pub fn backup_restore_target(
+    state: State<'_, AppState>,
+    into: String,
+) -> Result<RestoreTarget, IpcError> {
+    Ok(backup::restore_target(
+        &PathBuf::from(into),
+        state.clock.now(),
+    )?)
 }
 
 #[tauri::command(async)]
@@ -173,20 +186,28 @@ pub fn backup_restore(
     state: State<'_, AppState>,
     source: BackupLocation,
     into: String,
+    force: bool,
     on_progress: Channel<Progress>,
 ) -> Result<RestoreReport, IpcError> {
-    state.with_long_operation(|store, cancel| {
+    let request = RestoreRequest {
+        source: source.source(),
+        into: PathBuf::from(into),
+        passphrase: None,
+        force,
+    };
+    let report = state.with_long_operation(|store, cancel| {
         backup::restore(
             Some(store),
-            &source.source(),
-            &PathBuf::from(into),
-            None,
+            &request,
             state.clock.as_ref(),
             state.ids.as_ref(),
             &mut throttled(on_progress),
             cancel,
         )
-    })
+    })?;
+    // A restore over the open data folder moved its files: open the restored one next time.
+    state.forget_store();
+    Ok(report)
 }
 
 /// Asks the running export, verify or restore to stop; it cleans up after itself.

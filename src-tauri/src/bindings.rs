@@ -41,7 +41,7 @@ mod tests {
     use persona_studio::backup::drives::Volume;
     use persona_studio::backup::remind::ReminderStatus;
     use persona_studio::backup::{
-        BackupRecord, ExportOutcome, Preview, Progress, RestoreReport,
+        BackupRecord, ExportOutcome, Preview, Progress, RestoreReport, RestoreTarget,
         VerifyReport as BackupVerifyReport,
     };
 
@@ -130,6 +130,7 @@ mod tests {
         declarations.visit::<BackupVerifyReport>();
         declarations.visit::<Preview>();
         declarations.visit::<RestoreReport>();
+        declarations.visit::<RestoreTarget>();
         declarations.visit::<Progress>();
         declarations.visit::<ReminderStatus>();
         let mut out = String::from(

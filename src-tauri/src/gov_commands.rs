@@ -66,6 +66,26 @@ pub fn member_set_passphrase(
     })
 }
 
+/// An unlocked owner or admin sets the first passphrase of a member who has none.
+#[tauri::command]
+pub fn member_set_first_passphrase(
+    state: State<'_, AppState>,
+    member: String,
+    passphrase: String,
+) -> Result<(), IpcError> {
+    let passphrase = Sensitive::new(passphrase);
+    state.with_actor(|store, actor| {
+        members::set_first_passphrase(
+            store,
+            actor,
+            &member,
+            &passphrase,
+            state.clock.as_ref(),
+            state.ids.as_ref(),
+        )
+    })
+}
+
 #[tauri::command]
 pub fn catalog_list(
     state: State<'_, AppState>,

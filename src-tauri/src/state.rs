@@ -97,6 +97,12 @@ impl AppState {
         result
     }
 
+    /// Closes the cached connection, so the next command opens the data folder afresh (after a
+    /// restore replaced it).
+    pub fn forget_store(&self) {
+        self.lock_store().take();
+    }
+
     fn lock_store(&self) -> MutexGuard<'_, Option<Store>> {
         // A panic in another command must not lock the user out of their data.
         self.store

@@ -15,6 +15,7 @@ use crate::integrity::audit;
 use crate::secrets::{Keyring, Sensitive};
 use crate::store::Store;
 use crate::tenant;
+use crate::tenant::members::require_unlocked;
 use crate::{Error, Result};
 
 /// Backups kept per destination unless configured otherwise.
@@ -128,7 +129,9 @@ fn clean_label(label: &str) -> Result<String> {
     Ok(label.to_owned())
 }
 
-/// Adds a destination after checking that it is reachable (cloud: the credentials work).
+/// Adds a destination after checking that it is reachable (cloud: the credentials work; a
+/// local folder: it is where it claims to be, see [`super::target::prepare_local_folder`]).
+/// Needs an unlocked member (threat model, ARCHITECTURE.md).
 pub fn add(
     store: &mut Store,
     label: &str,
@@ -138,6 +141,12 @@ pub fn add(
     ids: &dyn IdSource,
 ) -> Result<DestinationInfo> {
     let actor = tenant::current_actor(store)?;
+    require_unlocked(
+        store.conn(),
+        &actor,
+        clock.now(),
+        "add a backup destination",
+    )?;
     let label = clean_label(label)?;
     let keep_last = keep_last.unwrap_or(DEFAULT_KEEP_LAST);
     if keep_last == 0 {
@@ -155,7 +164,7 @@ pub fn add(
             if !dir.is_absolute() {
                 return Err(Error::invalid("path", "give an absolute folder path"));
             }
-            std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, e))?;
+            super::target::prepare_local_folder(label.as_str(), &dir)?;
             (DestinationConfig::Local { path }, None)
         }
         DestinationSpec::Drive { uuid, path } => {
@@ -282,9 +291,10 @@ fn row_to_info(
     })
 }
 
-/// The tenant's destinations, by label.
-pub fn list(store: &Store) -> Result<Vec<DestinationInfo>> {
+/// The tenant's destinations, by label. Needs an unlocked member.
+pub fn list(store: &Store, now: Timestamp) -> Result<Vec<DestinationInfo>> {
     let actor = tenant::current_actor(store)?;
+    require_unlocked(store.conn(), &actor, now, "see the backup destinations")?;
     let mut stmt = store.conn().prepare(
         "SELECT id, label, config, keep_last, created_at FROM backup_destinations
          WHERE tenant_id = ?1 ORDER BY label",
@@ -334,13 +344,20 @@ pub fn find(store: &Store, label: &str) -> Result<Option<DestinationInfo>> {
 pub fn get(store: &Store, label: &str) -> Result<DestinationInfo> {
     find(store, label)?.ok_or_else(|| Error::NotFound {
         what: format!("Backup destination \"{label}\""),
-        hint: "See them with `persona-studio destination list`.".to_owned(),
+        hint: "List the destinations to see their labels.".to_owned(),
     })
 }
 
-/// Removes a destination and its keyring secret. Backups already there stay there.
+/// Removes a destination and its keyring secret. Backups already there stay there. Needs an
+/// unlocked member.
 pub fn remove(store: &mut Store, label: &str, clock: &dyn Clock) -> Result<DestinationInfo> {
     let actor = tenant::current_actor(store)?;
+    require_unlocked(
+        store.conn(),
+        &actor,
+        clock.now(),
+        "remove a backup destination",
+    )?;
     let info = get(store, label)?;
     let keyring = keyring(store)?;
     let now = clock.now();
@@ -361,6 +378,38 @@ pub fn remove(store: &mut Store, label: &str, clock: &dyn Clock) -> Result<Desti
     })?;
     keyring.delete(&secret_name(&info.id))?;
     Ok(info)
+}
+
+/// The kind and label of destination `id` of the acting tenant, if it exists.
+pub fn kind_and_label(store: &Store, id: &str) -> Result<Option<(String, String)>> {
+    let actor = tenant::current_actor(store)?;
+    Ok(store
+        .conn()
+        .query_row(
+            "SELECT kind, label FROM backup_destinations WHERE tenant_id = ?1 AND id = ?2",
+            params![actor.tenant_id, id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// Copies the credentials of the acting tenant's destinations from one data folder's keyring
+/// namespace to another's (a restored folder gets an install id of its own). Secrets missing
+/// from `from` (a restore on another computer) are left for the user to enter again.
+pub fn copy_secrets(store: &Store, from: &Keyring, to: &Keyring) -> Result<()> {
+    let actor = tenant::current_actor(store)?;
+    let mut statement = store
+        .conn()
+        .prepare("SELECT id FROM backup_destinations WHERE tenant_id = ?1")?;
+    let ids = statement
+        .query_map(params![actor.tenant_id], |row| row.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for id in ids {
+        if let Some(secret) = from.get(&secret_name(&id))? {
+            to.set(&secret_name(&id), &secret)?;
+        }
+    }
+    Ok(())
 }
 
 fn read_secret(info: &DestinationInfo, keyring: &Keyring) -> Result<StoredSecret> {
@@ -411,10 +460,11 @@ fn open_cloud(info: &DestinationInfo, keyring: &Keyring) -> Result<CloudTarget> 
 /// Opens the storage behind a destination. A missing drive is `drive_not_connected`.
 pub fn open_target(info: &DestinationInfo, keyring: &Keyring) -> Result<Box<dyn Target>> {
     match &info.config {
-        DestinationConfig::Local { path } => Ok(Box::new(LocalTarget::open(
-            &info.label,
-            std::path::Path::new(path),
-        )?)),
+        DestinationConfig::Local { path } => {
+            let dir = std::path::Path::new(path);
+            super::target::check_local_folder(&info.label, dir)?;
+            Ok(Box::new(LocalTarget::open(&info.label, dir)?))
+        }
         DestinationConfig::Drive { uuid, path } => {
             let mount = drives::mount_point_of(uuid).ok_or_else(|| Error::DriveNotConnected {
                 label: info.label.clone(),

@@ -11,6 +11,7 @@ use crate::integrity::audit;
 use crate::secrets::{Keyring, Sensitive};
 use crate::store::Store;
 use crate::tenant;
+use crate::tenant::members::require_unlocked_privileged;
 use crate::{Error, Result};
 
 /// The keyring entry name.
@@ -61,21 +62,29 @@ pub fn ensure(keyring: &Keyring, entropy: &dyn Entropy) -> Result<(Sensitive<Str
     Ok((fresh, true))
 }
 
+/// Keeps `passphrase` as this data folder's backup passphrase (a restored folder keeps the one
+/// its backup was opened with).
+pub fn store(keyring: &Keyring, passphrase: &Sensitive<String>) -> Result<()> {
+    Ok(keyring.set(KEYRING_NAME, passphrase)?)
+}
+
 /// The passphrase from the keyring, if there is one.
 pub fn current(store: &Store) -> Result<Option<Sensitive<String>>> {
     Ok(keyring(store)?.get(KEYRING_NAME)?)
 }
 
 /// Returns the passphrase to show to the user (creating it if needed) and records that it was
-/// shown. Show it with [`RECOVERY_WARNING`]; never log or serialize it.
+/// shown. Only an unlocked owner or admin may see it (threat model, ARCHITECTURE.md): whoever
+/// holds it can open every backup, including the members' passphrase verifiers. Show it with [`RECOVERY_WARNING`]; never log or serialize it.
 pub fn reveal(
     store: &mut Store,
     entropy: &dyn Entropy,
     clock: &dyn Clock,
 ) -> Result<Sensitive<String>> {
     let actor = tenant::current_actor(store)?;
-    let (passphrase, created) = ensure(&keyring(store)?, entropy)?;
     let now = clock.now();
+    require_unlocked_privileged(store.conn(), &actor, now, "see the backup passphrase")?;
+    let (passphrase, created) = ensure(&keyring(store)?, entropy)?;
     store.write(|tx| {
         records::set_setting(tx, &actor.tenant_id, "passphrase_shown_at", Some(now))?;
         audit::append(
@@ -91,13 +100,20 @@ pub fn reveal(
     Ok(passphrase)
 }
 
-/// The periodic check: does the user still know the passphrase? Records a success.
+/// The periodic check: does the user still know the passphrase? Records a success. Unlocked
+/// owner or admin only, as [`reveal`].
 pub fn confirm(store: &mut Store, typed: &Sensitive<String>, clock: &dyn Clock) -> Result<bool> {
     let actor = tenant::current_actor(store)?;
+    require_unlocked_privileged(
+        store.conn(),
+        &actor,
+        clock.now(),
+        "check the backup passphrase",
+    )?;
     let Some(stored) = current(store)? else {
         return Err(Error::NotFound {
             what: "A backup passphrase".to_owned(),
-            hint: "Make a backup or run `persona-studio backup passphrase show` first.".to_owned(),
+            hint: "Make a backup or show the passphrase first.".to_owned(),
         });
     };
     let normalize = |s: &str| -> String {

@@ -76,6 +76,73 @@ pub fn io_error(label: &str, action: &str, path: &Path, e: io::Error) -> Error {
     }
 }
 
+/// Where removable drives get mounted: udisks2 (`/media/$USER`, `/run/media/$USER`), by hand
+/// (`/mnt`), macOS (`/Volumes`). A folder under one of these that sits on the system disk is an
+/// unplugged drive's empty mount point, never a backup destination.
+const REMOVABLE_ROOTS: [&str; 4] = ["/run/media", "/media", "/mnt", "/Volumes"];
+
+fn unavailable(label: &str, detail: String) -> Error {
+    Error::DestinationUnavailable {
+        label: label.to_owned(),
+        detail,
+        hint: "If it is on an external drive, connect the drive and wait until it is mounted; a destination of the drive kind, kept by the drive's filesystem UUID, finds it wherever it is mounted.".to_owned(),
+    }
+}
+
+/// `dir` itself or its nearest ancestor that exists.
+fn nearest_existing(dir: &Path) -> Option<&Path> {
+    dir.ancestors().find(|p| p.symlink_metadata().is_ok())
+}
+
+/// Refuses a folder under a removable-media root whose nearest existing part is on the same
+/// filesystem as `/`: nothing is mounted there, so writing would fill the system disk.
+fn refuse_system_disk(label: &str, dir: &Path) -> Result<()> {
+    if !REMOVABLE_ROOTS.iter().any(|root| dir.starts_with(root)) {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let existing = nearest_existing(dir).unwrap_or(Path::new("/"));
+        let device = |p: &Path| fs::metadata(p).map(|m| m.dev()).ok();
+        if device(existing).is_none() || device(existing) == device(Path::new("/")) {
+            return Err(unavailable(
+                label,
+                format!(
+                    "{} is not on a mounted drive: {} is on the system disk",
+                    dir.display(),
+                    existing.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks that a local destination's folder is where it claims to be before anything is read
+/// or written: it exists (it is never created at export time), and if it lies under a
+/// removable-media root, a drive is mounted there.
+///
+/// Errors: `destination_unavailable`, with a hint pointing to the drive kind.
+pub fn check_local_folder(label: &str, dir: &Path) -> Result<()> {
+    refuse_system_disk(label, dir)?;
+    if !dir.is_dir() {
+        return Err(unavailable(
+            label,
+            format!("the folder {} does not exist", dir.display()),
+        ));
+    }
+    Ok(())
+}
+
+/// Creates a new local destination's folder when it is on a real volume: never on the system
+/// disk under a removable-media root (see [`check_local_folder`]).
+pub fn prepare_local_folder(label: &str, dir: &Path) -> Result<()> {
+    refuse_system_disk(label, dir)?;
+    fs::create_dir_all(dir).map_err(|e| io_error(label, "create", dir, e))?;
+    check_local_folder(label, dir)
+}
+
 /// A folder on a local or removable disk.
 #[derive(Debug, Clone)]
 pub struct LocalTarget {

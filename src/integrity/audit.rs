@@ -387,6 +387,53 @@ pub fn list(conn: &Connection, tenant: &str, filter: &AuditFilter) -> Result<Vec
     Ok(out)
 }
 
+/// The last entry of `tenant`'s chain (its seq and hash), as stored; `None` for an empty chain.
+pub fn head(conn: &Connection, tenant: &str) -> Result<Option<Checkpoint>> {
+    Ok(conn
+        .query_row(
+            "SELECT seq, hash FROM audit_log WHERE tenant_id = ?1 ORDER BY seq DESC LIMIT 1",
+            params![tenant],
+            |row| {
+                Ok(Checkpoint {
+                    seq: row.get(0)?,
+                    hash: row.get(1)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// The one path that starts a keyring checkpoint over a chain it has not seen grow: right after
+/// a restore, whose `backup.restored` entry names the backup and the heads before and after.
+/// The whole chain must verify from its first entry and end with that entry; the checkpoint
+/// then vouches for the head, so a later rewrite is caught as on any other chain.
+///
+/// Errors: `audit_broken` when the chain does not verify or does not end with a restore.
+pub fn checkpoint_restored(
+    conn: &Connection,
+    tenant: &str,
+    keyring: &Keyring,
+) -> Result<Checkpoint> {
+    let rows = read_rows(conn, tenant, 1)?;
+    let head = walk(&rows, None).map_err(|(seq, reason)| {
+        Error::AuditBroken(format!("the restored chain breaks at seq {seq}: {reason}"))
+    })?;
+    let ends_with_restore = rows
+        .last()
+        .is_some_and(|(record, _)| record.entry.kind == RESTORED_KIND);
+    let Some((seq, hash)) = head.filter(|_| ends_with_restore) else {
+        return Err(Error::AuditBroken(
+            "the checkpoint moves only to a chain whose last entry records a restore".to_owned(),
+        ));
+    };
+    let checkpoint = Checkpoint { seq, hash };
+    write_checkpoint(keyring, tenant, &checkpoint)?;
+    Ok(checkpoint)
+}
+
+/// The kind of the entry that records a restore (see [`checkpoint_restored`]).
+pub const RESTORED_KIND: &str = "backup.restored";
+
 /// Verifies the acting tenant's chain against its keyring checkpoint.
 pub fn verify_current(store: &crate::store::Store) -> Result<VerifyReport> {
     let actor = crate::tenant::current_actor(store)?;

@@ -98,8 +98,36 @@ pub(crate) fn parse_ts(field: &'static str, text: &str) -> Result<Timestamp> {
     Timestamp::parse(text).map_err(|e| Error::invalid(field, e.to_string()))
 }
 
+/// The proof-of-identity check: the acting member (any role) has a passphrase and is unlocked
+/// at `now`. Backup actions call it (see the threat model in ARCHITECTURE.md): on a shared OS
+/// account, switching seats is free, so only a passphrase proves who is acting.
+///
+/// Errors: `locked` (no passphrase yet, or not unlocked), `not_found` (no such member).
+pub fn require_unlocked(
+    conn: &Connection,
+    actor: &Actor,
+    now: Timestamp,
+    action: &'static str,
+) -> Result<Role> {
+    let role = role_of(conn, &actor.tenant_id, &actor.member_id)?;
+    if verifier_of(conn, &actor.tenant_id, &actor.member_id)?.is_none() {
+        return Err(Error::NoPassphrase { action });
+    }
+    match unlocked_until(conn, &actor.tenant_id, &actor.member_id)? {
+        Some(until) if now < until => Ok(role),
+        Some(until) => Err(Error::Locked(format!(
+            "To {action} you must be unlocked; your unlock ended at {until}."
+        ))),
+        None => Err(Error::Locked(format!(
+            "To {action} you must be unlocked; you are locked."
+        ))),
+    }
+}
+
 /// The one check of every owner/admin action: the member's role (read from SQLite, not trusted
 /// from the caller) is owner or admin, a passphrase is set, and the member is unlocked at `now`.
+///
+/// Errors: `forbidden` (a customer), then as [`require_unlocked`].
 pub fn require_unlocked_privileged(
     conn: &Connection,
     actor: &Actor,
@@ -113,27 +141,14 @@ pub fn require_unlocked_privileged(
             role: role.as_str(),
         });
     }
-    if verifier_of(conn, &actor.tenant_id, &actor.member_id)?.is_none() {
-        return Err(Error::Locked(format!(
-            "To {action} you must unlock with a passphrase, and you have none yet. Set one with `persona-studio member set-passphrase` (it reads the passphrase from stdin), then run `persona-studio member unlock`."
-        )));
-    }
-    match unlocked_until(conn, &actor.tenant_id, &actor.member_id)? {
-        Some(until) if now < until => Ok(role),
-        Some(until) => Err(Error::Locked(format!(
-            "To {action} you must be unlocked; your unlock ended at {until}. Run `persona-studio member unlock` (it reads the passphrase from stdin)."
-        ))),
-        None => Err(Error::Locked(format!(
-            "To {action} you must be unlocked; you are locked. Run `persona-studio member unlock` (it reads the passphrase from stdin)."
-        ))),
-    }
+    require_unlocked(conn, actor, now, action)
 }
 
 /// True when the actor is an owner or admin who is unlocked at `now` (no error).
 pub fn is_unlocked_privileged(conn: &Connection, actor: &Actor, now: Timestamp) -> Result<bool> {
     match require_unlocked_privileged(conn, actor, now, "act") {
         Ok(_) => Ok(true),
-        Err(Error::Forbidden { .. } | Error::Locked(_)) => Ok(false),
+        Err(Error::Forbidden { .. } | Error::Locked(_) | Error::NoPassphrase { .. }) => Ok(false),
         Err(other) => Err(other),
     }
 }
@@ -239,7 +254,7 @@ pub fn set_passphrase(
     ids: &dyn IdSource,
 ) -> Result<()> {
     let now = clock.now();
-    role_of(store.conn(), &actor.tenant_id, &actor.member_id)?;
+    let role = role_of(store.conn(), &actor.tenant_id, &actor.member_id)?;
     if let Some(existing) = verifier_of(store.conn(), &actor.tenant_id, &actor.member_id)? {
         let Some(current) = current else {
             return Err(Error::Denied(
@@ -249,31 +264,102 @@ pub fn set_passphrase(
         if !verify(&existing, current)? {
             return Err(Error::WrongMemberPassphrase);
         }
+    } else if role != Role::Customer && tenant_has_privileged_passphrase(store.conn(), actor)? {
+        // Whoever sits in the acting seat could otherwise claim an admin's first passphrase.
+        return Err(Error::Denied(format!(
+            "The first passphrase of an {} is set by an unlocked owner or admin, not from the {}'s own seat: ask one to set it for you.",
+            role.as_str(),
+            role.as_str()
+        )));
     }
     let verifier = make_verifier(new, ids)?;
-    store.write(|tx| {
-        tx.execute(
-            "INSERT INTO member_credentials (tenant_id, member_id, verifier, set_at)
-             VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (tenant_id, member_id) DO UPDATE SET verifier = excluded.verifier,
-                 set_at = excluded.set_at",
-            params![actor.tenant_id, actor.member_id, verifier, now.to_string()],
-        )?;
-        // A new passphrase ends any unlock made with the old one.
-        tx.execute(
-            "DELETE FROM member_unlocks WHERE tenant_id = ?1 AND member_id = ?2",
-            params![actor.tenant_id, actor.member_id],
-        )?;
-        audit::append(
-            tx,
-            &actor.tenant_id,
-            &actor.member_id,
-            "member.passphrase_set",
-            json!({"member": actor.member_id}),
-            now,
-        )?;
-        Ok(())
-    })
+    store.write(|tx| store_verifier(tx, actor, &actor.member_id, &verifier, now))
+}
+
+/// True when some owner or admin of the actor's tenant already has a passphrase. Until then the
+/// tenant has only its first owner (adding members needs an unlocked owner or admin), who sets
+/// their own first passphrase.
+fn tenant_has_privileged_passphrase(conn: &Connection, actor: &Actor) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM member_credentials c
+             JOIN members m ON m.tenant_id = c.tenant_id AND m.id = c.member_id
+             WHERE c.tenant_id = ?1 AND m.role IN ('owner', 'admin'))",
+        params![actor.tenant_id],
+        |row| row.get(0),
+    )?)
+}
+
+/// Stores `member`'s verifier, ends any unlock made with an older one and appends
+/// `member.passphrase_set` (with `by` when someone else set it).
+fn store_verifier(
+    tx: &rusqlite::Transaction<'_>,
+    actor: &Actor,
+    member: &str,
+    verifier: &str,
+    now: Timestamp,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO member_credentials (tenant_id, member_id, verifier, set_at)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (tenant_id, member_id) DO UPDATE SET verifier = excluded.verifier,
+             set_at = excluded.set_at",
+        params![actor.tenant_id, member, verifier, now.to_string()],
+    )?;
+    tx.execute(
+        "DELETE FROM member_unlocks WHERE tenant_id = ?1 AND member_id = ?2",
+        params![actor.tenant_id, member],
+    )?;
+    let data = if member == actor.member_id {
+        json!({"member": member})
+    } else {
+        json!({"member": member, "by": actor.member_id})
+    };
+    audit::append(
+        tx,
+        &actor.tenant_id,
+        &actor.member_id,
+        "member.passphrase_set",
+        data,
+        now,
+    )?;
+    Ok(())
+}
+
+/// Sets the first passphrase of another member who has none (threat model: a privileged
+/// member's first passphrase cannot be claimed from the acting seat). The actor is an unlocked
+/// owner or admin; only an owner sets an owner's. The member changes it later with
+/// [`set_passphrase`], giving this one as the current passphrase.
+///
+/// Errors: `forbidden`/`locked` (the actor), `not_found` (the member), `conflict` (the member
+/// already has a passphrase: only they can change it), `denied` (an admin setting an owner's).
+pub fn set_first_passphrase(
+    store: &mut Store,
+    actor: &Actor,
+    member: &str,
+    new: &Sensitive<String>,
+    clock: &dyn Clock,
+    ids: &dyn IdSource,
+) -> Result<()> {
+    let now = clock.now();
+    let role = require_unlocked_privileged(
+        store.conn(),
+        actor,
+        now,
+        "set another member's first passphrase",
+    )?;
+    let target_role = role_of(store.conn(), &actor.tenant_id, member)?;
+    if target_role == Role::Owner && role != Role::Owner {
+        return Err(Error::Denied(
+            "Only an owner can set an owner's first passphrase.".to_owned(),
+        ));
+    }
+    if verifier_of(store.conn(), &actor.tenant_id, member)?.is_some() {
+        return Err(Error::Conflict(format!(
+            "Member {member} already has a passphrase; only they can change it, giving the current one."
+        )));
+    }
+    let verifier = make_verifier(new, ids)?;
+    store.write(|tx| store_verifier(tx, actor, member, &verifier, now))
 }
 
 /// Unlocks the acting member for `timeout_secs` (default 15 min, at most 8 h) when the
@@ -298,10 +384,7 @@ pub fn unlock(
     }
     let role = role_of(store.conn(), &actor.tenant_id, &actor.member_id)?;
     let Some(verifier) = verifier_of(store.conn(), &actor.tenant_id, &actor.member_id)? else {
-        return Err(Error::Locked(
-            "You have no passphrase yet. Set one with `persona-studio member set-passphrase` (it reads the passphrase from stdin)."
-                .to_owned(),
-        ));
+        return Err(Error::NoPassphrase { action: "unlock" });
     };
     let ok = verify(&verifier, passphrase)?;
     let until = now.plus_millis(timeout.saturating_mul(1000));

@@ -282,7 +282,8 @@ pub fn install_id(store: &Store) -> Result<Option<String>> {
         .optional()?)
 }
 
-fn tenant_info(conn: &Connection, tenant_id: &str) -> Result<TenantInfo> {
+/// A tenant's name, tier and creation time.
+pub fn tenant_info(conn: &Connection, tenant_id: &str) -> Result<TenantInfo> {
     let (id, name, tier, created_at): (String, String, String, String) = conn.query_row(
         "SELECT id, name, tier, created_at FROM tenants WHERE id = ?1",
         params![tenant_id],

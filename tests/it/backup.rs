@@ -30,11 +30,11 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{nanos:x}-{}", std::process::id())
 }
 
-/// A home initialized through the CLI, with some tenant files.
+/// A home initialized through the CLI (its owner unlocked: backups need proof of identity),
+/// with some tenant files.
 pub fn home_with_data(files_kib: usize) -> TestHome {
     let home = TestHome::new();
-    home.cli(&["init", "--tenant", &unique("Acme"), "--owner", "Ada"])
-        .expect_code(0);
+    home.init_unlocked(&["--tenant", &unique("Acme"), "--owner", "Ada"]);
     let tenant = tenant_id(&home);
     let dir = home.home().tenant_dir(&tenant);
     std::fs::create_dir_all(dir.join("agents/support-bot")).unwrap();
@@ -356,9 +356,12 @@ fn a_backup_holds_only_the_exporting_tenant() {
     let into = home.path().join("restored");
     backup::restore(
         Some(&mut store),
-        &ArchiveSource::File(out),
-        &into,
-        None,
+        &backup::RestoreRequest {
+            source: ArchiveSource::File(out),
+            into: into.clone(),
+            passphrase: None,
+            force: false,
+        },
         &clock,
         &ids,
         &mut |_| {},
@@ -1075,7 +1078,12 @@ fn destinations_keep_secrets_out_of_sqlite() {
     .unwrap_err();
     assert_eq!(err.code(), "destination_unavailable", "{err}");
     assert!(!err.to_string().contains("hunter2"));
-    assert_eq!(destinations::list(&store).unwrap().len(), 1);
+    assert_eq!(
+        destinations::list(&store, crate::support::test_clock().0)
+            .unwrap()
+            .len(),
+        1
+    );
     drop(store);
     let raw = std::fs::read(home.db_path()).unwrap();
     assert!(!String::from_utf8_lossy(&raw).contains("hunter2"));

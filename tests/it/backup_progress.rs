@@ -208,7 +208,9 @@ fn a_cancel_at_any_stage_returns_promptly_and_leaves_nothing_complete() {
         }
     }
     // Nothing was recorded, and the next export works.
-    assert!(backup::list(&store, true).unwrap().is_empty());
+    assert!(backup::list(&store, true, crate::support::test_clock().0)
+        .unwrap()
+        .is_empty());
     let outcome = backup::export(
         &mut store,
         &request(ExportTo::Destination("d".into())),

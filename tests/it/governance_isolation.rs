@@ -124,15 +124,28 @@ fn add_tenant_b(fx: &mut Fixture, ids: &SequentialIds) -> (Actor, Actor, Actor) 
     );
     let clock = test_clock();
     for who in [&owner, &admin] {
-        members::set_passphrase(
-            &mut fx.store,
-            who,
-            None,
-            &pw("tenantb passphrase"),
-            &clock,
-            ids,
-        )
-        .unwrap();
+        // The owner sets their own first passphrase; the admin's is set by the unlocked owner.
+        if who.role == Role::Owner {
+            members::set_passphrase(
+                &mut fx.store,
+                who,
+                None,
+                &pw("tenantb passphrase"),
+                &clock,
+                ids,
+            )
+            .unwrap();
+        } else {
+            members::set_first_passphrase(
+                &mut fx.store,
+                &owner,
+                &who.member_id,
+                &pw("tenantb passphrase"),
+                &clock,
+                ids,
+            )
+            .unwrap();
+        }
         members::unlock(
             &mut fx.store,
             who,

@@ -470,15 +470,13 @@ fn audit_verify_catches_every_kind_of_tampering() {
     }
 }
 
-#[test]
-fn a_consistently_rewritten_chain_is_caught_by_the_keyring_checkpoint() {
-    let home = chained_home();
-    let conn = rusqlite::Connection::open(home.db_path()).unwrap();
+/// Rewrites history the way an attacker with SQLite access would: changes entry `forged`'s
+/// data and re-hashes every entry, so the chain in SQLite is internally consistent.
+pub fn rewrite_chain_consistently(db: &Path, forged: usize) {
+    let conn = rusqlite::Connection::open(db).unwrap();
     let tenant: String = conn
         .query_row("SELECT tenant_id FROM local_profile", [], |r| r.get(0))
         .unwrap();
-    // Rewrite history: change entry 2's data and re-hash everything after it, so the chain in
-    // SQLite is internally consistent.
     let mut rows: Vec<(i64, String, String, String, String)> = conn
         .prepare(
             "SELECT seq, ts, actor, kind, data FROM audit_log WHERE tenant_id = ?1 ORDER BY seq",
@@ -490,7 +488,7 @@ fn a_consistently_rewritten_chain_is_caught_by_the_keyring_checkpoint() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    rows[1].4 = r#"{"agent":"forged"}"#.to_owned();
+    rows[forged].4 = r#"{"agent":"forged"}"#.to_owned();
     let mut prev = persona_studio::integrity::audit::GENESIS_PREV.to_owned();
     for (seq, ts, actor, kind, data) in &rows {
         let entry = AuditEntry {
@@ -510,7 +508,12 @@ fn a_consistently_rewritten_chain_is_caught_by_the_keyring_checkpoint() {
         .unwrap();
         prev = hash;
     }
-    drop(conn);
+}
+
+#[test]
+fn a_consistently_rewritten_chain_is_caught_by_the_keyring_checkpoint() {
+    let home = chained_home();
+    rewrite_chain_consistently(&home.db_path(), 1);
     let (broken, reason) = broken_at(&home);
     assert_eq!(broken, 6);
     assert!(reason.contains("keyring"), "{reason}");

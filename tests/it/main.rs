@@ -24,3 +24,4 @@ mod presets;
 mod secrets;
 mod store;
 mod support;
+mod trust_boundaries;

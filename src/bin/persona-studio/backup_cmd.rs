@@ -53,9 +53,13 @@ pub enum BackupCommand {
         /// The data folder to restore into; its current contents are kept as a safety copy.
         #[arg(long, value_name = "DIR")]
         into: PathBuf,
-        /// Only show what the backup holds; write nothing.
+        /// Only show what the backup holds and what would happen to the folder; write nothing.
         #[arg(long)]
         preview: bool,
+        /// Restore into a folder that is not a Persona Studio data folder, moving its files
+        /// aside into a safety copy (see --preview).
+        #[arg(long)]
+        force: bool,
     },
     /// List recorded backups (or, with --remote, what is at a destination).
     List {
@@ -257,6 +261,22 @@ fn size_text(bytes: u64) -> String {
     }
 }
 
+fn restore_target_text(target: &backup::RestoreTarget) -> String {
+    match target {
+        backup::RestoreTarget::New { into } => format!("{into} will be created with the restored data."),
+        backup::RestoreTarget::DataFolder { into, safety_copy } => format!(
+            "{into} is a Persona Studio data folder: its contents would be moved aside to {safety_copy}."
+        ),
+        backup::RestoreTarget::OtherFiles {
+            into,
+            safety_copy,
+            entries,
+        } => format!(
+            "{into} is NOT a Persona Studio data folder: its {entries} file(s) or folder(s) would be moved aside to {safety_copy}, and only with --force."
+        ),
+    }
+}
+
 fn preview_text(p: &backup::Preview) -> String {
     let mut text = format!(
         "Backup of tenant \"{}\" ({}) made {}\n  app {}, schema {}, format {}\n  {} files, {} of data\n  rows:",
@@ -339,7 +359,7 @@ pub fn run(command: BackupCommand, env: &Env, out: &Output, json: bool) -> Resul
                     text.push_str(&format!("\nSkipped {name} (not a regular file)"));
                 }
                 if outcome.passphrase_created {
-                    text.push_str("\nA backup passphrase was created. Run `persona-studio backup passphrase show` now and write it down: without it nobody can open your backups.");
+                    text.push_str("\nA backup passphrase was created. An unlocked owner or admin must run `persona-studio backup passphrase show` now and write it down: without it nobody can open your backups.");
                 }
                 text
             });
@@ -376,32 +396,47 @@ pub fn run(command: BackupCommand, env: &Env, out: &Output, json: bool) -> Resul
             source: args,
             into,
             preview,
+            force,
         } => {
             let src = source(&args)?;
             let given = given_passphrase(&args)?;
             let mut store = open_optional(env)?;
+            let now = env.clock.now();
             if preview {
-                let p = backup::preview(store.as_ref(), &src, given)?;
-                out.value(&p, || {
+                let p = backup::preview(store.as_ref(), &src, given, now)?;
+                let target = backup::restore_target(&into, now)?;
+                let mut plan = serde_json::to_value(&p).unwrap_or_default();
+                plan["into"] = serde_json::to_value(&target).unwrap_or_default();
+                out.value(&plan, || {
                     format!(
-                        "{}\nNothing was written. Run again without --preview to restore into {}.",
+                        "{}\n{}\nNothing was written.",
                         preview_text(&p),
-                        into.display()
+                        restore_target_text(&target)
                     )
                 });
                 return Ok(());
             }
             let bar = Bar::new(json);
+            let request = backup::RestoreRequest {
+                source: src,
+                into,
+                passphrase: given,
+                force,
+            };
             let report = backup::restore(
                 store.as_mut(),
-                &src,
-                &into,
-                given,
+                &request,
                 env.clock.as_ref(),
                 &RandomIds,
                 &mut |p| bar.update(p),
                 &cancel,
-            )?;
+            )
+            .map_err(|e| match e {
+                e @ persona_studio::Error::NotADataFolder { .. } => Failure::from(e).with_hint(
+                    "See what would be moved with --preview; pass --force to restore there anyway.",
+                ),
+                e => Failure::from(e),
+            })?;
             drop(bar);
             out.value(&report, || {
                 let mut text = format!(
@@ -419,7 +454,7 @@ pub fn run(command: BackupCommand, env: &Env, out: &Output, json: bool) -> Resul
         BackupCommand::List { remote, all } => {
             let store = env.open_store()?;
             if let Some(label) = remote {
-                let names = backup::list_remote(&store, &label)?;
+                let names = backup::list_remote(&store, &label, env.clock.now())?;
                 out.value(&names, || {
                     if names.is_empty() {
                         format!("No complete backups at \"{label}\".")
@@ -429,7 +464,7 @@ pub fn run(command: BackupCommand, env: &Env, out: &Output, json: bool) -> Resul
                 });
                 return Ok(());
             }
-            let records = backup::list(&store, all)?;
+            let records = backup::list(&store, all, env.clock.now())?;
             out.value(&records, || {
                 if records.is_empty() {
                     return "No backups yet. Export one with `persona-studio backup export --to DEST`.".to_owned();
@@ -620,7 +655,7 @@ pub fn run_destination(
         }
         DestinationCommand::List => {
             let store = env.open_store()?;
-            let list = destinations::list(&store)?;
+            let list = destinations::list(&store, env.clock.now())?;
             out.value(&list, || {
                 if list.is_empty() {
                     return "No destinations yet. Add one with `persona-studio destination add`."

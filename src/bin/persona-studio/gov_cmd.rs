@@ -184,7 +184,13 @@ pub enum MemberCommand {
         passphrase_stdin: bool,
     },
     /// Set your passphrase from stdin (first line the current one when one is set, then the new).
-    SetPassphrase,
+    /// With --member, an unlocked owner or admin sets the first passphrase of a member who has
+    /// none (an owner's or admin's first passphrase can only be set this way, or at `member add`).
+    SetPassphrase {
+        /// The member whose first passphrase to set (they change it later themselves).
+        #[arg(long, value_name = "MEMBER_ID")]
+        member: Option<String>,
+    },
     /// Unlock owner/admin actions with your passphrase (read from stdin).
     Unlock {
         /// How long, such as 15m (default) or 1h; at most 8h.
@@ -632,7 +638,20 @@ pub fn run_member(command: MemberCommand, env: &Env, out: &Output) -> Result<(),
                 )
             });
         }
-        MemberCommand::SetPassphrase => {
+        MemberCommand::SetPassphrase {
+            member: Some(member),
+        } => {
+            let new = PassphraseReader::new().next("The member's first passphrase")?;
+            members::set_first_passphrase(&mut store, &actor, &member, &new, clock, &RandomIds)?;
+            let info = members::get(&store, &actor.tenant_id, &member, clock.now())?;
+            out.value(&info, || {
+                format!(
+                    "First passphrase set for {} ({}). Tell them; they unlock with it and can change it with `persona-studio member set-passphrase`.",
+                    info.display_name, info.id
+                )
+            });
+        }
+        MemberCommand::SetPassphrase { member: None } => {
             let has = members::unlock_status(&store, &actor, clock.now())?.has_passphrase;
             let mut reader = PassphraseReader::new();
             let current = if has {

@@ -40,6 +40,12 @@ impl Failure {
         }
     }
 
+    /// The same failure with a front-end hint (a command to run) after its message.
+    pub fn with_hint(mut self, hint: &str) -> Self {
+        self.message = format!("{} {hint}", self.message);
+        self
+    }
+
     pub fn usage(code: &str, message: impl Into<String>) -> Self {
         Failure {
             code: code.to_owned(),
@@ -51,11 +57,29 @@ impl Failure {
 
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
+        let message = match cli_hint(&error) {
+            Some(hint) => format!("{error} {hint}"),
+            None => error.to_string(),
+        };
         Failure {
             code: error.code().to_owned(),
-            message: error.to_string(),
+            message,
             exit: if error.is_bad_input() { 2 } else { 1 },
         }
+    }
+}
+
+/// The command to run next, for errors whose fix is a CLI command. The core speaks of the domain
+/// only; the app adds its own hint (a button) for the same error.
+fn cli_hint(error: &Error) -> Option<&'static str> {
+    match error {
+        Error::Locked(_) => {
+            Some("Run `persona-studio member unlock` (it reads the passphrase from stdin).")
+        }
+        Error::NoPassphrase { .. } => Some(
+            "Set one with `persona-studio member set-passphrase` (it reads the passphrase from stdin); an owner's or admin's first passphrase is set by an unlocked owner or admin with `persona-studio member set-passphrase --member ID`.",
+        ),
+        _ => None,
     }
 }
 

@@ -457,6 +457,8 @@ export type RestoreReport = { into: string,
  */
 safety_copy: string | null, preview: Preview, };
 
+export type RestoreTarget = { "kind": "new", into: string, } | { "kind": "data_folder", into: string, safety_copy: string, } | { "kind": "other_files", into: string, safety_copy: string, entries: number, };
+
 export type RevealedPassphrase = { passphrase: string, warning: string, };
 
 export type RiskLevel = "low" | "medium" | "high" | "critical";

@@ -56,6 +56,7 @@ import type {
   Progress,
   ReminderStatus,
   RestoreReport,
+  RestoreTarget,
   RevealedPassphrase,
   Volume,
 } from '../bindings';
@@ -84,6 +85,7 @@ export interface Backend {
   memberUnlock(passphrase: string): Promise<UnlockStatus>;
   memberLock(): Promise<UnlockStatus>;
   memberSetPassphrase(current: string | null, passphrase: string): Promise<void>;
+  memberSetFirstPassphrase(member: string, passphrase: string): Promise<void>;
   catalogList(filter: CatalogFilter): Promise<Capability[]>;
   installRequest(input: RequestInput): Promise<InstallRequest>;
   installList(filter: InstallState | null): Promise<InstallRequest[]>;
@@ -127,7 +129,8 @@ export interface Backend {
   backupExport(to: BackupLocation, onProgress: (progress: Progress) => void): Promise<ExportOutcome>;
   backupVerify(source: BackupLocation, onProgress: (progress: Progress) => void): Promise<BackupVerifyReport>;
   backupPreview(source: BackupLocation): Promise<Preview>;
-  backupRestore(source: BackupLocation, into: string, onProgress: (progress: Progress) => void): Promise<RestoreReport>;
+  backupRestoreTarget(into: string): Promise<RestoreTarget>;
+  backupRestore(source: BackupLocation, into: string, force: boolean, onProgress: (progress: Progress) => void): Promise<RestoreReport>;
   backupCancel(): Promise<void>;
   backupSnooze(hours: number): Promise<ReminderStatus>;
   backupPassphraseReveal(): Promise<RevealedPassphrase>;

@@ -51,6 +51,7 @@ export const tauriBackend: Backend = {
   memberUnlock: (passphrase) => call('member_unlock', { passphrase }),
   memberLock: () => call('member_lock'),
   memberSetPassphrase: (current, passphrase) => call('member_set_passphrase', { current, passphrase }),
+  memberSetFirstPassphrase: (member, passphrase) => call('member_set_first_passphrase', { member, passphrase }),
   catalogList: (filter) => call('catalog_list', { filter }),
   installRequest: (input) => call('install_request', { input }),
   installList: (filter) => call('install_list', { filter }),
@@ -94,8 +95,9 @@ export const tauriBackend: Backend = {
   backupExport: (to, onProgress) => call('backup_export', { to, onProgress: progressChannel(onProgress) }),
   backupVerify: (source, onProgress) => call('backup_verify', { source, onProgress: progressChannel(onProgress) }),
   backupPreview: (source) => call('backup_preview', { source }),
-  backupRestore: (source, into, onProgress) =>
-    call('backup_restore', { source, into, onProgress: progressChannel(onProgress) }),
+  backupRestoreTarget: (into) => call('backup_restore_target', { into }),
+  backupRestore: (source, into, force, onProgress) =>
+    call('backup_restore', { source, into, force, onProgress: progressChannel(onProgress) }),
   backupCancel: () => call('backup_cancel'),
   backupSnooze: (hours) => call('backup_snooze', { hours }),
   backupPassphraseReveal: () => call('backup_passphrase_reveal'),

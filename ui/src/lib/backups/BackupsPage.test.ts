@@ -49,4 +49,19 @@ describe('BackupsPage', () => {
     expect((await screen.findByTestId('backup-failure')).textContent).toContain('cancelled');
     expect(screen.queryByTestId('operation-progress')).toBeNull();
   });
+
+  it('asks a member who is not unlocked to unlock, and shows nothing else', async () => {
+    const locked = () => Promise.reject(new BackendError('locked', 'To see the backup destinations you must be unlocked; you are locked.'));
+    setBackend(
+      fakeBackend({
+        destinationList: locked,
+        backupList: locked,
+        tenantSelf: () => Promise.reject(new BackendError('not_initialized', 'no home')),
+      }),
+    );
+    render(BackupsPage);
+    expect((await screen.findByTestId('backups-locked')).textContent).toContain('Unlock');
+    expect(screen.queryByTestId('export')).toBeNull();
+    expect(screen.queryByTestId('backup-failure')).toBeNull();
+  });
 });

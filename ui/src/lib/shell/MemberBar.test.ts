@@ -44,11 +44,42 @@ describe('MemberBar', () => {
     expect((await screen.findByTestId('unlock-state')).textContent).toContain('unlocked');
   });
 
-  it('shows no unlock control to a customer', async () => {
+  it('lets a customer unlock for backups, and offers no first passphrases to set', async () => {
     setBackend(fakeBackend({ tenantSelf: () => Promise.resolve(selfAccess('customer')), memberList: () => Promise.resolve([]) }));
     await refreshSession();
     render(MemberBar);
-    await screen.findByTestId('member-bar');
-    expect(screen.queryByTestId('unlock')).toBeNull();
+    await fireEvent.click(await screen.findByTestId('unlock'));
+    expect(screen.getByRole('dialog').textContent).toContain('Unlock backups');
+    expect(screen.queryByTestId('first-passphrase')).toBeNull();
+  });
+
+  it('lets an unlocked owner set the first passphrase of a member who has none', async () => {
+    const calls: string[] = [];
+    const owner = selfAccess('owner', {
+      unlock: { member_id: 'm-1', role: 'owner', has_passphrase: true, unlocked: true, unlocked_until: '2026-11-21T12:15:00.000Z' },
+    });
+    setBackend(
+      fakeBackend({
+        tenantSelf: () => Promise.resolve(owner),
+        memberList: () =>
+          Promise.resolve([
+            { id: 'm-1', display_name: 'Ada', role: 'owner', has_passphrase: true, unlocked_until: null, acting: true },
+            { id: 'm-2', display_name: 'Priya', role: 'admin', has_passphrase: false, unlocked_until: null, acting: false },
+          ]),
+        memberSetFirstPassphrase: (member, passphrase) => {
+          calls.push(`${member}:${passphrase}`);
+          return Promise.resolve();
+        },
+      }),
+    );
+    await refreshSession();
+    render(MemberBar);
+    await fireEvent.click(await screen.findByTestId('first-passphrase'));
+    expect((screen.getByTestId('first-passphrase-member') as HTMLSelectElement).value).toBe('m-2');
+    await fireEvent.input(screen.getByTestId('first-passphrase-new'), { target: { value: 'priya first one' } });
+    await fireEvent.input(screen.getByTestId('first-passphrase-repeat'), { target: { value: 'priya first one' } });
+    await fireEvent.click(screen.getByTestId('first-passphrase-submit'));
+    await waitFor(() => expect(calls).toEqual(['m-2:priya first one']));
+    await waitFor(() => expect(screen.queryByTestId('first-passphrase-dialog')).toBeNull());
   });
 });

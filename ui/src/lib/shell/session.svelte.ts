@@ -20,8 +20,16 @@ export async function refreshSession(): Promise<void> {
   session.version += 1;
 }
 
+/** What to press, by error code: the core's messages speak of the domain, the UI adds its hint. */
+const HINTS: Record<string, string> = {
+  locked: 'Use "Unlock…" next to "Acting as" at the top.',
+  not_a_data_folder: 'Tick "Move its files aside" to restore there anyway.',
+};
+
 export function explain(error: unknown): string {
-  return error instanceof BackendError ? error.message : String(error);
+  if (!(error instanceof BackendError)) return String(error);
+  const hint = HINTS[error.code];
+  return hint ? `${error.message} ${hint}` : error.message;
 }
 
 export function formatBytes(bytes: number): string {
