@@ -66,7 +66,7 @@ fn check_data_folder(root: &Path, ids: &dyn IdSource) -> Check {
         return fail(
             NAME,
             format!("{} does not exist", root.display()),
-            "Run `persona-studio init` to create it, or pass the right --home.",
+            "Set up a tenant here (init) to create it, or choose the right data folder (--home).",
         );
     }
     let probe = root.join(format!(".doctor-probe-{}", ids.new_id()));
@@ -87,7 +87,7 @@ fn check_database(path: &Path) -> (Vec<Check>, Option<String>) {
             vec![fail(
                 "database",
                 format!("{} does not exist", path.display()),
-                "Run `persona-studio init` to create it.",
+                "Set up a tenant here (init) to create it.",
             )],
             None,
         );
@@ -99,7 +99,7 @@ fn check_database(path: &Path) -> (Vec<Check>, Option<String>) {
                 vec![fail(
                     "database",
                     format!("{} cannot be read: {e}", path.display()),
-                    "Restore the database from a backup, or move it aside and run `persona-studio init`.",
+                    "Restore the database from a backup, or move it aside and set up a tenant again (init).",
                 )],
                 None,
             )
@@ -134,7 +134,7 @@ fn check_database(path: &Path) -> (Vec<Check>, Option<String>) {
                 "schema version {} is older than this build's {latest}",
                 status.schema_version
             ),
-            "Run any persona-studio command (for example `tenant self`) to upgrade it.",
+            "Open the data folder once with this version (any command, or the app) to upgrade it.",
         ),
     });
     let profile = read_profile(path);
@@ -147,12 +147,12 @@ fn check_database(path: &Path) -> (Vec<Check>, Option<String>) {
         Ok(None) => fail(
             "tenant",
             "no tenant is set up",
-            "Run `persona-studio init`.",
+            "Set up a tenant here (init).",
         ),
         Err(e) => fail(
             "tenant",
             format!("the tenant profile cannot be read: {e}"),
-            "Run `persona-studio init` on a fresh --home, or restore a backup.",
+            "Set up a tenant in a fresh data folder (init), or restore a backup.",
         ),
     });
     (checks, install_id)

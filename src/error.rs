@@ -8,7 +8,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Everything that can go wrong in the core. Messages say what was wrong and how to fix it.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{home} has no Persona Studio data yet. Run `persona-studio --home {home} init` first.", home = .home.display())]
+    #[error("{home} has no Persona Studio data yet. Set up a tenant there first.", home = .home.display())]
     NotInitialized { home: PathBuf },
 
     #[error("{home} is already set up for tenant \"{tenant}\". Use another --home to start a new one.", home = .home.display())]
@@ -98,7 +98,7 @@ pub enum Error {
     /// What was approved is not what would be installed (version or content hash changed).
     #[error("{0}")]
     HashMismatch(String),
-    #[error("Wrong passphrase: this backup cannot be opened with the passphrase given{hint}. Use the backup passphrase that was shown when backups were set up (Settings > Backups, or `persona-studio backup passphrase show` on the machine that made it).")]
+    #[error("Wrong passphrase: this backup cannot be opened with the passphrase given{hint}. Use the backup passphrase that was shown when backups were set up; an owner or admin can show it again on the machine that made the backup.")]
     WrongPassphrase { hint: String },
 
     #[error("The backup {what} is damaged: {detail}. It cannot be trusted; make a new backup, or restore an older one.")]
@@ -117,7 +117,7 @@ pub enum Error {
         hint: String,
     },
 
-    #[error("Destination \"{label}\" rejected the credentials ({detail}). Check the access key, secret or password and add the destination again with `persona-studio destination add`.")]
+    #[error("Destination \"{label}\" rejected the credentials ({detail}). Check the access key, secret or password and add the destination again.")]
     DestinationCredentials { label: String, detail: String },
 
     #[error("Destination \"{label}\" is full ({detail}). Free some space there or choose another destination; nothing that existed before was changed.")]

@@ -67,3 +67,38 @@ pub mod tenant;
 pub mod textdiff;
 
 pub use error::{Error, Result};
+
+#[cfg(test)]
+mod tests {
+    /// The core speaks of the domain; which command to run (or button to press) is the front
+    /// end's hint (`output.rs` in the CLI, `explain` in the UI), keyed by the error.
+    #[test]
+    fn no_core_message_names_a_cli_command() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut offending = Vec::new();
+        let mut dirs = vec![src.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    if path != src.join("bin") {
+                        dirs.push(path);
+                    }
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                let needle = concat!("persona-studio", " ");
+                for (n, line) in text.lines().enumerate() {
+                    let code = line.trim_start();
+                    if !code.starts_with("//") && code.contains(needle) {
+                        offending.push(format!("{}:{}", path.display(), n + 1));
+                    }
+                }
+            }
+        }
+        assert!(
+            offending.is_empty(),
+            "CLI commands in core messages: {offending:?}"
+        );
+    }
+}

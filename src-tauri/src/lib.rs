@@ -155,4 +155,114 @@ mod tests {
             "build.rs and capabilities/default.json differ"
         );
     }
+
+    /// Every `(name, file text)` of the command modules.
+    fn command_sources() -> Vec<(String, String)> {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut out: Vec<(String, String)> = std::fs::read_dir(&src)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+            .map(|p| {
+                (
+                    p.display().to_string(),
+                    std::fs::read_to_string(&p).unwrap(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Tauri v2 runs a command without `async` on the main thread, where SQLite, the keyring,
+    /// argon2 or a file read would freeze the window. So every command is `async`.
+    #[test]
+    fn no_command_runs_on_the_main_thread() {
+        let mut sync = Vec::new();
+        for (file, text) in command_sources() {
+            for (n, line) in text.lines().enumerate() {
+                let line = line.trim();
+                if line.starts_with("#[tauri::command") && line != "#[tauri::command(async)]" {
+                    sync.push(format!("{file}:{}", n + 1));
+                }
+            }
+        }
+        assert!(sync.is_empty(), "commands on the main thread: {sync:?}");
+    }
+
+    /// Each Rust command's argument names, camelCased as Tauri expects them over IPC (state
+    /// and channels-as-`Channel<…>` included; the `State` argument excluded).
+    fn rust_commands() -> std::collections::BTreeMap<String, BTreeSet<String>> {
+        let mut out = std::collections::BTreeMap::new();
+        for (_, text) in command_sources() {
+            let mut rest = text.as_str();
+            const MARK: &str = "\n#[tauri::command(async)]\npub fn ";
+            while let Some(at) = rest.find(MARK) {
+                rest = &rest[at..];
+                let sig_start = MARK.len();
+                let open = sig_start + rest[sig_start..].find('(').unwrap();
+                let close = open + rest[open..].find(") ->").unwrap();
+                let name = rest[sig_start..open].trim().to_owned();
+                let args = rest[open + 1..close]
+                    .split(',')
+                    .filter_map(|arg| arg.split_once(':'))
+                    .filter(|(_, ty)| !ty.trim_start().starts_with("State<"))
+                    .map(|(arg, _)| camel(arg.trim()))
+                    .collect();
+                out.insert(name, args);
+                rest = &rest[close..];
+            }
+        }
+        out
+    }
+
+    fn camel(snake: &str) -> String {
+        let mut out = String::new();
+        let mut upper = false;
+        for c in snake.chars() {
+            if c == '_' {
+                upper = true;
+            } else if upper {
+                out.extend(c.to_uppercase());
+                upper = false;
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// The TypeScript wrappers (`ui/src/lib/backend/tauri.ts`) name each command and its
+    /// argument keys by hand; this keeps them equal to the Rust commands, so a renamed command
+    /// or argument fails here instead of in the window.
+    #[test]
+    fn typescript_wrappers_call_the_commands_with_their_argument_names() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let ts = std::fs::read_to_string(root.join("../ui/src/lib/backend/tauri.ts")).unwrap();
+        let mut called = std::collections::BTreeMap::new();
+        for piece in ts.split("call('").skip(1) {
+            let name_end = piece.find('\'').unwrap();
+            let name = piece[..name_end].to_owned();
+            let after = &piece[name_end + 1..];
+            let args: BTreeSet<String> = match after.trim_start().strip_prefix(", {") {
+                Some(object) => object[..object.find('}').unwrap()]
+                    .split(',')
+                    .map(|entry| entry.split(':').next().unwrap().trim().to_owned())
+                    .filter(|key| !key.is_empty())
+                    .collect(),
+                None => BTreeSet::new(),
+            };
+            called.insert(name, args);
+        }
+        let commands = rust_commands();
+        assert!(commands.len() > 50, "{commands:?}");
+        assert_eq!(
+            called.keys().collect::<Vec<_>>(),
+            commands.keys().collect::<Vec<_>>(),
+            "commands without a wrapper, or wrappers without a command"
+        );
+        for (name, args) in &commands {
+            assert_eq!(&called[name], args, "argument names of {name}");
+        }
+    }
 }

@@ -171,7 +171,7 @@ pub fn add(
             if uuid.trim().is_empty() {
                 return Err(Error::invalid(
                     "uuid",
-                    "give the drive's filesystem UUID (see `persona-studio destination drives`)",
+                    "give the drive's filesystem UUID, as listed with the connected drives",
                 ));
             }
             if !path.is_empty() {

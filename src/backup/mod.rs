@@ -600,13 +600,12 @@ fn open_source(store: Option<&Store>, source: &ArchiveSource) -> Result<Opened> 
                 Some(n) => n.clone(),
                 None => target.list()?.pop().ok_or_else(|| Error::NotFound {
                     what: format!("A complete backup at \"{label}\""),
-                    hint: "Export one with `persona-studio backup export --to LABEL`.".to_owned(),
+                    hint: "Export a backup there first.".to_owned(),
                 })?,
             };
             let bytes = target.read_index(&name)?.ok_or_else(|| Error::NotFound {
                 what: format!("The complete backup \"{name}\" at \"{label}\""),
-                hint: "List them with `persona-studio backup list --remote --from LABEL`."
-                    .to_owned(),
+                hint: "List the backups at that destination to see their names.".to_owned(),
             })?;
             let index = Index::parse(&bytes, &name)?;
             let sum: u64 = index.parts.iter().map(|p| p.size).sum();

@@ -329,7 +329,7 @@ pub fn get(store: &Store, tenant: &str, id: &str, now: Timestamp) -> Result<Brea
         .optional()?
         .ok_or_else(|| Error::NotFound {
             what: format!("Break-glass override {id}"),
-            hint: "See `persona-studio breakglass status`.".to_owned(),
+            hint: "Check the break-glass status.".to_owned(),
         })?;
     build(raw, now)
 }

@@ -512,7 +512,7 @@ pub(crate) fn find(conn: &Connection, tenant: &str, id: &str) -> Result<Option<C
 pub(crate) fn not_found(id: &str) -> Error {
     Error::NotFound {
         what: format!("Capability {id}"),
-        hint: "List the catalog with `persona-studio capability list`.".to_owned(),
+        hint: "List the catalog to see its ids.".to_owned(),
     }
 }
 

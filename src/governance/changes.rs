@@ -230,7 +230,7 @@ fn find(conn: &Connection, tenant: &str, id: &str) -> Result<ChangeRequest> {
         .optional()?
         .ok_or_else(|| Error::NotFound {
             what: format!("Change request {id}"),
-            hint: "List them with `persona-studio change list`.".to_owned(),
+            hint: "List the change requests to see their ids.".to_owned(),
         })?;
     build(r)
 }

@@ -253,7 +253,7 @@ fn find(conn: &Connection, tenant: &str, id: &str, now: Timestamp) -> Result<Ins
         .optional()?
         .ok_or_else(|| Error::NotFound {
             what: format!("Install request {id}"),
-            hint: "List them with `persona-studio install list`.".to_owned(),
+            hint: "List the install requests to see their ids.".to_owned(),
         })?;
     build(r, now)
 }

@@ -96,7 +96,7 @@ pub fn accept(
                 })
             }
             other => Err(Error::InvalidTransition(format!(
-                "This onboarding wizard was already accepted{} with another agent or choice. Run `persona-studio onboard reset` to start a new one.",
+                "This onboarding wizard was already accepted{} with another agent or choice. To start a new one, reset the wizard.",
                 other.map(|o| format!(" (agent {})", o.agent)).unwrap_or_default()
             ))),
         };

@@ -313,7 +313,7 @@ pub(crate) fn refuse_if_accepted(session: Option<&Session>) -> Result<()> {
         Some(s) if s.status == WizardStatus::Accepted => {
             let agent = s.outcome.as_ref().map_or("", |o| o.agent.as_str());
             Err(Error::InvalidTransition(format!(
-                "This onboarding wizard was accepted (agent {agent}); its answers can no longer change. Run `persona-studio onboard reset` to start a new one."
+                "This onboarding wizard was accepted (agent {agent}); its answers can no longer change. To start a new one, reset the wizard."
             )))
         }
         _ => Ok(()),
@@ -427,7 +427,7 @@ pub(crate) fn read(store: &Store, actor: &Actor) -> Result<Option<Session>> {
     let damaged = |what: &str, e: serde_json::Error| {
         Error::invalid(
             "onboarding session",
-            format!("the stored {what} cannot be read ({e}); run `persona-studio onboard reset`"),
+            format!("the stored {what} cannot be read ({e}); reset the wizard"),
         )
     };
     Ok(Some(Session {

@@ -68,7 +68,7 @@ fn role_of(conn: &Connection, tenant: &str, member: &str) -> Result<Role> {
         Some(role) => Role::parse(&role),
         None => Err(Error::NotFound {
             what: format!("Member {member}"),
-            hint: "List the members with `persona-studio member list`.".to_owned(),
+            hint: "List the members to see their ids.".to_owned(),
         }),
     }
 }
@@ -549,6 +549,6 @@ pub fn get(store: &Store, tenant: &str, member: &str, now: Timestamp) -> Result<
         .find(|m| m.id == member)
         .ok_or_else(|| Error::NotFound {
             what: format!("Member {member}"),
-            hint: "List the members with `persona-studio member list`.".to_owned(),
+            hint: "List the members to see their ids.".to_owned(),
         })
 }

@@ -1,4 +1,4 @@
-//! RFC 8785 conformance: the shared JCS test vectors (cyberphone and gowebpki
+//! RFC 8785 conformance: the JCS test vectors in `tests/data/jcs/` (cyberphone and gowebpki
 //! testdata, the RFC's own examples, Appendix B numbers, and the ES6 number
 //! files) run through `canon`. Each failure names the vector or line.
 
@@ -9,7 +9,7 @@ use persona_studio::canon::{canonicalize, format_number, to_canonical_vec};
 
 /// Where the JCS vectors live. The only place to adapt when this file moves.
 fn conformance_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/jcs")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/jcs")
 }
 
 fn read(path: &Path) -> Vec<u8> {

@@ -6,7 +6,7 @@ use crate::support::{cli_with, TestHome};
 
 fn conformance(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/conformance/jcs")
+        .join("tests/data/jcs")
         .join(path)
 }
 

@@ -501,8 +501,8 @@ fn a_restore_is_recorded_in_the_chain_and_raises_no_false_alarm() {
     );
 }
 
-#[test]
-fn a_rewrite_after_a_restore_is_still_caught() {
+/// An unlocked owner's home and a backup of it in a file.
+fn home_with_backup() -> (TestHome, std::path::PathBuf) {
     let home = TestHome::new();
     home.init_unlocked(&[]);
     let file = home.path().join("b.age");
@@ -515,6 +515,12 @@ fn a_rewrite_after_a_restore_is_still_caught() {
         "10",
     ])
     .expect_code(0);
+    (home, file)
+}
+
+#[test]
+fn a_rewrite_after_a_restore_is_still_caught() {
+    let (home, file) = home_with_backup();
     let parent = tempfile::tempdir().unwrap();
     for (case, sql) in [
         (
@@ -550,18 +556,7 @@ fn a_rewrite_after_a_restore_is_still_caught() {
 
 #[test]
 fn a_restore_never_moves_files_that_are_not_ours_without_confirmation() {
-    let home = TestHome::new();
-    home.init_unlocked(&[]);
-    let file = home.path().join("b.age");
-    home.cli(&[
-        "backup",
-        "export",
-        "--out",
-        file.to_str().unwrap(),
-        "--work-factor",
-        "10",
-    ])
-    .expect_code(0);
+    let (home, file) = home_with_backup();
     let parent = tempfile::tempdir().unwrap();
     let docs = parent.path().join("docs");
     std::fs::create_dir_all(&docs).unwrap();

@@ -71,16 +71,29 @@ impl From<Error> for Failure {
 
 /// The command to run next, for errors whose fix is a CLI command. The core speaks of the domain
 /// only; the app adds its own hint (a button) for the same error.
-fn cli_hint(error: &Error) -> Option<&'static str> {
-    match error {
-        Error::Locked(_) => {
-            Some("Run `persona-studio member unlock` (it reads the passphrase from stdin).")
+fn cli_hint(error: &Error) -> Option<String> {
+    let hint = match error {
+        Error::NotInitialized { home } => {
+            return Some(format!(
+                "Run `persona-studio --home {} init` first.",
+                home.display()
+            ))
         }
-        Error::NoPassphrase { .. } => Some(
-            "Set one with `persona-studio member set-passphrase` (it reads the passphrase from stdin); an owner's or admin's first passphrase is set by an unlocked owner or admin with `persona-studio member set-passphrase --member ID`.",
-        ),
-        _ => None,
-    }
+        Error::Locked(_) => {
+            "Run `persona-studio member unlock` (it reads the passphrase from stdin)."
+        }
+        Error::NoPassphrase { .. } => {
+            "Set one with `persona-studio member set-passphrase` (it reads the passphrase from stdin); an owner's or admin's first passphrase is set by an unlocked owner or admin with `persona-studio member set-passphrase --member ID`."
+        }
+        Error::WrongPassphrase { .. } => {
+            "An owner or admin shows it with `persona-studio backup passphrase show`."
+        }
+        Error::DestinationCredentials { .. } => {
+            "Remove it and add it again with `persona-studio destination add`."
+        }
+        _ => return None,
+    };
+    Some(hint.to_owned())
 }
 
 #[derive(Serialize)]
