@@ -69,8 +69,8 @@ pub enum Error {
         published: Option<String>,
     },
 
-    #[error("{}", crate::persona::spec::describe_problems(.0))]
-    SpecInvalid(Vec<crate::persona::spec::Problem>),
+    #[error("{}", crate::problem::describe_problems(.0))]
+    SpecInvalid(Vec<crate::problem::Problem>),
 
     /// An action that needs proof of identity by a member who is not unlocked.
     #[error("{0}")]

@@ -3,6 +3,17 @@
 use serde::Serialize;
 use similar::{ChangeTag, TextDiff};
 
+/// The old (baseline) and current text of one file, for a side-by-side diff. `None` where the
+/// file is absent, binary, or too large to have been kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct FileDiff {
+    pub path: String,
+    pub baseline: Option<String>,
+    pub current: Option<String>,
+    /// Side-by-side rows; empty unless both sides are text.
+    pub rows: Vec<DiffRow>,
+}
+
 /// How a side-by-side row relates its two sides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]

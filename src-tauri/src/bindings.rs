@@ -8,8 +8,8 @@ mod tests {
     use std::any::TypeId;
     use std::collections::BTreeMap;
 
+    use persona_studio::audit::{AuditFilter, AuditRecord, VerifyReport};
     use persona_studio::doctor::DoctorReport;
-    use persona_studio::integrity::audit::{AuditFilter, AuditRecord, VerifyReport};
     use persona_studio::integrity::baseline::{AgentIntegrity, Baseline, FileDiff};
     use persona_studio::persona::compile::PromptPlan;
     use persona_studio::persona::spec::InteractionContext;
@@ -26,11 +26,11 @@ mod tests {
     use persona_studio::governance::quota::QuotaUsage;
     use persona_studio::tenant::members::{MemberSummary, UnlockStatus};
 
-    use persona_studio::persona::preset::apply::{ApplyOptions, ApplyReport};
     use persona_studio::persona::preset::catalog::{
         LabelInfo, PresetFilter, PresetSummary, PresetVersion,
     };
     use persona_studio::persona::preset::editing::{PresetCheck, PresetTexts};
+    use persona_studio::provision::apply::{ApplyOptions, ApplyReport};
 
     use persona_studio::onboarding::accept::AcceptOutcome;
     use persona_studio::onboarding::customize::{Choice, Customization};

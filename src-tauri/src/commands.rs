@@ -1,8 +1,8 @@
 //! Thin IPC commands: state in, one core call, error mapped.
 
+use persona_studio::audit::{self, AuditFilter, AuditRecord, VerifyReport};
 use persona_studio::doctor::{self, DoctorReport};
 use persona_studio::integrity::attest::{self, AttestedPlan};
-use persona_studio::integrity::audit::{self, AuditFilter, AuditRecord, VerifyReport};
 use persona_studio::integrity::baseline::{self, AgentIntegrity, Baseline, FileDiff};
 use persona_studio::persona::compile::PromptPlan;
 use persona_studio::persona::editor as spec_editor;
@@ -143,7 +143,7 @@ pub fn audit_list(
 
 #[tauri::command(async)]
 pub fn audit_verify(state: State<'_, AppState>) -> Result<VerifyReport, IpcError> {
-    state.with_store(|store| audit::verify_current(store))
+    state.with_store(|store| tenant::verify_audit(store))
 }
 
 #[tauri::command(async)]

@@ -5,12 +5,12 @@ use std::path::PathBuf;
 
 use persona_studio::integrity::baseline::FileDiff;
 use persona_studio::persona::compile::PromptPlan;
-use persona_studio::persona::preset::apply::{self, ApplyOptions, ApplyReport};
 use persona_studio::persona::preset::catalog::{
     self, LabelInfo, PresetFilter, PresetSummary, PresetVersion, VersionRef,
 };
 use persona_studio::persona::preset::editing::{self, PresetCheck, PresetTexts};
 use persona_studio::persona::spec::InteractionContext;
+use persona_studio::provision::apply::{self, ApplyOptions, ApplyReport};
 use tauri::State;
 
 use crate::{AppState, IpcError};

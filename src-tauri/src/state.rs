@@ -55,7 +55,7 @@ impl AppState {
             Some(store) => store,
             None => {
                 let mut store = Store::open(self.home()?)?;
-                persona_studio::integrity::audit::install_checkpointing(&mut store);
+                persona_studio::audit::install_checkpointing(&mut store);
                 store
             }
         };
@@ -89,7 +89,7 @@ impl AppState {
         self.cancel.store(false, Ordering::SeqCst);
         let run = || -> Result<T, IpcError> {
             let mut store = Store::open(self.home()?)?;
-            persona_studio::integrity::audit::install_checkpointing(&mut store);
+            persona_studio::audit::install_checkpointing(&mut store);
             Ok(f(&mut store, &self.cancel)?)
         };
         let result = run();

@@ -9,13 +9,13 @@ use serde_json::json;
 use super::cloud::{CloudConfig, CloudTarget};
 use super::drives;
 use super::target::{LocalTarget, Target};
+use crate::audit;
+use crate::auth;
+use crate::auth::members::require_unlocked;
 use crate::clock::{Clock, Timestamp};
 use crate::ids::IdSource;
-use crate::integrity::audit;
 use crate::secrets::{Keyring, Sensitive};
 use crate::store::Store;
-use crate::tenant;
-use crate::tenant::members::require_unlocked;
 use crate::{Error, Result};
 
 /// Backups kept per destination unless configured otherwise.
@@ -112,7 +112,7 @@ fn secret_name(id: &str) -> String {
 
 /// The keyring of this data folder (namespaced by its install id).
 pub fn keyring(store: &Store) -> Result<Keyring> {
-    let install = tenant::install_id(store)?.ok_or_else(|| Error::NotInitialized {
+    let install = auth::install_id(store)?.ok_or_else(|| Error::NotInitialized {
         home: store.home_dir(),
     })?;
     Ok(Keyring::new(install))
@@ -140,7 +140,7 @@ pub fn add(
     clock: &dyn Clock,
     ids: &dyn IdSource,
 ) -> Result<DestinationInfo> {
-    let actor = tenant::current_actor(store)?;
+    let actor = auth::current_actor(store)?;
     require_unlocked(
         store.conn(),
         &actor,
@@ -293,7 +293,7 @@ fn row_to_info(
 
 /// The tenant's destinations, by label. Needs an unlocked member.
 pub fn list(store: &Store, now: Timestamp) -> Result<Vec<DestinationInfo>> {
-    let actor = tenant::current_actor(store)?;
+    let actor = auth::current_actor(store)?;
     require_unlocked(store.conn(), &actor, now, "see the backup destinations")?;
     let mut stmt = store.conn().prepare(
         "SELECT id, label, config, keep_last, created_at FROM backup_destinations
@@ -318,7 +318,7 @@ pub fn list(store: &Store, now: Timestamp) -> Result<Vec<DestinationInfo>> {
 
 /// A destination by label, if there is one.
 pub fn find(store: &Store, label: &str) -> Result<Option<DestinationInfo>> {
-    let actor = tenant::current_actor(store)?;
+    let actor = auth::current_actor(store)?;
     let row: Option<(String, String, String, i64, String)> = store
         .conn()
         .query_row(
@@ -351,7 +351,7 @@ pub fn get(store: &Store, label: &str) -> Result<DestinationInfo> {
 /// Removes a destination and its keyring secret. Backups already there stay there. Needs an
 /// unlocked member.
 pub fn remove(store: &mut Store, label: &str, clock: &dyn Clock) -> Result<DestinationInfo> {
-    let actor = tenant::current_actor(store)?;
+    let actor = auth::current_actor(store)?;
     require_unlocked(
         store.conn(),
         &actor,
@@ -382,7 +382,7 @@ pub fn remove(store: &mut Store, label: &str, clock: &dyn Clock) -> Result<Desti
 
 /// The kind and label of destination `id` of the acting tenant, if it exists.
 pub fn kind_and_label(store: &Store, id: &str) -> Result<Option<(String, String)>> {
-    let actor = tenant::current_actor(store)?;
+    let actor = auth::current_actor(store)?;
     Ok(store
         .conn()
         .query_row(
@@ -397,7 +397,7 @@ pub fn kind_and_label(store: &Store, id: &str) -> Result<Option<(String, String)
 /// namespace to another's (a restored folder gets an install id of its own). Secrets missing
 /// from `from` (a restore on another computer) are left for the user to enter again.
 pub fn copy_secrets(store: &Store, from: &Keyring, to: &Keyring) -> Result<()> {
-    let actor = tenant::current_actor(store)?;
+    let actor = auth::current_actor(store)?;
     let mut statement = store
         .conn()
         .prepare("SELECT id FROM backup_destinations WHERE tenant_id = ?1")?;

@@ -34,14 +34,14 @@ use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
+use crate::audit;
+use crate::auth;
 use crate::canon::Digest;
 use crate::clock::{Clock, Timestamp};
 use crate::home::{Home, DATABASE_FILE};
 use crate::ids::IdSource;
-use crate::integrity::audit;
 use crate::secrets::Sensitive;
 use crate::store::{self, Store};
-use crate::tenant;
 use crate::{Error, Result};
 
 use archive::{Ctx, Extract, HashingReader, PackEntry, PendingSeal};
@@ -237,9 +237,9 @@ pub fn export(
     progress: &mut dyn FnMut(Progress),
     cancel: &AtomicBool,
 ) -> Result<ExportOutcome> {
-    let actor = tenant::current_actor(store)?;
-    tenant::members::require_unlocked(store.conn(), &actor, clock.now(), "export a backup")?;
-    let tenant_name = tenant::tenant_info(store.conn(), &actor.tenant_id)?.name;
+    let actor = auth::current_actor(store)?;
+    auth::members::require_unlocked(store.conn(), &actor, clock.now(), "export a backup")?;
+    let tenant_name = auth::tenant_info(store.conn(), &actor.tenant_id)?.name;
     let keyring = destinations::keyring(store)?;
     let (passphrase, passphrase_created) = passphrase::ensure(&keyring, entropy)?;
     let home = Home::new(store.home_dir());
@@ -485,7 +485,7 @@ fn apply_retention(
     target: &dyn Target,
     clock: &dyn Clock,
 ) -> Result<Vec<String>> {
-    let actor = tenant::current_actor(store)?;
+    let actor = auth::current_actor(store)?;
     let live: Vec<BackupRecord> = records::list(store.conn(), &actor.tenant_id, false)?
         .into_iter()
         .filter(|r| r.destination_id.as_deref() == Some(destination.id.as_str()))
@@ -713,13 +713,8 @@ pub fn preview(
     now: Timestamp,
 ) -> Result<Preview> {
     if let Some(store) = store {
-        let actor = tenant::current_actor(store)?;
-        tenant::members::require_unlocked_privileged(
-            store.conn(),
-            &actor,
-            now,
-            "restore a backup",
-        )?;
+        let actor = auth::current_actor(store)?;
+        auth::members::require_unlocked_privileged(store.conn(), &actor, now, "restore a backup")?;
     }
     let passphrase = resolve_passphrase(store, passphrase)?;
     let opened = open_source(store, source)?;
@@ -744,8 +739,8 @@ pub fn verify(
     cancel: &AtomicBool,
 ) -> Result<VerifyReport> {
     if let Some(store) = store.as_deref() {
-        let actor = tenant::current_actor(store)?;
-        tenant::members::require_unlocked(store.conn(), &actor, clock.now(), "verify a backup")?;
+        let actor = auth::current_actor(store)?;
+        auth::members::require_unlocked(store.conn(), &actor, clock.now(), "verify a backup")?;
     }
     let passphrase = resolve_passphrase(store.as_deref(), passphrase)?;
     let opened = open_source(store.as_deref(), source)?;
@@ -765,7 +760,7 @@ pub fn verify(
         // `unpack` ran integrity_check on the database copy.
         .map(|r| (r, "ok".to_owned()));
     if let Some(store) = store {
-        let actor = tenant::current_actor(store)?;
+        let actor = auth::current_actor(store)?;
         let found = records::find(
             store.conn(),
             &actor.tenant_id,
@@ -916,21 +911,21 @@ fn authorize_restore(store: Option<&Store>, target: &RestoreTarget, now: Timesta
     const ACTION: &str = "restore a backup";
     let proven = match store {
         Some(store) => {
-            let actor = tenant::current_actor(store)?;
-            tenant::members::require_unlocked_privileged(store.conn(), &actor, now, ACTION)?;
+            let actor = auth::current_actor(store)?;
+            auth::members::require_unlocked_privileged(store.conn(), &actor, now, ACTION)?;
             Some(actor.tenant_id)
         }
         None => None,
     };
     if let RestoreTarget::DataFolder { into, .. } = target {
         let replaced = Store::open_path(&Path::new(into).join(DATABASE_FILE))?;
-        let actor = match tenant::current_actor(&replaced) {
+        let actor = match auth::current_actor(&replaced) {
             // A database that was never set up holds no governance state to protect.
             Err(Error::NotInitialized { .. }) => return Ok(()),
             other => other?,
         };
         if proven.as_deref() != Some(actor.tenant_id.as_str()) {
-            tenant::members::require_unlocked_privileged(replaced.conn(), &actor, now, ACTION)?;
+            auth::members::require_unlocked_privileged(replaced.conn(), &actor, now, ACTION)?;
         }
     }
     Ok(())
@@ -942,7 +937,7 @@ fn replaced_head(target: &RestoreTarget) -> Result<Option<audit::Checkpoint>> {
         return Ok(None);
     };
     let replaced = Store::open_path(&Path::new(into).join(DATABASE_FILE))?;
-    match tenant::current_actor(&replaced) {
+    match auth::current_actor(&replaced) {
         Err(Error::NotInitialized { .. }) => Ok(None),
         actor => audit::head(replaced.conn(), &actor?.tenant_id),
     }
@@ -1037,7 +1032,7 @@ struct RestoredArchive<'a> {
 impl RestoredArchive<'_> {
     /// The acting folder's record of this backup, when it made it.
     fn record_in(&self, store: &Store) -> Result<Option<BackupRecord>> {
-        let actor = tenant::current_actor(store)?;
+        let actor = auth::current_actor(store)?;
         records::find(
             store.conn(),
             &actor.tenant_id,
@@ -1110,7 +1105,7 @@ fn seal_restored(
     let what = format!("\"{}\"", archive.opened.location());
     // Opening migrates an older schema and refuses a newer one.
     let mut restored = Store::open_path(staged_db)?;
-    let actor = tenant::current_actor(&restored)?;
+    let actor = auth::current_actor(&restored)?;
     if actor.tenant_id != archive.manifest.tenant.id {
         return Err(Error::BackupDamaged {
             what,
@@ -1128,7 +1123,7 @@ fn seal_restored(
         });
     }
     let restored_head = audit::head(restored.conn(), &actor.tenant_id)?;
-    let old_install = tenant::install_id(&restored)?.unwrap_or_default();
+    let old_install = auth::install_id(&restored)?.unwrap_or_default();
     let new_install = ids.new_id();
     let dest = archive
         .opened
@@ -1207,7 +1202,7 @@ fn record_restore_test(
     if absolute(&store.home_dir()).ok().as_deref() == Some(into) {
         return Ok(());
     }
-    let actor = tenant::current_actor(store)?;
+    let actor = auth::current_actor(store)?;
     let Some(record) = archive.record_in(store)? else {
         return Ok(());
     };
@@ -1232,16 +1227,16 @@ fn absolute(path: &Path) -> Result<PathBuf> {
 /// The tenant's backup records, newest first. Needs an unlocked member; anyone sees the last
 /// verified backup and whether one is due through [`remind::status`].
 pub fn list(store: &Store, include_deleted: bool, now: Timestamp) -> Result<Vec<BackupRecord>> {
-    let actor = tenant::current_actor(store)?;
-    tenant::members::require_unlocked(store.conn(), &actor, now, "see the backup history")?;
+    let actor = auth::current_actor(store)?;
+    auth::members::require_unlocked(store.conn(), &actor, now, "see the backup history")?;
     records::list(store.conn(), &actor.tenant_id, include_deleted)
 }
 
 /// Names of complete backups at a destination (what is really there), oldest first. Needs an
 /// unlocked member.
 pub fn list_remote(store: &Store, label: &str, now: Timestamp) -> Result<Vec<String>> {
-    let actor = tenant::current_actor(store)?;
-    tenant::members::require_unlocked(
+    let actor = auth::current_actor(store)?;
+    auth::members::require_unlocked(
         store.conn(),
         &actor,
         now,

@@ -6,12 +6,12 @@ use serde_json::json;
 
 use super::destinations::keyring;
 use super::records;
+use crate::audit;
+use crate::auth;
+use crate::auth::members::require_unlocked_privileged;
 use crate::clock::Clock;
-use crate::integrity::audit;
 use crate::secrets::{Keyring, Sensitive};
 use crate::store::Store;
-use crate::tenant;
-use crate::tenant::members::require_unlocked_privileged;
 use crate::{Error, Result};
 
 /// The keyring entry name.
@@ -81,7 +81,7 @@ pub fn reveal(
     entropy: &dyn Entropy,
     clock: &dyn Clock,
 ) -> Result<Sensitive<String>> {
-    let actor = tenant::current_actor(store)?;
+    let actor = auth::current_actor(store)?;
     let now = clock.now();
     require_unlocked_privileged(store.conn(), &actor, now, "see the backup passphrase")?;
     let (passphrase, created) = ensure(&keyring(store)?, entropy)?;
@@ -103,7 +103,7 @@ pub fn reveal(
 /// The periodic check: does the user still know the passphrase? Records a success. Unlocked
 /// owner or admin only, as [`reveal`].
 pub fn confirm(store: &mut Store, typed: &Sensitive<String>, clock: &dyn Clock) -> Result<bool> {
-    let actor = tenant::current_actor(store)?;
+    let actor = auth::current_actor(store)?;
     require_unlocked_privileged(
         store.conn(),
         &actor,

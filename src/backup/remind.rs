@@ -6,10 +6,10 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::records;
+use crate::audit;
+use crate::auth;
 use crate::clock::{Clock, Timestamp};
-use crate::integrity::audit;
 use crate::store::Store;
-use crate::tenant;
 use crate::{Error, Result};
 
 /// 3.5 days in milliseconds: two verified backups a week.
@@ -65,7 +65,7 @@ pub fn summary(now: Timestamp, last_verified_at: Option<Timestamp>) -> (Option<i
 
 /// The reminder state of the acting tenant.
 pub fn status(store: &Store, clock: &dyn Clock) -> Result<ReminderStatus> {
-    let actor = tenant::current_actor(store)?;
+    let actor = auth::current_actor(store)?;
     let now = clock.now();
     let last = records::last_verified(store.conn(), &actor.tenant_id)?;
     let settings = records::settings(store.conn(), &actor.tenant_id)?;
@@ -95,7 +95,7 @@ pub fn snooze(store: &mut Store, hours: u32, clock: &dyn Clock) -> Result<Remind
             "snooze for 1 to 168 hours (one week at most)",
         ));
     }
-    let actor = tenant::current_actor(store)?;
+    let actor = auth::current_actor(store)?;
     let now = clock.now();
     let until = now.plus_millis(i64::from(hours) * 3600 * 1000);
     store.write(|tx| {

@@ -8,13 +8,13 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::audit;
+use crate::auth::members::{parse_ts, require_unlocked_privileged};
+use crate::auth::Actor;
 use crate::clock::{Clock, Timestamp};
 use crate::governance;
 use crate::ids::IdSource;
-use crate::integrity::audit;
 use crate::store::Store;
-use crate::tenant::members::{parse_ts, require_unlocked_privileged};
-use crate::tenant::Actor;
 use crate::{Error, Result};
 
 pub const DEFAULT_TTL_SECS: i64 = 60 * 60;

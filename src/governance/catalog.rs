@@ -7,13 +7,13 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::audit;
+use crate::auth::members::{parse_ts, require_unlocked_privileged};
+use crate::auth::Actor;
 use crate::canon::{self, Digest};
 use crate::clock::{Clock, Timestamp};
 use crate::governance;
-use crate::integrity::audit;
 use crate::store::Store;
-use crate::tenant::members::{parse_ts, require_unlocked_privileged};
-use crate::tenant::Actor;
 use crate::{Error, Result};
 
 /// The starter catalog, embedded at compile time.

@@ -7,13 +7,13 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::auth::members::{is_unlocked_privileged, parse_ts, require_unlocked_privileged};
+use crate::auth::Actor;
 use crate::clock::{Clock, Timestamp};
 use crate::governance;
 use crate::ids::IdSource;
 use crate::persona::versions::check_agent_name;
 use crate::store::Store;
-use crate::tenant::members::{is_unlocked_privileged, parse_ts, require_unlocked_privileged};
-use crate::tenant::Actor;
 use crate::{Error, Result};
 
 /// Where a change request is.

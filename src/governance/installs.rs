@@ -17,14 +17,14 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::auth::members::{is_unlocked_privileged, parse_ts, require_unlocked_privileged};
+use crate::auth::Actor;
 use crate::canon::Digest;
 use crate::clock::{Clock, Timestamp};
 use crate::governance::catalog::{self, Capability, CapabilityKind};
 use crate::governance::{self, breakglass, quota};
 use crate::ids::IdSource;
 use crate::store::Store;
-use crate::tenant::members::{is_unlocked_privileged, parse_ts, require_unlocked_privileged};
-use crate::tenant::Actor;
 use crate::{Error, Result};
 
 /// How long a request stays pending when the requester does not say.

@@ -16,9 +16,9 @@ pub mod quota;
 use rusqlite::{params, Transaction};
 use serde_json::{json, Value};
 
+use crate::audit;
+use crate::auth::Actor;
 use crate::clock::Timestamp;
-use crate::integrity::audit;
-use crate::tenant::Actor;
 use crate::Result;
 
 /// The audit actor of transitions that the clock caused (expiries).
@@ -100,7 +100,7 @@ mod tests {
             super::breakglass::BreakGlassStatus::decl(),
             super::quota::QuotaUsage::decl(),
             super::changes::ChangeDetail::decl(),
-            crate::tenant::members::MemberSummary::decl(),
+            crate::auth::members::MemberSummary::decl(),
             crate::tenant::SelfAccess::decl(),
         ];
         let all = decls.join("\n");

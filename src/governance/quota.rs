@@ -5,8 +5,8 @@
 use rusqlite::{params, Connection};
 use serde::Serialize;
 
+use crate::auth::Tier;
 use crate::store::Store;
-use crate::tenant::Tier;
 use crate::{Error, Result};
 
 const MIB: i64 = 1024 * 1024;

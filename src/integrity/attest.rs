@@ -6,14 +6,14 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::audit;
+use crate::auth::members::require_unlocked_privileged;
+use crate::auth::Actor;
 use crate::canon::{self, Digest};
 use crate::clock::{Clock, Timestamp};
-use crate::integrity::audit;
 use crate::persona::compile::PromptPlan;
 use crate::persona::versions;
 use crate::store::Store;
-use crate::tenant::members::require_unlocked_privileged;
-use crate::tenant::Actor;
 use crate::{Error, Result};
 
 pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";

@@ -11,14 +11,14 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::audit;
+use crate::auth::members::require_unlocked_privileged;
+use crate::auth::Actor;
 use crate::canon::{Digest, DigestWriter};
 use crate::clock::{Clock, Timestamp};
-use crate::integrity::audit;
 use crate::persona::versions::check_agent_name;
 use crate::persona::workspace::PersonaFile;
 use crate::store::Store;
-use crate::tenant::members::require_unlocked_privileged;
-use crate::tenant::Actor;
 use crate::{Error, Result};
 
 /// Files up to this size keep their baseline content, so drift can be shown as a diff.
@@ -557,16 +557,7 @@ pub fn accept(
     get(store, &actor.tenant_id, agent)?.ok_or_else(|| missing_baseline(agent))
 }
 
-/// Baseline and current text of one watched file, for a side-by-side diff. `None` where the
-/// file is absent, binary, or too large to have been kept.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct FileDiff {
-    pub path: String,
-    pub baseline: Option<String>,
-    pub current: Option<String>,
-    /// Side-by-side rows; empty unless both sides are text.
-    pub rows: Vec<crate::textdiff::DiffRow>,
-}
+pub use crate::textdiff::FileDiff;
 
 pub fn file_diff(store: &Store, tenant: &str, agent: &str, path: &str) -> Result<FileDiff> {
     let path = check_relative(path)?;

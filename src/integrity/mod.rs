@@ -1,7 +1,6 @@
-//! Integrity: workspace baselines and drift, attestations of used compiles, the append-only
-//! registry, and the hash-chained audit log with its keyring checkpoint.
+//! Integrity: workspace baselines and drift, attestations of used compiles, and the
+//! append-only registry. The audit log is one layer below, in [`crate::audit`].
 
 pub mod attest;
-pub mod audit;
 pub mod baseline;
 pub mod registry;

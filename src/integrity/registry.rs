@@ -87,15 +87,7 @@ fn violation(rule: &str, id: &str, message: String) -> Violation {
     }
 }
 
-/// lower_snake_case, 1 to 64 characters, starting with a letter.
-pub fn is_valid_id(id: &str) -> bool {
-    let mut chars = id.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
-        && id.len() <= 64
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !id.ends_with('_')
-        && !id.contains("__")
-}
+pub use crate::naming::is_valid_id;
 
 /// `ROLE:<role_id>:X|C:<ver>` with ver a positive u32 written without leading zeros.
 pub fn parse_contract_id(id: &str) -> Option<(&str, char, u32)> {

@@ -14,6 +14,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::auth::Actor;
 use crate::canon::{self, Digest};
 use crate::clock::{Clock, Timestamp};
 use crate::governance;
@@ -28,7 +29,6 @@ use crate::persona::preset::PresetManifest;
 use crate::persona::spec::{self, Mode, PersonaSpec};
 use crate::persona::versions;
 use crate::store::Store;
-use crate::tenant::Actor;
 use crate::{Error, Result};
 
 /// An install request that accepting opened, or found already open.

@@ -5,13 +5,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::auth::Tier;
 use crate::governance::catalog::{CapabilityManifest, TrustTier};
 use crate::governance::installs::InstalledCapability;
 use crate::governance::quota::{self, format_bytes};
 use crate::onboarding::recommend::{self, community_warning, Recommendation};
 use crate::persona::preset::PresetManifest;
 use crate::persona::spec::Mode;
-use crate::tenant::Tier;
 use crate::{Error, Result};
 
 /// What the user settles on: a preset, the official capabilities, and the community

@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::auth::Tier;
 use crate::canon::{self, Digest};
 use crate::governance::catalog::{CapabilityManifest, TrustTier};
 use crate::governance::quota::{self, TierLimits};
 use crate::onboarding::questions::{Question, QuestionBank, QuestionKind};
 use crate::persona::preset::PresetManifest;
 use crate::persona::spec::{resolve_reasoning, Mode, ResolvedReasoning};
-use crate::tenant::Tier;
 use crate::{Error, Result};
 
 pub const SCORING_VERSION: u32 = 1;

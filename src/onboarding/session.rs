@@ -8,6 +8,8 @@
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::members::parse_ts;
+use crate::auth::Actor;
 use crate::clock::{Clock, Timestamp};
 use crate::onboarding::accept::AcceptOutcome;
 use crate::onboarding::questions::{self, Question, QuestionBank, QuestionKind};
@@ -15,8 +17,6 @@ use crate::onboarding::recommend::{
     self, check_answer, find_question, visible, Answer, Answers, Recommendation,
 };
 use crate::store::Store;
-use crate::tenant::members::parse_ts;
-use crate::tenant::Actor;
 use crate::{Error, Result};
 
 /// Where a wizard session is in its life.

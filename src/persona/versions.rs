@@ -5,14 +5,14 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::audit;
+use crate::auth::members::require_unlocked_privileged;
+use crate::auth::Actor;
 use crate::canon::{self, Digest};
 use crate::clock::{Clock, Timestamp};
-use crate::integrity::audit;
 use crate::persona::compile::persona_hash;
 use crate::persona::spec::{self, PersonaSpec};
 use crate::store::Store;
-use crate::tenant::members::require_unlocked_privileged;
-use crate::tenant::Actor;
 use crate::{Error, Result};
 
 /// Where a version is in its life.

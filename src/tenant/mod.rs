@@ -1,84 +1,27 @@
-//! Tenants, members and roles, and the tenant self-access context ("who am I, what do I have").
-//! Member passphrases, unlocking and the owner/admin check live in [`members`].
+//! The façade's tenant use cases: `init` (the first tenant, its owner, the seeded catalog and
+//! presets) and `self_access`, the overview the Dashboard shows ("who am I, what do I have"),
+//! which gathers every domain. Who acts and whether they may lives one layer down, in
+//! [`crate::auth`]; its types are re-exported here for the front ends.
 
-pub mod members;
+use crate::auth::{clean_name, current_actor_opt};
+pub use crate::auth::{
+    current_actor, install_id, members, tenant_info, Actor, MemberInfo, Role, TenantInfo, Tier,
+};
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::clock::{Clock, Timestamp};
+use crate::audit;
+use crate::clock::Clock;
 use crate::governance::breakglass::{self, BreakGlassStatus};
 use crate::governance::catalog;
 use crate::governance::changes::{self, ChangeRequest};
 use crate::governance::installs::{self, InstallRequest, InstallState, InstalledCapability};
 use crate::governance::quota::{self, QuotaUsage};
 use crate::ids::IdSource;
-use crate::integrity::audit;
 use crate::store::Store;
 use crate::{Error, Result};
-
-/// A member's role within a tenant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Owner,
-    Admin,
-    Customer,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Admin => "admin",
-            Role::Customer => "customer",
-        }
-    }
-
-    pub fn parse(text: &str) -> Result<Role> {
-        match text {
-            "owner" => Ok(Role::Owner),
-            "admin" => Ok(Role::Admin),
-            "customer" => Ok(Role::Customer),
-            other => Err(Error::invalid(
-                "role",
-                format!("\"{other}\" is not a role; use owner, admin or customer"),
-            )),
-        }
-    }
-}
-
-/// A tenant's plan, which sets its quotas.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Tier {
-    Free,
-    Pro,
-    Business,
-}
-
-impl Tier {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::Free => "free",
-            Tier::Pro => "pro",
-            Tier::Business => "business",
-        }
-    }
-
-    pub fn parse(text: &str) -> Result<Tier> {
-        match text {
-            "free" => Ok(Tier::Free),
-            "pro" => Ok(Tier::Pro),
-            "business" => Ok(Tier::Business),
-            other => Err(Error::invalid(
-                "tier",
-                format!("\"{other}\" is not a tier; use free, pro or business"),
-            )),
-        }
-    }
-}
 
 /// What `init` needs to create the first tenant and its owner.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
@@ -86,23 +29,6 @@ pub struct InitRequest {
     pub tenant_name: String,
     pub owner_name: String,
     pub tier: Tier,
-}
-
-/// The tenant this installation acts for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct TenantInfo {
-    pub id: String,
-    pub name: String,
-    pub tier: Tier,
-    pub created_at: Timestamp,
-}
-
-/// The member this installation runs as.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct MemberInfo {
-    pub id: String,
-    pub display_name: String,
-    pub role: Role,
 }
 
 /// Counts that the Dashboard shows; later features add theirs here.
@@ -152,36 +78,6 @@ pub struct DriftAlert {
     pub changes: u32,
     /// Why the check could not run (a missing folder, say).
     pub problem: Option<String>,
-}
-
-/// The acting tenant and member, resolved from the local profile.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor {
-    pub tenant_id: String,
-    pub member_id: String,
-    pub role: Role,
-}
-
-const NAME_MAX_CHARS: usize = 200;
-
-fn clean_name(field: &'static str, raw: &str) -> Result<String> {
-    let name = raw.trim();
-    if name.is_empty() {
-        return Err(Error::invalid(field, "must not be empty"));
-    }
-    if name.chars().count() > NAME_MAX_CHARS {
-        return Err(Error::invalid(
-            field,
-            format!("is longer than {NAME_MAX_CHARS} characters; shorten it"),
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(Error::invalid(
-            field,
-            "contains control characters; use plain text",
-        ));
-    }
-    Ok(name.to_owned())
 }
 
 /// Creates the first tenant, its owner and the local profile, and records it in the audit log.
@@ -240,62 +136,6 @@ pub fn init(
         Ok(())
     })?;
     self_access(store, clock)
-}
-
-/// The acting tenant and member, or `NotInitialized`.
-pub fn current_actor(store: &Store) -> Result<Actor> {
-    current_actor_opt(store.conn())?.ok_or_else(|| Error::NotInitialized {
-        home: store.home_dir(),
-    })
-}
-
-fn current_actor_opt(conn: &Connection) -> Result<Option<Actor>> {
-    let row: Option<(String, String, String)> = conn
-        .query_row(
-            "SELECT p.tenant_id, p.member_id, m.role
-             FROM local_profile p
-             JOIN members m ON m.tenant_id = p.tenant_id AND m.id = p.member_id
-             WHERE p.singleton = 1",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )
-        .optional()?;
-    row.map(|(tenant_id, member_id, role)| {
-        Ok(Actor {
-            tenant_id,
-            member_id,
-            role: Role::parse(&role)?,
-        })
-    })
-    .transpose()
-}
-
-/// The installation id that namespaces this data folder's keyring entries.
-pub fn install_id(store: &Store) -> Result<Option<String>> {
-    Ok(store
-        .conn()
-        .query_row(
-            "SELECT install_id FROM local_profile WHERE singleton = 1",
-            [],
-            |row| row.get(0),
-        )
-        .optional()?)
-}
-
-/// A tenant's name, tier and creation time.
-pub fn tenant_info(conn: &Connection, tenant_id: &str) -> Result<TenantInfo> {
-    let (id, name, tier, created_at): (String, String, String, String) = conn.query_row(
-        "SELECT id, name, tier, created_at FROM tenants WHERE id = ?1",
-        params![tenant_id],
-        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-    )?;
-    Ok(TenantInfo {
-        id,
-        name,
-        tier: Tier::parse(&tier)?,
-        created_at: Timestamp::parse(&created_at)
-            .map_err(|e| Error::invalid("tenant created_at", e.to_string()))?,
-    })
 }
 
 /// The self-access context of the acting member, read from SQLite and scoped to its tenant.
@@ -360,4 +200,11 @@ pub fn self_access(store: &Store, clock: &dyn Clock) -> Result<SelfAccess> {
         },
         tenant,
     })
+}
+
+/// Verifies the acting tenant's audit chain against its keyring checkpoint (`audit verify`).
+pub fn verify_audit(store: &Store) -> Result<audit::VerifyReport> {
+    let actor = current_actor(store)?;
+    let keyring = install_id(store)?.map(crate::secrets::Keyring::new);
+    audit::verify(store.conn(), &actor.tenant_id, keyring.as_ref())
 }

@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicBool;
 
+use persona_studio::audit::{AuditEntry, GENESIS_PREV};
 use persona_studio::backup::{
     self, destinations, ArchiveSource, ExportRequest, ExportTo, OsEntropy,
 };
 use persona_studio::clock::{FixedClock, Timestamp};
 use persona_studio::ids::SequentialIds;
-use persona_studio::integrity::audit::{AuditEntry, GENESIS_PREV};
 use persona_studio::secrets::Sensitive;
 use persona_studio::store::Store;
 use rusqlite::{params, Connection};
@@ -324,7 +324,7 @@ fn a_backup_holds_only_the_exporting_tenant() {
                 "INSERT INTO agents (tenant_id, name, created_at) VALUES (?1, 'other-agent', '2026-11-21T12:00:00.000Z')",
                 params![other],
             )?;
-            persona_studio::integrity::audit::append(tx, other, "m-other", "tenant.created", serde_json::json!({"name": "Umbrella Secret Corp"}), Timestamp::parse("2026-11-21T12:00:00Z").unwrap())?;
+            persona_studio::audit::append(tx, other, "m-other", "tenant.created", serde_json::json!({"name": "Umbrella Secret Corp"}), Timestamp::parse("2026-11-21T12:00:00Z").unwrap())?;
             Ok(())
         })
         .unwrap();

@@ -2,6 +2,7 @@
 //! requests and approvals (self-approval, hash binding, expiry, tightening), break-glass, tier
 //! quotas, change requests, the self-access context, and the audit chain after a full scenario.
 
+use persona_studio::audit;
 use persona_studio::clock::{Clock, FixedClock};
 use persona_studio::governance::breakglass::{self, BreakGlassState};
 use persona_studio::governance::catalog::{
@@ -11,7 +12,6 @@ use persona_studio::governance::changes::{self, ChangeAction, ChangeState, NewCh
 use persona_studio::governance::installs::{self, ApprovalInput, InstallState, RequestInput};
 use persona_studio::governance::quota;
 use persona_studio::ids::SequentialIds;
-use persona_studio::integrity::audit;
 use persona_studio::secrets::Sensitive;
 use persona_studio::store::Store;
 use persona_studio::tenant::members::{self, NewMember};

@@ -2,6 +2,7 @@
 //! No list, get, count or search from one returns anything of the other, and no write by one
 //! reaches the other's rows.
 
+use persona_studio::audit;
 use persona_studio::clock::Clock;
 use persona_studio::governance::breakglass;
 use persona_studio::governance::catalog::{self, CatalogFilter};
@@ -9,7 +10,6 @@ use persona_studio::governance::changes::{self, ChangeAction, NewChange};
 use persona_studio::governance::installs::{self, ApprovalInput, InstallState, RequestInput};
 use persona_studio::governance::quota;
 use persona_studio::ids::SequentialIds;
-use persona_studio::integrity::audit;
 use persona_studio::store::Store;
 use persona_studio::tenant::members::{self, NewMember};
 use persona_studio::tenant::{self, Actor, Role};

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
+use persona_studio::audit::AuditEntry;
 use persona_studio::clock::Timestamp;
-use persona_studio::integrity::audit::AuditEntry;
 use persona_studio::integrity::baseline;
 use persona_studio::tenant;
 
@@ -489,7 +489,7 @@ pub fn rewrite_chain_consistently(db: &Path, forged: usize) {
         .collect::<Result<_, _>>()
         .unwrap();
     rows[forged].4 = r#"{"agent":"forged"}"#.to_owned();
-    let mut prev = persona_studio::integrity::audit::GENESIS_PREV.to_owned();
+    let mut prev = persona_studio::audit::GENESIS_PREV.to_owned();
     for (seq, ts, actor, kind, data) in &rows {
         let entry = AuditEntry {
             seq: *seq,

@@ -2,8 +2,8 @@
 //! through the versions API), pending install requests (through the installs API), the audit
 //! entry, accepting twice, quota refusals, community capabilities, and who may do what.
 
+use persona_studio::audit::{self, AuditFilter};
 use persona_studio::governance::installs::{self, ApprovalInput, InstallState, RequestInput};
-use persona_studio::integrity::audit::{self, AuditFilter};
 use persona_studio::onboarding::{self, session, Choice, WizardStatus};
 use persona_studio::persona::spec::{validate_json, Autonomy, Mode, Verbosity};
 use persona_studio::persona::versions::{self, VersionState};

@@ -284,10 +284,10 @@ fn versions_draft_publish_active_and_immutability() {
         crate::support::verified_entries(store.conn(), &actor.tenant_id).unwrap(),
         u64::try_from(context.counts.audit_entries).unwrap()
     );
-    let publishes = persona_studio::integrity::audit::list(
+    let publishes = persona_studio::audit::list(
         store.conn(),
         &actor.tenant_id,
-        &persona_studio::integrity::audit::AuditFilter {
+        &persona_studio::audit::AuditFilter {
             kind: Some("persona.published".to_owned()),
             ..Default::default()
         },

@@ -442,7 +442,7 @@ fn a_missing_template_variable_writes_nothing() {
     catalog::create_draft(&mut store, &actor, "night_owl", Some(bundle), &test_clock()).unwrap();
     catalog::publish(&mut store, &actor, "night_owl", &test_clock()).unwrap();
     let workspace = home.path().join("ws");
-    let error = persona_studio::persona::preset::apply::apply(
+    let error = persona_studio::provision::apply::apply(
         &mut store,
         &actor,
         "night_owl",

@@ -233,8 +233,7 @@ fn run_with_stdin(mut command: Command, stdin: Option<&[u8]>) -> CliRun {
 
 /// Walks `tenant`'s audit chain: the number of entries, or why it is broken.
 pub fn verified_entries(conn: &rusqlite::Connection, tenant: &str) -> Result<u64, String> {
-    let report =
-        persona_studio::integrity::audit::verify(conn, tenant, None).map_err(|e| e.to_string())?;
+    let report = persona_studio::audit::verify(conn, tenant, None).map_err(|e| e.to_string())?;
     if report.ok {
         Ok(u64::try_from(report.entries).unwrap())
     } else {

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use clap::Subcommand;
+use persona_studio::audit::{self, AuditFilter};
 use persona_studio::clock::Timestamp;
 use persona_studio::integrity::attest::{self, Enforcement};
-use persona_studio::integrity::audit::{self, AuditFilter};
 use persona_studio::integrity::baseline::{self, ChangeKind, DriftReport};
 use persona_studio::integrity::registry;
 use persona_studio::tenant;
@@ -331,7 +331,7 @@ pub fn audit_cmd(command: AuditCommand, env: &Env, out: &Output) -> Result<(), F
     let actor = tenant::current_actor(&store)?;
     match command {
         AuditCommand::Verify => {
-            let report = audit::verify_current(&store)?;
+            let report = persona_studio::tenant::verify_audit(&store)?;
             out.value(&report, || match (&report.broken_seq, &report.reason) {
                 (Some(seq), Some(reason)) => format!("BROKEN at seq {seq}: {reason}"),
                 _ => format!(

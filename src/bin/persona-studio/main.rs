@@ -15,10 +15,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use persona_studio::audit;
 use persona_studio::clock::{Clock, FixedClock, SystemClock, Timestamp};
 use persona_studio::home::Home;
 use persona_studio::ids::RandomIds;
-use persona_studio::integrity::audit;
 use persona_studio::store::Store;
 use persona_studio::tenant::{self, InitRequest, Tier};
 use persona_studio::{canon, doctor, Error};

@@ -6,11 +6,11 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use persona_studio::persona::preset::apply::{self, ApplyOptions, ApplyReport, FileAction};
 use persona_studio::persona::preset::catalog::{self, PresetFilter, PresetVersion};
 use persona_studio::persona::preset::Trust;
 use persona_studio::persona::preset::{editing, files};
 use persona_studio::persona::spec::Mode;
+use persona_studio::provision::apply::{self, ApplyOptions, ApplyReport, FileAction};
 use persona_studio::tenant;
 use persona_studio::textdiff;
 

@@ -79,7 +79,7 @@ fn lower_token(text: &str, max: usize) -> bool {
 
 /// A preset id: lower_snake_case, 1 to 64 characters.
 pub fn check_preset_id(id: &str) -> Result<()> {
-    if crate::integrity::registry::is_valid_id(id) {
+    if crate::naming::is_valid_id(id) {
         Ok(())
     } else {
         Err(Error::invalid(

@@ -8,16 +8,16 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::audit;
+use crate::auth::members::require_unlocked_privileged;
+use crate::auth::Actor;
 use crate::canon::{self, Digest};
 use crate::clock::{Clock, Timestamp};
-use crate::integrity::audit;
 use crate::persona::preset::bundle::{check_preset_id, PresetBundle, Trust};
 use crate::persona::preset::files;
 use crate::persona::spec::Mode;
 use crate::persona::versions::VersionState;
 use crate::store::Store;
-use crate::tenant::members::require_unlocked_privileged;
-use crate::tenant::Actor;
 use crate::{Error, Result};
 
 static OFFICIAL: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/presets/official");

@@ -8,13 +8,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::canon::Digest;
-use crate::integrity::baseline::FileDiff;
 use crate::persona::compile::{self, PromptPlan};
 use crate::persona::preset::bundle::{check_template, PresetBundle};
 use crate::persona::preset::catalog::{self, VersionRef};
 use crate::persona::preset::files::{bundle_from_texts, pretty_json, MANIFEST_FILE};
 use crate::persona::spec::InteractionContext;
 use crate::store::Store;
+use crate::textdiff::FileDiff;
 use crate::{Error, Result};
 
 /// A preset as the editor holds it: the `preset.json` text and each template by file name.

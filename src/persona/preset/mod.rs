@@ -5,7 +5,6 @@
 //! folders; `editing` answers the offline editor (problems by file, preview, version diffs);
 //! `apply` renders a preset into an agent's workspace.
 
-pub mod apply;
 pub mod bundle;
 pub mod catalog;
 pub mod editing;

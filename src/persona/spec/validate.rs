@@ -36,9 +36,8 @@
 //! canonicalizer rejects them before specs are stored.
 
 use std::collections::HashMap;
-use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{
@@ -92,27 +91,7 @@ pub const RULE_CODES: [&str; 17] = [
     VISIBILITY_CONTEXT,
 ];
 
-/// One thing wrong with a document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct Problem {
-    /// RFC 6901 JSON pointer to the offending (or missing) value; `""` is the whole document.
-    pub pointer: String,
-    /// One of [`RULE_CODES`].
-    pub rule: &'static str,
-    /// What is wrong and how to fix it, for people.
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let at = if self.pointer.is_empty() {
-            "(document)"
-        } else {
-            &self.pointer
-        };
-        write!(f, "{at}: {} [{}]", self.message, self.rule)
-    }
-}
+pub use crate::problem::{describe_problems, Problem};
 
 /// Validates a JSON text; see the module documentation for the rules.
 pub fn validate_json(text: &str) -> Result<PersonaSpec, Vec<Problem>> {
@@ -1000,25 +979,4 @@ impl Walker {
             self.one_of(preferred, &at, "\"preferred\"", &ReasoningLevel::NAMES);
         }
     }
-}
-
-/// Every problem on its own line, `pointer [rule] message`, for terminals and error messages.
-pub fn describe_problems(problems: &[Problem]) -> String {
-    let mut text = format!(
-        "The spec has {} problem{}:",
-        problems.len(),
-        if problems.len() == 1 { "" } else { "s" }
-    );
-    for problem in problems {
-        let pointer = if problem.pointer.is_empty() {
-            "/"
-        } else {
-            &problem.pointer
-        };
-        text.push_str(&format!(
-            "\n  {pointer} [{}] {}",
-            problem.rule, problem.message
-        ));
-    }
-    text
 }

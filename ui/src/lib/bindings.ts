@@ -379,7 +379,7 @@ export type Problem = {
  */
 pointer: string, 
 /**
- * One of [`RULE_CODES`].
+ * A stable rule code (for persona specs, one of `persona::spec::RULE_CODES`).
  */
 rule: string, 
 /**

@@ -433,10 +433,3 @@ pub fn checkpoint_restored(
 
 /// The kind of the entry that records a restore (see [`checkpoint_restored`]).
 pub const RESTORED_KIND: &str = "backup.restored";
-
-/// Verifies the acting tenant's chain against its keyring checkpoint.
-pub fn verify_current(store: &crate::store::Store) -> Result<VerifyReport> {
-    let actor = crate::tenant::current_actor(store)?;
-    let keyring = crate::tenant::install_id(store)?.map(Keyring::new);
-    verify(store.conn(), &actor.tenant_id, keyring.as_ref())
-}

@@ -11,13 +11,13 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::audit;
+use crate::auth::{clean_name, Actor, MemberInfo, Role};
 use crate::canon::Digest;
 use crate::clock::{Clock, Timestamp};
 use crate::ids::IdSource;
-use crate::integrity::audit;
 use crate::secrets::Sensitive;
 use crate::store::Store;
-use crate::tenant::{clean_name, Actor, MemberInfo, Role};
 use crate::{Error, Result};
 
 /// How long an unlock lasts when the caller does not say.

@@ -9,16 +9,17 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::audit;
+use crate::auth::members::require_unlocked_privileged;
+use crate::auth::Actor;
 use crate::canon::Digest;
 use crate::clock::Clock;
 use crate::fsutil::write_atomic;
-use crate::integrity::{audit, baseline};
+use crate::integrity::baseline;
 use crate::persona::preset::bundle::{render, AGENT_EDITABLE};
 use crate::persona::preset::catalog::{self, VersionRef};
 use crate::persona::versions::check_agent_name;
 use crate::store::Store;
-use crate::tenant::members::require_unlocked_privileged;
-use crate::tenant::Actor;
 use crate::textdiff;
 use crate::{Error, Result};
 

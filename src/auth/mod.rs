@@ -1,0 +1,180 @@
+//! Who acts: tenants, members and roles, the acting member (the local profile), and proof of
+//! identity ([`members`]: passphrases, unlocking, and the checks every guarded action calls).
+//!
+//! The layer above the store and the audit log, below every domain: a domain asks this module
+//! who is acting and whether they may, never the other way round.
+
+pub mod members;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::store::Store;
+use crate::{Error, Result};
+
+/// A member's role within a tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Owner,
+    Admin,
+    Customer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Customer => "customer",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Role> {
+        match text {
+            "owner" => Ok(Role::Owner),
+            "admin" => Ok(Role::Admin),
+            "customer" => Ok(Role::Customer),
+            other => Err(Error::invalid(
+                "role",
+                format!("\"{other}\" is not a role; use owner, admin or customer"),
+            )),
+        }
+    }
+}
+
+/// A tenant's plan, which sets its quotas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Free,
+    Pro,
+    Business,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Free => "free",
+            Tier::Pro => "pro",
+            Tier::Business => "business",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Tier> {
+        match text {
+            "free" => Ok(Tier::Free),
+            "pro" => Ok(Tier::Pro),
+            "business" => Ok(Tier::Business),
+            other => Err(Error::invalid(
+                "tier",
+                format!("\"{other}\" is not a tier; use free, pro or business"),
+            )),
+        }
+    }
+}
+
+/// The tenant this installation acts for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct TenantInfo {
+    pub id: String,
+    pub name: String,
+    pub tier: Tier,
+    pub created_at: Timestamp,
+}
+
+/// The member this installation runs as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct MemberInfo {
+    pub id: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// The acting tenant and member, resolved from the local profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub tenant_id: String,
+    pub member_id: String,
+    pub role: Role,
+}
+
+const NAME_MAX_CHARS: usize = 200;
+
+/// A display name: trimmed, 1 to 200 characters, no control characters.
+pub(crate) fn clean_name(field: &'static str, raw: &str) -> Result<String> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if name.chars().count() > NAME_MAX_CHARS {
+        return Err(Error::invalid(
+            field,
+            format!("is longer than {NAME_MAX_CHARS} characters; shorten it"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            field,
+            "contains control characters; use plain text",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// The acting tenant and member, or `NotInitialized`.
+pub fn current_actor(store: &Store) -> Result<Actor> {
+    current_actor_opt(store.conn())?.ok_or_else(|| Error::NotInitialized {
+        home: store.home_dir(),
+    })
+}
+
+pub(crate) fn current_actor_opt(conn: &Connection) -> Result<Option<Actor>> {
+    let row: Option<(String, String, String)> = conn
+        .query_row(
+            "SELECT p.tenant_id, p.member_id, m.role
+             FROM local_profile p
+             JOIN members m ON m.tenant_id = p.tenant_id AND m.id = p.member_id
+             WHERE p.singleton = 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    row.map(|(tenant_id, member_id, role)| {
+        Ok(Actor {
+            tenant_id,
+            member_id,
+            role: Role::parse(&role)?,
+        })
+    })
+    .transpose()
+}
+
+/// The installation id that namespaces this data folder's keyring entries.
+pub fn install_id(store: &Store) -> Result<Option<String>> {
+    Ok(store
+        .conn()
+        .query_row(
+            "SELECT install_id FROM local_profile WHERE singleton = 1",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?)
+}
+
+/// A tenant's name, tier and creation time.
+pub fn tenant_info(conn: &Connection, tenant_id: &str) -> Result<TenantInfo> {
+    let (id, name, tier, created_at): (String, String, String, String) = conn.query_row(
+        "SELECT id, name, tier, created_at FROM tenants WHERE id = ?1",
+        params![tenant_id],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+    )?;
+    Ok(TenantInfo {
+        id,
+        name,
+        tier: Tier::parse(&tier)?,
+        created_at: Timestamp::parse(&created_at)
+            .map_err(|e| Error::invalid("tenant created_at", e.to_string()))?,
+    })
+}
