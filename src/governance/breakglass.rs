@@ -62,43 +62,24 @@ pub struct BreakGlassStatus {
     pub latest: Option<BreakGlass>,
 }
 
-/// Parses a TTL such as `90s`, `30m`, `1h`, `1h30m` or a number of seconds.
+/// Parses a TTL such as `90s`, `30m`, `1h`, `1h30m`, `7d` (humantime's duration syntax) or a
+/// plain number of seconds.
+///
+/// Errors: `invalid_input` naming the text and the expected form.
 pub fn parse_ttl(text: &str) -> Result<i64> {
     let text = text.trim();
-    let bad = || {
-        Error::invalid(
-            "ttl",
-            format!("\"{text}\" is not a duration; write it like 30m, 1h or 1h30m"),
-        )
-    };
-    if text.is_empty() {
-        return Err(bad());
-    }
     if let Ok(secs) = text.parse::<i64>() {
         return Ok(secs);
     }
-    let mut total: i64 = 0;
-    let mut number = String::new();
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            _ => return Err(bad()),
-        };
-        let n: i64 = number.parse().map_err(|_| bad())?;
-        total = total.saturating_add(n.saturating_mul(unit));
-        number.clear();
-    }
-    if !number.is_empty() {
-        return Err(bad());
-    }
-    Ok(total)
+    humantime::parse_duration(text)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_secs()).ok())
+        .ok_or_else(|| {
+            Error::invalid(
+                "ttl",
+                format!("\"{text}\" is not a duration; write it like 30m, 1h or 1h30m"),
+            )
+        })
 }
 
 fn check_ttl(ttl_secs: i64) -> Result<()> {

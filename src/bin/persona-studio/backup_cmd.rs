@@ -253,12 +253,7 @@ fn open_optional(env: &Env) -> Result<Option<Store>, Failure> {
 }
 
 fn size_text(bytes: u64) -> String {
-    let mib = bytes as f64 / (1024.0 * 1024.0);
-    if mib >= 1.0 {
-        format!("{mib:.1} MiB")
-    } else {
-        format!("{:.1} KiB", bytes as f64 / 1024.0)
-    }
+    indicatif::HumanBytes(bytes).to_string()
 }
 
 fn restore_target_text(target: &backup::RestoreTarget) -> String {

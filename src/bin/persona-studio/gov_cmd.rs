@@ -1,7 +1,7 @@
 //! `persona-studio capability|install|breakglass|quota|change|member …`: governance, each
 //! subcommand one core call. Passphrases are read from stdin (never from arguments).
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 
 use clap::Subcommand;
 use persona_studio::governance::breakglass::{self, BreakGlass, BreakGlassStatus};
@@ -234,16 +234,12 @@ impl PassphraseReader {
 
     pub fn next(&mut self, prompt: &str) -> Result<Sensitive<String>, Failure> {
         if self.terminal {
-            eprint!("{prompt}: ");
-            let _ = std::io::stderr().flush();
-            let _ = std::process::Command::new("stty").arg("-echo").status();
+            // rpassword turns echo off on the terminal itself, on every platform.
+            return rpassword::prompt_password(format!("{prompt}: "))
+                .map(Sensitive::new)
+                .map_err(|e| Failure::usage("io", format!("could not read the passphrase: {e}")));
         }
-        let line = self.lines.next();
-        if self.terminal {
-            let _ = std::process::Command::new("stty").arg("echo").status();
-            eprintln!();
-        }
-        match line {
+        match self.lines.next() {
             Some(Ok(text)) => Ok(Sensitive::new(text.trim_end_matches('\r').to_owned())),
             Some(Err(e)) => Err(Failure::usage("io", format!("could not read stdin: {e}"))),
             None => Err(Failure::usage(
