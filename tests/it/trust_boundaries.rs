@@ -599,9 +599,20 @@ fn a_restore_never_moves_files_that_are_not_ours_without_confirmation() {
     );
     assert!(!Path::new(&aside).exists());
 
-    home.cli(&[&args[..], &["--force"]].concat()).expect_code(0);
+    // The safety copy is named by the time of the restore, so read the name it reports.
+    let done = home
+        .cli(&[&["--json"], &args[..], &["--force"]].concat())
+        .expect_code(0)
+        .json();
+    let moved = done["safety_copy"].as_str().unwrap().to_owned();
+    let stem = |p: &str| p.rsplit_once("before-restore-").unwrap().0.to_owned();
     assert_eq!(
-        std::fs::read_to_string(Path::new(&aside).join("notes.txt")).unwrap(),
+        stem(&moved),
+        stem(&aside),
+        "the preview named the same place"
+    );
+    assert_eq!(
+        std::fs::read_to_string(Path::new(&moved).join("notes.txt")).unwrap(),
         "mine"
     );
     assert!(docs.join(persona_studio::home::DATABASE_FILE).is_file());

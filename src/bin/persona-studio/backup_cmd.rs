@@ -22,45 +22,14 @@ use crate::Env;
 #[derive(Debug, Subcommand)]
 pub enum BackupCommand {
     /// Export an encrypted, verified backup of this tenant.
-    Export {
-        /// A configured destination (see `destination list`).
-        #[arg(
-            long,
-            value_name = "DEST",
-            conflicts_with = "out",
-            required_unless_present = "out"
-        )]
-        to: Option<String>,
-        /// A manual export: write one age file here instead.
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-        /// Part size in bytes (default 64 MiB).
-        #[arg(long, hide = true)]
-        part_size: Option<u64>,
-        /// scrypt work factor (log2 N), for tests.
-        #[arg(long, hide = true)]
-        work_factor: Option<u8>,
-    },
+    Export(ExportArgs),
     /// Verify a backup end to end (default: the newest at DEST).
     Verify {
         #[command(flatten)]
         source: SourceArgs,
     },
     /// Restore a backup into a data folder (staged, verified, then swapped in).
-    Restore {
-        #[command(flatten)]
-        source: SourceArgs,
-        /// The data folder to restore into; its current contents are kept as a safety copy.
-        #[arg(long, value_name = "DIR")]
-        into: PathBuf,
-        /// Only show what the backup holds and what would happen to the folder; write nothing.
-        #[arg(long)]
-        preview: bool,
-        /// Restore into a folder that is not a Persona Studio data folder, moving its files
-        /// aside into a safety copy (see --preview).
-        #[arg(long)]
-        force: bool,
-    },
+    Restore(RestoreArgs),
     /// List recorded backups (or, with --remote, what is at a destination).
     List {
         /// List what is really at this destination.
@@ -83,6 +52,43 @@ pub enum BackupCommand {
         #[command(subcommand)]
         command: PassphraseCommand,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// A configured destination (see `destination list`).
+    #[arg(
+        long,
+        value_name = "DEST",
+        conflicts_with = "out",
+        required_unless_present = "out"
+    )]
+    to: Option<String>,
+    /// A manual export: write one age file here instead.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Part size in bytes (default 64 MiB).
+    #[arg(long, hide = true)]
+    part_size: Option<u64>,
+    /// scrypt work factor (log2 N), for tests.
+    #[arg(long, hide = true)]
+    work_factor: Option<u8>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    /// The data folder to restore into; its current contents are kept as a safety copy.
+    #[arg(long, value_name = "DIR")]
+    into: PathBuf,
+    /// Only show what the backup holds and what would happen to the folder; write nothing.
+    #[arg(long)]
+    preview: bool,
+    /// Restore into a folder that is not a Persona Studio data folder, moving its files
+    /// aside into a safety copy (see --preview).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -299,67 +305,7 @@ struct CheckOutput<'a> {
 pub fn run(command: BackupCommand, env: &Env, out: &Output, json: bool) -> Result<(), Failure> {
     let cancel = AtomicBool::new(false);
     match command {
-        BackupCommand::Export {
-            to,
-            out: file,
-            part_size,
-            work_factor,
-        } => {
-            let mut store = env.open_store()?;
-            let target = match (to, file) {
-                (Some(label), None) => ExportTo::Destination(label),
-                (None, Some(path)) => ExportTo::File(path),
-                _ => {
-                    return Err(Failure::usage(
-                        "invalid_input",
-                        "give --to DEST or --out FILE",
-                    ))
-                }
-            };
-            let request = ExportRequest {
-                to: target,
-                part_size,
-                work_factor,
-            };
-            let bar = Bar::new(json);
-            let outcome = backup::export(
-                &mut store,
-                &request,
-                env.clock.as_ref(),
-                &RandomIds,
-                &OsEntropy,
-                &mut |p| bar.update(p),
-                &cancel,
-            )?;
-            drop(bar);
-            out.value(&outcome, || {
-                let r = &outcome.record;
-                let mut text = format!(
-                    "Exported and verified {} to \"{}\" ({}): {} files, {} archive in {} part(s), {}",
-                    r.location,
-                    r.dest_label,
-                    r.dest_kind,
-                    outcome.entries,
-                    size_text(r.size),
-                    r.part_count,
-                    r.sha256
-                );
-                for name in &outcome.retention_deleted {
-                    text.push_str(&format!("\nRetention deleted {name}"));
-                }
-                for name in &outcome.cleaned_incomplete {
-                    text.push_str(&format!("\nRemoved the unfinished backup {name}"));
-                }
-                for name in &outcome.skipped {
-                    text.push_str(&format!("\nSkipped {name} (not a regular file)"));
-                }
-                if outcome.passphrase_created {
-                    text.push_str("\nA backup passphrase was created. An unlocked owner or admin must run `persona-studio backup passphrase show` now and write it down: without it nobody can open your backups.");
-                }
-                text
-            });
-            Ok(())
-        }
+        BackupCommand::Export(args) => export(args, env, out, json),
         BackupCommand::Verify { source: args } => {
             let src = source(&args)?;
             let given = given_passphrase(&args)?;
@@ -387,65 +333,7 @@ pub fn run(command: BackupCommand, env: &Env, out: &Output, json: bool) -> Resul
             });
             Ok(())
         }
-        BackupCommand::Restore {
-            source: args,
-            into,
-            preview,
-            force,
-        } => {
-            let src = source(&args)?;
-            let given = given_passphrase(&args)?;
-            let mut store = open_optional(env)?;
-            let now = env.clock.now();
-            if preview {
-                let p = backup::preview(store.as_ref(), &src, given, now)?;
-                let target = backup::restore_target(&into, now)?;
-                let mut plan = serde_json::to_value(&p).unwrap_or_default();
-                plan["into"] = serde_json::to_value(&target).unwrap_or_default();
-                out.value(&plan, || {
-                    format!(
-                        "{}\n{}\nNothing was written.",
-                        preview_text(&p),
-                        restore_target_text(&target)
-                    )
-                });
-                return Ok(());
-            }
-            let bar = Bar::new(json);
-            let request = backup::RestoreRequest {
-                source: src,
-                into,
-                passphrase: given,
-                force,
-            };
-            let report = backup::restore(
-                store.as_mut(),
-                &request,
-                env.clock.as_ref(),
-                &RandomIds,
-                &mut |p| bar.update(p),
-                &cancel,
-            )
-            .map_err(|e| match e {
-                e @ persona_studio::Error::NotADataFolder { .. } => Failure::from(e).with_hint(
-                    "See what would be moved with --preview; pass --force to restore there anyway.",
-                ),
-                e => Failure::from(e),
-            })?;
-            drop(bar);
-            out.value(&report, || {
-                let mut text = format!(
-                    "Restored into {}\n{}",
-                    report.into,
-                    preview_text(&report.preview)
-                );
-                if let Some(safety) = &report.safety_copy {
-                    text.push_str(&format!("\nThe previous contents were kept in {safety}"));
-                }
-                text
-            });
-            Ok(())
-        }
+        BackupCommand::Restore(args) => restore(args, env, out, json),
         BackupCommand::List { remote, all } => {
             let store = env.open_store()?;
             if let Some(label) = remote {
@@ -553,6 +441,135 @@ pub fn run(command: BackupCommand, env: &Env, out: &Output, json: bool) -> Resul
             }
         }
     }
+}
+
+/// `backup export`: to a destination or a file, with a progress bar on a terminal.
+fn export(args: ExportArgs, env: &Env, out: &Output, json: bool) -> Result<(), Failure> {
+    let cancel = AtomicBool::new(false);
+    let ExportArgs {
+        to,
+        out: file,
+        part_size,
+        work_factor,
+    } = args;
+    let mut store = env.open_store()?;
+    let target = match (to, file) {
+        (Some(label), None) => ExportTo::Destination(label),
+        (None, Some(path)) => ExportTo::File(path),
+        _ => {
+            return Err(Failure::usage(
+                "invalid_input",
+                "give --to DEST or --out FILE",
+            ))
+        }
+    };
+    let request = ExportRequest {
+        to: target,
+        part_size,
+        work_factor,
+    };
+    let bar = Bar::new(json);
+    let outcome = backup::export(
+        &mut store,
+        &request,
+        env.clock.as_ref(),
+        &RandomIds,
+        &OsEntropy,
+        &mut |p| bar.update(p),
+        &cancel,
+    )?;
+    drop(bar);
+    out.value(&outcome, || {
+        let r = &outcome.record;
+        let mut text = format!(
+            "Exported and verified {} to \"{}\" ({}): {} files, {} archive in {} part(s), {}",
+            r.location,
+            r.dest_label,
+            r.dest_kind,
+            outcome.entries,
+            size_text(r.size),
+            r.part_count,
+            r.sha256
+        );
+        for name in &outcome.retention_deleted {
+            text.push_str(&format!("\nRetention deleted {name}"));
+        }
+        for name in &outcome.cleaned_incomplete {
+            text.push_str(&format!("\nRemoved the unfinished backup {name}"));
+        }
+        for name in &outcome.skipped {
+            text.push_str(&format!("\nSkipped {name} (not a regular file)"));
+        }
+        if outcome.passphrase_created {
+            text.push_str("\nA backup passphrase was created. An unlocked owner or admin must run `persona-studio backup passphrase show` now and write it down: without it nobody can open your backups.");
+        }
+        text
+    });
+    Ok(())
+}
+
+/// `backup restore`: `--preview` says what the backup holds and what would happen to the
+/// folder; otherwise restore, with `--force` for a folder that is not ours.
+fn restore(args: RestoreArgs, env: &Env, out: &Output, json: bool) -> Result<(), Failure> {
+    let cancel = AtomicBool::new(false);
+    let RestoreArgs {
+        source: args,
+        into,
+        preview,
+        force,
+    } = args;
+    let src = source(&args)?;
+    let given = given_passphrase(&args)?;
+    let mut store = open_optional(env)?;
+    let now = env.clock.now();
+    if preview {
+        let p = backup::preview(store.as_ref(), &src, given, now)?;
+        let target = backup::restore_target(&into, now)?;
+        let mut plan = serde_json::to_value(&p).unwrap_or_default();
+        plan["into"] = serde_json::to_value(&target).unwrap_or_default();
+        out.value(&plan, || {
+            format!(
+                "{}\n{}\nNothing was written.",
+                preview_text(&p),
+                restore_target_text(&target)
+            )
+        });
+        return Ok(());
+    }
+    let bar = Bar::new(json);
+    let request = backup::RestoreRequest {
+        source: src,
+        into,
+        passphrase: given,
+        force,
+    };
+    let report = backup::restore(
+        store.as_mut(),
+        &request,
+        env.clock.as_ref(),
+        &RandomIds,
+        &mut |p| bar.update(p),
+        &cancel,
+    )
+    .map_err(|e| match e {
+        e @ persona_studio::Error::NotADataFolder { .. } => Failure::from(e).with_hint(
+            "See what would be moved with --preview; pass --force to restore there anyway.",
+        ),
+        e => Failure::from(e),
+    })?;
+    drop(bar);
+    out.value(&report, || {
+        let mut text = format!(
+            "Restored into {}\n{}",
+            report.into,
+            preview_text(&report.preview)
+        );
+        if let Some(safety) = &report.safety_copy {
+            text.push_str(&format!("\nThe previous contents were kept in {safety}"));
+        }
+        text
+    });
+    Ok(())
 }
 
 pub fn run_destination(
