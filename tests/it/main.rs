@@ -21,6 +21,7 @@ mod onboarding_cli;
 mod onboarding_session;
 mod persona;
 mod presets;
+mod reasoning_cli;
 mod secrets;
 mod store;
 mod support;

@@ -8,6 +8,7 @@ mod integrity_cmd;
 mod onboard_cmd;
 mod output;
 mod preset_cmd;
+mod reasoning_cmd;
 mod spec_cmd;
 
 use std::io::{Read, Write};
@@ -88,6 +89,11 @@ enum Command {
     /// The onboarding wizard: answer questions, get a recommended preset and capability
     /// bundle that fits the tier, customize and accept it.
     Onboard(onboard_cmd::OnboardArgs),
+    /// The reasoning policy: which level to ask a model for.
+    Reasoning {
+        #[command(subcommand)]
+        command: reasoning_cmd::ReasoningCommand,
+    },
     /// Persona presets: catalog, versions, labels, folders, releases and apply.
     Preset {
         #[command(subcommand)]
@@ -310,6 +316,7 @@ fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
         }
         Command::Spec { command } => spec_cmd::run(command, &env, out),
         Command::Onboard(args) => onboard_cmd::run(args, &env, out, json),
+        Command::Reasoning { command } => reasoning_cmd::run(command, out),
         Command::Preset { command } => preset_cmd::run(command, &env, out),
         Command::Integrity { command } => integrity_cmd::integrity(command, &env, out),
         Command::Attest { command } => integrity_cmd::attest_cmd(command, &env, out),
