@@ -128,6 +128,10 @@ pub enum Error {
     /// A worker thread could not start or panicked (a bug); its step did not complete.
     #[error("The backup's {what} step stopped unexpectedly. Nothing was left half-done; try again, and report this to Persona Studio if it happens again.")]
     ThreadFailed { what: &'static str },
+
+    /// The OpenClaw install could not be read; the inner error has its own code.
+    #[error("{0}")]
+    OpenClaw(#[from] crate::openclaw::OpenClawError),
 }
 
 impl Error {
@@ -165,6 +169,7 @@ impl Error {
             Error::Cancelled => "cancelled",
             Error::SnapshotFailed(_) => "snapshot_failed",
             Error::ThreadFailed { .. } => "thread_failed",
+            Error::OpenClaw(e) => e.code(),
         }
     }
 
@@ -174,7 +179,7 @@ impl Error {
         matches!(
             self,
             Error::InvalidInput { .. } | Error::Canon(_) | Error::SpecInvalid(_)
-        )
+        ) || matches!(self, Error::OpenClaw(e) if e.is_bad_input())
     }
 
     pub(crate) fn io(

@@ -16,6 +16,8 @@
 //! - [`backup`] exports, verifies and restores the tenant's encrypted, customer-owned backups
 //!   (local folder, external drive, S3-compatible or WebDAV storage) and says when one is due.
 //! - [`secrets`] is the only door to the OS keyring; secret values travel as [`secrets::Sensitive`].
+//! - [`openclaw`] reads the OpenClaw install our agents run in: its config (JSON5, `$include`),
+//!   its agents, and whether each still runs the workspace we last recorded.
 //! - [`doctor`] checks that the folder, the database and the keyring all work.
 //! - [`clock`] and [`ids`] are passed in, so that time and identifiers are deterministic in tests.
 //!
@@ -60,6 +62,7 @@ pub mod home;
 pub mod ids;
 pub mod integrity;
 pub mod onboarding;
+pub mod openclaw;
 pub mod persona;
 pub mod secrets;
 pub mod store;

@@ -19,6 +19,7 @@ mod onboarding;
 mod onboarding_accept;
 mod onboarding_cli;
 mod onboarding_session;
+mod openclaw;
 mod persona;
 mod presets;
 mod reasoning_cli;

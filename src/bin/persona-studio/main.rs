@@ -6,6 +6,7 @@ mod backup_cmd;
 mod gov_cmd;
 mod integrity_cmd;
 mod onboard_cmd;
+mod openclaw_cmd;
 mod output;
 mod preset_cmd;
 mod reasoning_cmd;
@@ -89,6 +90,11 @@ enum Command {
     /// The onboarding wizard: answer questions, get a recommended preset and capability
     /// bundle that fits the tier, customize and accept it.
     Onboard(onboard_cmd::OnboardArgs),
+    /// The OpenClaw install our agents run in: its agents and whether they match ours.
+    Openclaw {
+        #[command(subcommand)]
+        command: openclaw_cmd::OpenClawCommand,
+    },
     /// The reasoning policy: which level to ask a model for.
     Reasoning {
         #[command(subcommand)]
@@ -316,6 +322,7 @@ fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
         }
         Command::Spec { command } => spec_cmd::run(command, &env, out),
         Command::Onboard(args) => onboard_cmd::run(args, &env, out, json),
+        Command::Openclaw { command } => openclaw_cmd::run(command, &env, out),
         Command::Reasoning { command } => reasoning_cmd::run(command, out),
         Command::Preset { command } => preset_cmd::run(command, &env, out),
         Command::Integrity { command } => integrity_cmd::integrity(command, &env, out),
