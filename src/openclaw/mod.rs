@@ -11,7 +11,8 @@
 //!   `docs/gateway/configuration/environment-variables.md`;
 //! - its agents ([`roster`]): `agents.entries.<id>` or the legacy `agents.list: [{id, …}]`,
 //!   `docs/gateway/config-agents/entries-and-multi-agent.md`;
-//! - what we report about them ([`status()`]).
+//! - what we report about them ([`status()`]);
+//! - the plan that would bring one of them to our agent ([`plan`], `sync --dry-run`).
 //!
 //! This module only reads. It knows nothing of the CLI or the app and never reads the process
 //! environment itself: the caller passes an [`Environment`].
@@ -20,6 +21,7 @@ mod agents;
 mod config;
 mod error;
 mod status;
+mod sync;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -33,6 +35,9 @@ pub use config::{
 };
 pub use error::OpenClawError;
 pub use status::{status, AgentState, AgentStatus, AppliedPreset, DriftItem, OurAgent, Status};
+pub use sync::{
+    plan, ConfigDiff, KeyChange, PlanBody, SyncOptions, SyncPlan, MANAGED_KEYS, PLAN_FORMAT,
+};
 
 use crate::Result;
 

@@ -261,7 +261,10 @@ fn drift(
 }
 
 /// The last preset applied to each agent, from the `preset.applied` audit entries.
-fn applied_presets(store: &Store, tenant: &str) -> Result<BTreeMap<String, AppliedPreset>> {
+pub(super) fn applied_presets(
+    store: &Store,
+    tenant: &str,
+) -> Result<BTreeMap<String, AppliedPreset>> {
     let filter = AuditFilter {
         kind: Some("preset.applied".to_owned()),
         limit: Some(u32::MAX),

@@ -8,6 +8,8 @@ use std::process::Command;
 
 use persona_studio::persona::preset::apply::{self, ApplyOptions};
 use persona_studio::persona::preset::catalog::VersionRef;
+use persona_studio::persona::{spec, versions};
+use persona_studio::store::Store;
 use persona_studio::tenant;
 use serde_json::Value;
 
@@ -106,9 +108,14 @@ impl Install {
 
     /// Our `openclaw status ARGS…` for `home`, found through OPENCLAW_STATE_DIR like OpenClaw.
     fn status(&self, home: &TestHome, args: &[&str]) -> CliRun {
+        self.ours(home, &[&["status"], args].concat())
+    }
+
+    /// Our `openclaw ARGS…` (with `--json`) against this install.
+    fn ours(&self, home: &TestHome, args: &[&str]) -> CliRun {
         let env = self.env();
         let envs: Vec<(&str, &Path)> = env.iter().map(|(k, v)| (*k, v.as_path())).collect();
-        let mut all = vec!["--json", "openclaw", "status"];
+        let mut all = vec!["--json", "openclaw"];
         all.extend_from_slice(args);
         cli_in(home.path(), &all, &envs, FOREIGN, &self.path("cwd"))
     }
@@ -343,6 +350,172 @@ fn bad_input_is_named_and_exits_2() {
     assert_eq!(error["code"], "openclaw_not_found");
     assert!(
         error["message"].as_str().unwrap().contains("openclaw.json"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Publishes the sample spec (Ada, 🦊, reasoning `high`) as `agent`'s active version.
+fn publish_sample_spec(home: &TestHome, agent: &str) {
+    let mut store = Store::open(&home.home()).unwrap();
+    let actor = tenant::current_actor(&store).unwrap();
+    let text = serde_json::to_string(&spec::sample_spec()).unwrap();
+    versions::create_draft(&mut store, &actor, agent, Some(&text), &test_clock()).unwrap();
+    versions::publish(&mut store, &actor, agent, &test_clock()).unwrap();
+}
+
+#[test]
+fn sync_dry_run_plans_files_and_the_entry_and_openclaw_accepts_the_planned_entry() {
+    let install = Install::new("");
+    let workspace = install.path("agents/exec");
+    let home = home_with_exec(&workspace);
+    publish_sample_spec(&home, "exec");
+    let config = format!(
+        r#"{{
+  // exec runs our persona
+  agents: {{
+    entries: {{
+      exec: {{ workspace: "{}", model: "anthropic/claude-opus-4-6", thinkingDefault: "low",
+              identity: {{ theme: "calm fox" }}, skills: ["weather"], sandbox: {{ mode: "off" }}, }},
+    }},
+  }},
+}}
+"#,
+        workspace.display()
+    );
+    install.write("state/openclaw.json", &config);
+    install.validate();
+    std::fs::write(workspace.join("SOUL.md"), "hand edit\n").unwrap();
+    let sync = ["sync", "--agent", "exec", "--dry-run"];
+    let levels = ["--model-levels", "off,low,medium,high"];
+    let plan = install
+        .ours(&home, &[&sync[..], &levels].concat())
+        .expect_code(0)
+        .json();
+
+    assert_eq!(plan["format"], "persona-studio.openclawSyncPlan.v1");
+    assert_eq!(plan["entry_path"], "agents.entries.exec");
+    assert_eq!(plan["preset"]["id"], "executive_assistant");
+    let soul = plan["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"] == "SOUL.md")
+        .unwrap();
+    assert_eq!(soul["action"], "update");
+    assert!(
+        soul["diff"].as_str().unwrap().contains("-hand edit"),
+        "{soul:#}"
+    );
+    assert_eq!(
+        plan["reasoning"],
+        serde_json::json!({"level": "high", "source": "preferred"})
+    );
+    let keys: Vec<&str> = plan["config"]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "thinkingDefault",
+            "identity",
+            "skills",
+            "bootstrapMaxChars",
+            "bootstrapTotalMaxChars"
+        ]
+    );
+    let after = &plan["config"]["after"];
+    assert_eq!(after["thinkingDefault"], "high");
+    assert_eq!(
+        after["identity"],
+        serde_json::json!({"theme": "calm fox", "name": "Ada", "emoji": "🦊"})
+    );
+    assert_eq!(
+        after["skills"],
+        serde_json::json!([]),
+        "no skill is installed"
+    );
+    assert_eq!(
+        after["sandbox"],
+        serde_json::json!({"mode": "off"}),
+        "other keys are kept"
+    );
+    assert_eq!(plan["warnings"], serde_json::json!([]));
+
+    // The hash is the sha256 of the canonical plan without it, and the same inputs give it again.
+    let mut body = plan.clone();
+    let hash = body.as_object_mut().unwrap().remove("plan_hash").unwrap();
+    assert_eq!(
+        hash,
+        persona_studio::canon::digest_of(&body).unwrap().to_string()
+    );
+    let again = install
+        .ours(&home, &[&sync[..], &levels].concat())
+        .expect_code(0)
+        .json();
+    assert_eq!(again["plan_hash"], hash);
+    // Nothing was written.
+    assert_eq!(
+        std::fs::read_to_string(workspace.join("SOUL.md")).unwrap(),
+        "hand edit\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(install.path("state/openclaw.json")).unwrap(),
+        config
+    );
+
+    // An unknown model keeps its default: the key is planned away, and the hash changes.
+    let unknown = install.ours(&home, &sync).expect_code(0).json();
+    assert_eq!(unknown["reasoning"]["source"], "model_default");
+    assert_eq!(unknown["config"]["after"].get("thinkingDefault"), None);
+    assert_ne!(unknown["plan_hash"], hash);
+
+    // The real OpenClaw accepts the planned entry and reads our values back.
+    let planned =
+        Install::new(&serde_json::json!({"agents": {"entries": {"exec": after}}}).to_string());
+    planned.validate();
+    assert_eq!(
+        planned.config_get("agents.entries.exec.thinkingDefault"),
+        "high"
+    );
+    assert_eq!(
+        planned.config_get("agents.entries.exec.identity"),
+        after["identity"]
+    );
+    assert_eq!(
+        planned.config_get("agents.entries.exec.skills"),
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn sync_needs_dry_run_and_a_known_agent() {
+    let install = Install::new("{ agents: { entries: { exec: {} } } }");
+    let home = TestHome::new();
+    home.init_core("Acme");
+    let run = install
+        .ours(&home, &["sync", "--agent", "exec"])
+        .expect_code(2);
+    assert!(run.stderr.contains("--dry-run"), "{}", run.stderr);
+    let run = install
+        .ours(&home, &["sync", "--agent", "ghost", "--dry-run"])
+        .expect_code(2);
+    let error: Value = serde_json::from_str(&run.stderr).unwrap();
+    assert_eq!(error["code"], "openclaw_unknown_agent");
+    // An agent we never applied a preset to has nothing to sync.
+    let run = install
+        .ours(&home, &["sync", "--agent", "exec", "--dry-run"])
+        .expect_code(1);
+    let error: Value = serde_json::from_str(&run.stderr).unwrap();
+    assert_eq!(error["code"], "not_found");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("A preset applied to agent exec"),
         "{}",
         run.stderr
     );

@@ -90,7 +90,8 @@ enum Command {
     /// The onboarding wizard: answer questions, get a recommended preset and capability
     /// bundle that fits the tier, customize and accept it.
     Onboard(onboard_cmd::OnboardArgs),
-    /// The OpenClaw install our agents run in: its agents and whether they match ours.
+    /// The OpenClaw install our agents run in: its agents, whether they match ours, and the
+    /// plan that would sync one.
     Openclaw {
         #[command(subcommand)]
         command: openclaw_cmd::OpenClawCommand,

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use persona_studio::integrity::baseline::ChangeKind;
-use persona_studio::openclaw::{self, AgentStatus, DriftItem, Environment, Status};
+use persona_studio::openclaw::{
+    self, AgentStatus, DriftItem, Environment, Status, SyncOptions, SyncPlan,
+};
+use persona_studio::persona::preset::apply::FileAction;
 use persona_studio::tenant;
 
 use crate::output::{Failure, Output};
@@ -24,21 +27,59 @@ pub enum OpenClawCommand {
         #[arg(long)]
         agent: Option<String>,
     },
+    /// The plan that would bring an OpenClaw agent to our agent's active spec and applied
+    /// preset: each workspace file's diff, the config entry's changes, and the plan hash.
+    Sync {
+        /// The agent id (ours and OpenClaw's).
+        #[arg(long)]
+        agent: String,
+        /// Show the plan and write nothing (required: applying a plan is not available yet).
+        #[arg(long, required = true)]
+        dry_run: bool,
+        /// The OpenClaw state folder (holding openclaw.json), or the config file itself.
+        #[arg(long = "openclaw", value_name = "DIR")]
+        openclaw: Option<PathBuf>,
+        /// The reasoning levels the agent's model lists, lowest first (for example
+        /// off,low,medium,high); without them the model is unknown and keeps its default.
+        #[arg(long, value_delimiter = ',', value_name = "LEVELS")]
+        model_levels: Option<Vec<String>>,
+    },
 }
 
 pub fn run(command: OpenClawCommand, env: &Env, out: &Output) -> Result<(), Failure> {
-    let OpenClawCommand::Status { openclaw, agent } = command;
-    let store = env.open_store()?;
+    let mut store = env.open_store()?;
     let actor = tenant::current_actor(&store)?;
     let environment = process_environment()?;
-    let status = openclaw::status(
-        &store,
-        &actor.tenant_id,
-        openclaw.as_deref(),
-        &environment,
-        agent.as_deref(),
-    )?;
-    out.value(&status, || status_text(&status));
+    match command {
+        OpenClawCommand::Status { openclaw, agent } => {
+            let status = openclaw::status(
+                &store,
+                &actor.tenant_id,
+                openclaw.as_deref(),
+                &environment,
+                agent.as_deref(),
+            )?;
+            out.value(&status, || status_text(&status));
+        }
+        OpenClawCommand::Sync {
+            agent,
+            dry_run: _,
+            openclaw,
+            model_levels,
+        } => {
+            let options = SyncOptions { model_levels };
+            let install = (openclaw.as_deref(), &environment);
+            let plan = openclaw::plan(
+                &mut store,
+                &actor,
+                install,
+                &agent,
+                &options,
+                env.clock.as_ref(),
+            )?;
+            out.value(&plan, || plan_text(&plan));
+        }
+    }
     Ok(())
 }
 
@@ -115,5 +156,53 @@ fn agent_text(status: &AgentStatus) -> String {
             }
         });
     }
+    text
+}
+
+fn plan_text(plan: &SyncPlan) -> String {
+    let body = &plan.body;
+    let mut text = format!(
+        "Sync plan for {} ({} in {})
+  preset {}@{}, spec v{}, workspace {}",
+        body.agent,
+        body.entry_path,
+        body.config_path,
+        body.preset.id,
+        body.preset.version,
+        body.spec_version,
+        body.workspace
+    );
+    for change in &body.files {
+        let action = match change.action {
+            FileAction::Create => "create",
+            FileAction::Update => "update",
+            FileAction::Unchanged => "unchanged",
+            FileAction::KeptAgentFile => "kept (agent-editable)",
+        };
+        text.push_str(&format!("\n  {:<12} {action}", change.file));
+        if !change.diff.is_empty() {
+            text.push_str(&format!("\n{}", change.diff.trim_end()));
+        }
+    }
+    if body.config.changes.is_empty() {
+        text.push_str("\n  config entry: unchanged");
+    }
+    let show = |value: &Option<serde_json::Value>| {
+        value
+            .as_ref()
+            .map_or("(absent)".to_owned(), |v| v.to_string())
+    };
+    for change in &body.config.changes {
+        text.push_str(&format!(
+            "\n  config {}: {} -> {}",
+            change.key,
+            show(&change.before),
+            show(&change.after)
+        ));
+    }
+    for warning in &body.warnings {
+        text.push_str(&format!("\n  warning: {warning}"));
+    }
+    text.push_str(&format!("\nPlan hash: {}", plan.plan_hash));
     text
 }
