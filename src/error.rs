@@ -135,6 +135,15 @@ pub enum Error {
     /// A worker thread could not start or panicked (a bug); its step did not complete.
     #[error("The backup's {what} step stopped unexpectedly. Nothing was left half-done; try again, and report this to Persona Studio if it happens again.")]
     ThreadFailed { what: &'static str },
+
+    /// The OpenClaw install could not be read. Built from `openclaw::OpenClawError` (a domain
+    /// type, so it converts itself here: the base layer names no domain), keeping its code.
+    #[error("{message}")]
+    OpenClaw {
+        code: &'static str,
+        message: String,
+        bad_input: bool,
+    },
 }
 
 impl Error {
@@ -173,6 +182,7 @@ impl Error {
             Error::Cancelled => "cancelled",
             Error::SnapshotFailed(_) => "snapshot_failed",
             Error::ThreadFailed { .. } => "thread_failed",
+            Error::OpenClaw { code, .. } => code,
         }
     }
 
@@ -182,6 +192,12 @@ impl Error {
         matches!(
             self,
             Error::InvalidInput { .. } | Error::Canon(_) | Error::SpecInvalid(_)
+        ) || matches!(
+            self,
+            Error::OpenClaw {
+                bad_input: true,
+                ..
+            }
         )
     }
 

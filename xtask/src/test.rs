@@ -86,6 +86,7 @@ pub fn test() -> Result<()> {
     deps::setup_all()?;
     let tauri_driver = deps::tauri_driver()?;
     let python = deps::python_venv()?;
+    let openclaw = deps::openclaw_cli()?;
     let ui = root().join("ui");
 
     {
@@ -118,8 +119,8 @@ pub fn test() -> Result<()> {
     }
     let scratch = Scratch::new("test")?;
     {
-        let _step = step("Rust: unit, integration and CLI tests (real keyring)");
-        with_env(&scratch, &[], |env| {
+        let _step = step("Rust: unit, integration and CLI tests (real keyring, real OpenClaw)");
+        with_env(&scratch, &[("PS_OPENCLAW_BIN", openclaw)], |env| {
             sh(&format!("{KEYRING_SESSION} cargo test --workspace"), env)
         })?;
     }

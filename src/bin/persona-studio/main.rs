@@ -6,8 +6,10 @@ mod backup_cmd;
 mod gov_cmd;
 mod integrity_cmd;
 mod onboard_cmd;
+mod openclaw_cmd;
 mod output;
 mod preset_cmd;
+mod reasoning_cmd;
 mod spec_cmd;
 
 use std::io::{Read, Write};
@@ -88,6 +90,17 @@ enum Command {
     /// The onboarding wizard: answer questions, get a recommended preset and capability
     /// bundle that fits the tier, customize and accept it.
     Onboard(onboard_cmd::OnboardArgs),
+    /// The OpenClaw install our agents run in: its agents, whether they match ours, and the
+    /// plan that would sync one.
+    Openclaw {
+        #[command(subcommand)]
+        command: openclaw_cmd::OpenClawCommand,
+    },
+    /// The reasoning policy: which level to ask a model for.
+    Reasoning {
+        #[command(subcommand)]
+        command: reasoning_cmd::ReasoningCommand,
+    },
     /// Persona presets: catalog, versions, labels, folders, releases and apply.
     Preset {
         #[command(subcommand)]
@@ -310,6 +323,8 @@ fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
         }
         Command::Spec { command } => spec_cmd::run(command, &env, out),
         Command::Onboard(args) => onboard_cmd::run(args, &env, out, json),
+        Command::Openclaw { command } => openclaw_cmd::run(command, &env, out),
+        Command::Reasoning { command } => reasoning_cmd::run(command, out),
         Command::Preset { command } => preset_cmd::run(command, &env, out),
         Command::Integrity { command } => integrity_cmd::integrity(command, &env, out),
         Command::Attest { command } => integrity_cmd::attest_cmd(command, &env, out),

@@ -131,7 +131,7 @@ fn invalid_cases() -> Vec<Case> {
                 remove(d, "/identity/purpose");
                 set(d, "/style/verbosity", json!("chatty"));
                 set(d, "/style/language", json!("English"));
-                set(d, "/reasoning/preferred", json!("ultra"));
+                set(d, "/reasoning/preferred", json!("extreme"));
                 set(d, "/tool_policy/require_citations", json!("yes"));
                 set(d, "/constitution/rules/1/severity", json!("may"));
                 set(d, "/intent_modules/2/contexts/1", json!("public_share"));
@@ -920,7 +920,7 @@ fn typescript_declarations() {
     );
     assert!(InteractionContext::decl().contains("\"owner_training\""));
     assert!(Problem::decl().contains("rule: string"));
-    assert!(ResolvedReasoning::decl().contains("level: ReasoningLevel | null"));
+    assert!(ResolvedReasoning::decl().contains("level: string | null"));
     // Every public type has a declaration (compiles only if each derives TS).
     let all = [
         Rule::decl(),

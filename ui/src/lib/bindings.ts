@@ -405,7 +405,7 @@ export type Reason = { question: string, option: string, trait: string, weight: 
 
 export type Reasoning = { preferred: ReasoningLevel, };
 
-export type ReasoningLevel = "off" | "minimal" | "low" | "medium" | "high" | "xhigh" | "max";
+export type ReasoningLevel = "off" | "minimal" | "low" | "medium" | "high" | "xhigh" | "adaptive" | "max" | "ultra";
 
 export type ReasoningSource = "preferred" | "highest_supported" | "model_default";
 
@@ -447,9 +447,15 @@ state: InstallState, };
 
 export type ResolvedReasoning = { 
 /**
- * `None` exactly when `source` is [`ReasoningSource::ModelDefault`].
+ * The level to send: one of ours in its exact spelling (`"xhigh"`), or the model's own name
+ * as it lists it, trimmed (`"normal"`). `None` exactly when `source` is
+ * [`ReasoningSource::ModelDefault`].
  */
-level: ReasoningLevel | null, source: ReasoningSource, };
+level: string | null, 
+/**
+ * Why this level.
+ */
+source: ReasoningSource, };
 
 export type RestoreReport = { into: string, 
 /**

@@ -1,0 +1,294 @@
+//! `status`: every agent of an OpenClaw install, which of our agents it is, and whether it still
+//! runs what we last wrote into its workspace.
+//!
+//! An OpenClaw agent is one of ours when we hold an integrity baseline under its id (`preset
+//! apply` and `integrity baseline` record one; see `integrity::baseline`). Its state:
+//!
+//! - `not_managed`: we have no baseline for it;
+//! - `missing_workspace`: ours, but the folder OpenClaw would use does not exist;
+//! - `drifted`: ours, but OpenClaw points at another folder than the one we baselined, or a
+//!   watched file was added, removed, or changed in content, size or mode since the baseline
+//!   (a new modification time alone is not drift: OpenClaw reads the same bytes);
+//! - `in_sync`: none of the above.
+//!
+//! Values follow openclaw 2026.9.6 `docs/gateway/config-agents/entries-and-multi-agent.md`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::{locate, read_config, roster, Agent, ConfigSource, Environment, Layout, OpenClawError};
+use crate::audit::{self, AuditFilter};
+use crate::canon::Digest;
+use crate::clock::Timestamp;
+use crate::integrity::baseline::{self, Attribute, Baseline, ChangeKind};
+use crate::persona::versions;
+use crate::store::Store;
+use crate::textdiff::RowKind;
+use crate::Result;
+
+/// An install and its agents, as `status` reports them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct Status {
+    /// The config file read.
+    pub config_path: String,
+    /// How it was found.
+    pub found_by: ConfigSource,
+    /// The install's state folder.
+    pub state_dir: String,
+    /// Files read through `$include`, in order.
+    pub includes: Vec<String>,
+    /// How the config lists its agents.
+    pub layout: Layout,
+    /// Every agent (or the one asked for), in the config's order.
+    pub agents: Vec<AgentStatus>,
+}
+
+/// One OpenClaw agent and where it stands with us.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct AgentStatus {
+    /// The agent as OpenClaw would run it.
+    #[serde(flatten)]
+    pub agent: Agent,
+    /// Which of our agents it is, when it is one.
+    pub ours: Option<OurAgent>,
+    /// Where it stands.
+    pub state: AgentState,
+    /// What differs, when `drifted`.
+    pub drift: Vec<DriftItem>,
+}
+
+/// Where an OpenClaw agent stands with us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentState {
+    /// Its workspace is what we last recorded.
+    InSync,
+    /// Its workspace differs from what we last recorded.
+    Drifted,
+    /// We have no baseline for this agent id.
+    NotManaged,
+    /// Ours, but its workspace folder does not exist.
+    MissingWorkspace,
+}
+
+impl AgentState {
+    /// The snake_case name, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentState::InSync => "in_sync",
+            AgentState::Drifted => "drifted",
+            AgentState::NotManaged => "not_managed",
+            AgentState::MissingWorkspace => "missing_workspace",
+        }
+    }
+}
+
+/// Our side of a managed agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct OurAgent {
+    /// Our agent name (the same as the OpenClaw id).
+    pub agent: String,
+    /// The workspace we baselined.
+    pub baseline_workspace: String,
+    /// When the baseline was recorded or last accepted.
+    pub baseline_recorded_at: Timestamp,
+    /// The preset last applied to it, if any.
+    pub preset: Option<AppliedPreset>,
+    /// Its active published spec version and persona hash, if any.
+    pub active_spec: Option<u32>,
+    /// The active spec's persona hash.
+    pub persona_hash: Option<Digest>,
+}
+
+/// A preset version applied to an agent (from its `preset.applied` audit entry).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct AppliedPreset {
+    /// The preset id.
+    pub id: String,
+    /// The version applied.
+    pub version: u32,
+    /// Its content hash.
+    pub content_hash: String,
+}
+
+/// One difference between an agent's workspace and our baseline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DriftItem {
+    /// OpenClaw uses another folder than the one we baselined.
+    WorkspaceMoved {
+        /// The folder we baselined.
+        baseline: String,
+        /// The folder OpenClaw uses.
+        openclaw: String,
+    },
+    /// A watched file changed.
+    File {
+        /// Relative to the workspace.
+        path: String,
+        /// Added, removed or modified.
+        change: ChangeKind,
+        /// Lines added and removed (0 when either side is binary or too large to keep).
+        lines_added: u32,
+        /// Lines removed.
+        lines_removed: u32,
+    },
+}
+
+/// Reads the install (see [`locate`]) and reports every agent, or only `only`, against the
+/// baselines and applied presets of `tenant`.
+pub fn status(
+    store: &Store,
+    tenant: &str,
+    explicit: Option<&Path>,
+    env: &Environment,
+    only: Option<&str>,
+) -> Result<Status> {
+    let located = locate(explicit, env)?;
+    let files = read_config(&located.config)?;
+    let roster = roster(&files.value, &located, env)?;
+    let mut agents = roster.agents;
+    if let Some(id) = only {
+        if !agents.iter().any(|agent| agent.id == id) {
+            return Err(OpenClawError::UnknownAgent {
+                id: id.to_owned(),
+                path: located.config.clone(),
+                known: agents.iter().map(|agent| agent.id.clone()).collect(),
+            }
+            .into());
+        }
+        agents.retain(|agent| agent.id == id);
+    }
+    let applied = applied_presets(store, tenant)?;
+    let agents = agents
+        .into_iter()
+        .map(|agent| agent_status(store, tenant, agent, &applied))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Status {
+        config_path: located.config.display().to_string(),
+        found_by: located.found_by,
+        state_dir: located.state_dir.display().to_string(),
+        includes: files
+            .includes
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        layout: roster.layout,
+        agents,
+    })
+}
+
+fn agent_status(
+    store: &Store,
+    tenant: &str,
+    agent: Agent,
+    applied: &BTreeMap<String, AppliedPreset>,
+) -> Result<AgentStatus> {
+    let Some(baseline) = baseline::get(store, tenant, &agent.id)? else {
+        return Ok(AgentStatus {
+            agent,
+            ours: None,
+            state: AgentState::NotManaged,
+            drift: Vec::new(),
+        });
+    };
+    let active = versions::active(store, tenant, &agent.id)?;
+    let ours = OurAgent {
+        agent: agent.id.clone(),
+        baseline_workspace: baseline.workspace.clone(),
+        baseline_recorded_at: baseline.recorded_at,
+        preset: applied.get(&agent.id).cloned(),
+        active_spec: active.as_ref().map(|v| v.summary.version),
+        persona_hash: active.and_then(|v| v.summary.persona_hash),
+    };
+    let workspace = PathBuf::from(&agent.workspace);
+    let (state, drift) = if !workspace.is_dir() {
+        (AgentState::MissingWorkspace, Vec::new())
+    } else {
+        let drift = drift(store, tenant, &baseline, &workspace)?;
+        let state = if drift.is_empty() {
+            AgentState::InSync
+        } else {
+            AgentState::Drifted
+        };
+        (state, drift)
+    };
+    Ok(AgentStatus {
+        agent,
+        ours: Some(ours),
+        state,
+        drift,
+    })
+}
+
+/// What differs between `workspace` (which exists) and `baseline`.
+fn drift(
+    store: &Store,
+    tenant: &str,
+    baseline: &Baseline,
+    workspace: &Path,
+) -> Result<Vec<DriftItem>> {
+    let real =
+        std::fs::canonicalize(workspace).map_err(|e| crate::Error::io("resolve", workspace, e))?;
+    if real != Path::new(&baseline.workspace) {
+        return Ok(vec![DriftItem::WorkspaceMoved {
+            baseline: baseline.workspace.clone(),
+            openclaw: real.display().to_string(),
+        }]);
+    }
+    let report = baseline::check(store, tenant, &baseline.agent)?;
+    let mut items = Vec::new();
+    for change in report.changes {
+        let touched_only = change.kind == ChangeKind::Modified
+            && change.changed.iter().all(|a| *a == Attribute::Mtime);
+        if touched_only {
+            continue;
+        }
+        let rows = baseline::file_diff(store, tenant, &baseline.agent, &change.path)?.rows;
+        let count = |kind: RowKind| {
+            u32::try_from(rows.iter().filter(|row| row.kind == kind).count()).unwrap_or(u32::MAX)
+        };
+        items.push(DriftItem::File {
+            lines_added: count(RowKind::Added),
+            lines_removed: count(RowKind::Removed),
+            path: change.path,
+            change: change.kind,
+        });
+    }
+    Ok(items)
+}
+
+/// The last preset applied to each agent, from the `preset.applied` audit entries.
+pub(super) fn applied_presets(
+    store: &Store,
+    tenant: &str,
+) -> Result<BTreeMap<String, AppliedPreset>> {
+    let filter = AuditFilter {
+        kind: Some("preset.applied".to_owned()),
+        limit: Some(u32::MAX),
+        ..AuditFilter::default()
+    };
+    let mut applied = BTreeMap::new();
+    // Newest first: the first entry seen for an agent is its current preset.
+    for record in audit::list(store.conn(), tenant, &filter)? {
+        let data = &record.entry.data;
+        let (Some(agent), Some(id), Some(version), Some(hash)) = (
+            data["agent"].as_str(),
+            data["preset"].as_str(),
+            data["version"].as_u64().and_then(|v| u32::try_from(v).ok()),
+            data["content_hash"].as_str(),
+        ) else {
+            continue;
+        };
+        applied
+            .entry(agent.to_owned())
+            .or_insert_with(|| AppliedPreset {
+                id: id.to_owned(),
+                version,
+                content_hash: hash.to_owned(),
+            });
+    }
+    Ok(applied)
+}
