@@ -5,6 +5,7 @@ member sees only the reminder on the Backups page, and a restore made from the a
 chain that `audit verify` accepts."""
 
 from conftest import Cli
+from selenium.webdriver.support.ui import WebDriverWait
 
 OWNER = "e2e owner passphrase"
 ADMIN = "e2e admin passphrase"
@@ -54,7 +55,10 @@ def test_first_passphrase_of_an_admin_cannot_be_claimed(cli, launch_app):
     app.find("first-passphrase-repeat").send_keys(ADMIN)
     app.screenshot("first-passphrase")
     app.click("first-passphrase-submit")
-    app.wait_for("member-bar")
+    # The dialog closes once the passphrase is stored.
+    WebDriverWait(app.driver, 15).until(
+        lambda _: not app.driver.find_elements("css selector", '[data-testid="first-passphrase-dialog"]')
+    )
     listed = {m["id"]: m for m in cli.json("member", "list")}
     assert listed[priya]["has_passphrase"] is True
     sit(app, priya, ADMIN)
