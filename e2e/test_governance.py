@@ -2,7 +2,7 @@
 the passphrase and approves; one capability installs, the other is refused by the tier quota;
 then the owner opens a break-glass override and the banner counts down."""
 
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 OWNER_PASSPHRASE = "correct horse battery staple"
 
@@ -28,10 +28,14 @@ def test_request_approve_quota_and_break_glass(cli, launch_app):
 
     # The owner takes over and unlocks.
     Select(app.find("member-switch")).select_by_value(owner["member"]["id"])
+    # Every member has an unlock button: wait until the switch has landed before using it.
+    WebDriverWait(app.driver, 15).until(
+        lambda _: app.find("member-bar").get_attribute("data-acting") == owner["member"]["id"]
+    )
     app.click("unlock")
     app.wait_for("unlock-passphrase").send_keys(OWNER_PASSPHRASE)
     app.click("unlock-submit")
-    assert app.wait_for("unlock-state").text.startswith("unlocked")
+    WebDriverWait(app.driver, 15).until(lambda _: app.find("unlock-state").text.startswith("unlocked"))
 
     app.click("tab-approvals")
     app.click("approve-web_research")

@@ -18,7 +18,11 @@ SUPPORT_ANSWERS = [
 
 
 def prompt(app) -> str:
-    return app.wait_for("wizard-prompt").text
+    """The current question's prompt, read in one step so a re-render cannot make it stale."""
+    app.wait_for("wizard-prompt")
+    return app.driver.execute_script(
+        "return document.querySelector('[data-testid=\"wizard-prompt\"]')?.textContent ?? ''"
+    )
 
 
 def answer(app, question: str, options: list[str]):
@@ -81,9 +85,7 @@ def test_walk_change_an_answer_accept_and_resume(cli, launch_app):
 
     # Change the first answer: the later answers stay, the recommendation follows.
     app.click("revisit-goal")
-    app.wait_for("wizard-question-goal")
-    app.click("option-research")
-    app.click("wizard-next")
+    answer(app, "goal", ["research"])
     while not app.driver.find_elements("css selector", '[data-testid="wizard-summary"]'):
         before = prompt(app)
         app.click("wizard-next")

@@ -77,7 +77,7 @@ fn throttled(channel: Channel<Progress>) -> impl FnMut(Progress) {
     }
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn destination_list(state: State<'_, AppState>) -> Result<Vec<DestinationInfo>, IpcError> {
     state.with_store(|store| destinations::list(store, state.clock.now()))
 }
@@ -101,7 +101,7 @@ pub fn destination_add(
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn destination_remove(
     state: State<'_, AppState>,
     label: String,
@@ -109,12 +109,12 @@ pub fn destination_remove(
     state.with_store(|store| destinations::remove(store, &label, state.clock.as_ref()))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn drive_list() -> Result<Vec<Volume>, IpcError> {
     Ok(drives::mounted_volumes(false))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn backup_list(
     state: State<'_, AppState>,
     include_deleted: bool,
@@ -211,18 +211,18 @@ pub fn backup_restore(
 }
 
 /// Asks the running export, verify or restore to stop; it cleans up after itself.
-#[tauri::command(async)]
+#[tauri::command]
 pub fn backup_cancel(state: State<'_, AppState>) -> Result<(), IpcError> {
     state.cancel.store(true, Ordering::SeqCst);
     Ok(())
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn backup_snooze(state: State<'_, AppState>, hours: u32) -> Result<ReminderStatus, IpcError> {
     state.with_store(|store| remind::snooze(store, hours, state.clock.as_ref()))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn backup_passphrase_reveal(
     state: State<'_, AppState>,
 ) -> Result<RevealedPassphrase, IpcError> {
@@ -235,7 +235,7 @@ pub fn backup_passphrase_reveal(
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn backup_passphrase_confirm(
     state: State<'_, AppState>,
     typed: String,

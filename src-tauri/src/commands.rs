@@ -21,7 +21,7 @@ pub struct AppInfo {
     pub home: String,
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcError> {
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -29,18 +29,18 @@ pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcError> {
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn tenant_self(state: State<'_, AppState>) -> Result<SelfAccess, IpcError> {
     state.with_store(|store| tenant::self_access(store, state.clock.as_ref()))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn init_home(state: State<'_, AppState>, request: InitRequest) -> Result<SelfAccess, IpcError> {
     state
         .with_store(|store| tenant::init(store, &request, state.clock.as_ref(), state.ids.as_ref()))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn run_doctor(state: State<'_, AppState>) -> Result<DoctorReport, IpcError> {
     Ok(doctor::run(state.home()?, state.ids.as_ref()))
 }
@@ -52,7 +52,7 @@ pub struct SpecCheck {
     pub persona_hash: Option<persona_studio::canon::Digest>,
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn spec_check(text: String) -> Result<SpecCheck, IpcError> {
     let (problems, persona_hash) = spec_editor::check(&text);
     Ok(SpecCheck {
@@ -61,17 +61,17 @@ pub fn spec_check(text: String) -> Result<SpecCheck, IpcError> {
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn spec_preview(text: String, context: InteractionContext) -> Result<PromptPlan, IpcError> {
     Ok(spec_editor::preview(&text, context)?)
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn spec_agents(state: State<'_, AppState>) -> Result<Vec<String>, IpcError> {
     state.with_actor(|store, actor| versions::agents(store, &actor.tenant_id))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn spec_versions(
     state: State<'_, AppState>,
     agent: String,
@@ -79,7 +79,7 @@ pub fn spec_versions(
     state.with_actor(|store, actor| versions::list(store, &actor.tenant_id, &agent))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn spec_get(
     state: State<'_, AppState>,
     agent: String,
@@ -88,7 +88,7 @@ pub fn spec_get(
     state.with_actor(|store, actor| versions::get(store, &actor.tenant_id, &agent, version))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn spec_new_draft(
     state: State<'_, AppState>,
     agent: String,
@@ -98,7 +98,7 @@ pub fn spec_new_draft(
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn spec_save_draft(
     state: State<'_, AppState>,
     agent: String,
@@ -109,17 +109,17 @@ pub fn spec_save_draft(
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn spec_publish(state: State<'_, AppState>, agent: String) -> Result<VersionSummary, IpcError> {
     state.with_actor(|store, actor| versions::publish(store, actor, &agent, state.clock.as_ref()))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn integrity_overview(state: State<'_, AppState>) -> Result<Vec<AgentIntegrity>, IpcError> {
     state.with_actor(|store, actor| baseline::overview(store, &actor.tenant_id))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn integrity_diff(
     state: State<'_, AppState>,
     agent: String,
@@ -128,12 +128,12 @@ pub fn integrity_diff(
     state.with_actor(|store, actor| baseline::file_diff(store, &actor.tenant_id, &agent, &path))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn integrity_accept(state: State<'_, AppState>, agent: String) -> Result<Baseline, IpcError> {
     state.with_actor(|store, actor| baseline::accept(store, actor, &agent, state.clock.as_ref()))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn audit_list(
     state: State<'_, AppState>,
     filter: AuditFilter,
@@ -141,12 +141,12 @@ pub fn audit_list(
     state.with_actor(|store, actor| audit::list(store.conn(), &actor.tenant_id, &filter))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn audit_verify(state: State<'_, AppState>) -> Result<VerifyReport, IpcError> {
     state.with_store(|store| tenant::verify_audit(store))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn spec_use(
     state: State<'_, AppState>,
     agent: String,

@@ -17,12 +17,12 @@ use tauri::State;
 
 use crate::{AppState, IpcError};
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn member_list(state: State<'_, AppState>) -> Result<Vec<MemberSummary>, IpcError> {
     state.with_actor(|store, actor| members::list(store, &actor.tenant_id, state.clock.now()))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn member_switch(state: State<'_, AppState>, member: String) -> Result<SelfAccess, IpcError> {
     state.with_actor(|store, actor| {
         members::switch(store, actor, &member, state.clock.as_ref())?;
@@ -30,7 +30,7 @@ pub fn member_switch(state: State<'_, AppState>, member: String) -> Result<SelfA
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn member_unlock(
     state: State<'_, AppState>,
     passphrase: String,
@@ -41,12 +41,12 @@ pub fn member_unlock(
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn member_lock(state: State<'_, AppState>) -> Result<UnlockStatus, IpcError> {
     state.with_actor(|store, actor| members::lock(store, actor, state.clock.as_ref()))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn member_set_passphrase(
     state: State<'_, AppState>,
     current: Option<String>,
@@ -67,7 +67,7 @@ pub fn member_set_passphrase(
 }
 
 /// An unlocked owner or admin sets the first passphrase of a member who has none.
-#[tauri::command(async)]
+#[tauri::command]
 pub fn member_set_first_passphrase(
     state: State<'_, AppState>,
     member: String,
@@ -86,7 +86,7 @@ pub fn member_set_first_passphrase(
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn catalog_list(
     state: State<'_, AppState>,
     filter: CatalogFilter,
@@ -94,7 +94,7 @@ pub fn catalog_list(
     state.with_actor(|store, actor| catalog::list(store, &actor.tenant_id, &filter))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn install_request(
     state: State<'_, AppState>,
     input: RequestInput,
@@ -110,7 +110,7 @@ pub fn install_request(
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn install_list(
     state: State<'_, AppState>,
     filter: Option<InstallState>,
@@ -120,7 +120,7 @@ pub fn install_list(
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn install_approve(
     state: State<'_, AppState>,
     request: String,
@@ -131,7 +131,7 @@ pub fn install_approve(
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn install_reject(
     state: State<'_, AppState>,
     request: String,
@@ -148,7 +148,7 @@ pub fn install_reject(
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn install_apply(
     state: State<'_, AppState>,
     request: String,
@@ -156,7 +156,7 @@ pub fn install_apply(
     state.with_actor(|store, actor| installs::install(store, actor, &request, state.clock.as_ref()))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn install_uninstall(
     state: State<'_, AppState>,
     capability: String,
@@ -166,12 +166,12 @@ pub fn install_uninstall(
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn quota_usage(state: State<'_, AppState>) -> Result<QuotaUsage, IpcError> {
     state.with_actor(|store, actor| quota::usage(store, &actor.tenant_id))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn breakglass_open(
     state: State<'_, AppState>,
     reason: String,
@@ -189,17 +189,17 @@ pub fn breakglass_open(
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn breakglass_close(state: State<'_, AppState>) -> Result<BreakGlass, IpcError> {
     state.with_actor(|store, actor| breakglass::close(store, actor, state.clock.as_ref()))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn breakglass_status(state: State<'_, AppState>) -> Result<BreakGlassStatus, IpcError> {
     state.with_actor(|store, actor| breakglass::status(store, &actor.tenant_id, state.clock.now()))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn change_list(
     state: State<'_, AppState>,
     open_only: bool,
@@ -207,12 +207,12 @@ pub fn change_list(
     state.with_actor(|store, actor| changes::list(store, &actor.tenant_id, open_only, None))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn change_get(state: State<'_, AppState>, id: String) -> Result<ChangeDetail, IpcError> {
     state.with_actor(|store, actor| changes::get(store, &actor.tenant_id, &id))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn change_submit(
     state: State<'_, AppState>,
     change: NewChange,
@@ -228,7 +228,7 @@ pub fn change_submit(
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn change_transition(
     state: State<'_, AppState>,
     id: String,
@@ -247,7 +247,7 @@ pub fn change_transition(
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn change_comment(
     state: State<'_, AppState>,
     id: String,

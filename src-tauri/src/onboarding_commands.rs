@@ -9,12 +9,12 @@ use tauri::State;
 
 use crate::{AppState, IpcError};
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn onboarding_state(state: State<'_, AppState>) -> Result<WizardState, IpcError> {
     state.with_actor(|store, actor| session::load(store, actor))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn onboarding_answer(
     state: State<'_, AppState>,
     question: String,
@@ -25,12 +25,12 @@ pub fn onboarding_answer(
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn onboarding_back(state: State<'_, AppState>) -> Result<WizardState, IpcError> {
     state.with_actor(|store, actor| session::back(store, actor, state.clock.as_ref()))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn onboarding_revisit(
     state: State<'_, AppState>,
     question: String,
@@ -38,12 +38,12 @@ pub fn onboarding_revisit(
     state.with_actor(|store, actor| session::revisit(store, actor, &question, state.clock.as_ref()))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn onboarding_reset(state: State<'_, AppState>) -> Result<WizardState, IpcError> {
     state.with_actor(session::reset)
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn onboarding_customize(
     state: State<'_, AppState>,
     choice: Choice,
@@ -51,7 +51,7 @@ pub fn onboarding_customize(
     state.with_actor(|store, actor| accept::customize_for_tenant(store, actor, &choice))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn onboarding_accept(
     state: State<'_, AppState>,
     choice: Choice,

@@ -15,7 +15,7 @@ use tauri::State;
 
 use crate::{AppState, IpcError};
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn preset_list(
     state: State<'_, AppState>,
     filter: PresetFilter,
@@ -23,7 +23,7 @@ pub fn preset_list(
     state.with_actor(|store, actor| catalog::list(store, &actor.tenant_id, &filter))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn preset_history(
     state: State<'_, AppState>,
     id: String,
@@ -31,7 +31,7 @@ pub fn preset_history(
     state.with_actor(|store, actor| catalog::history(store, &actor.tenant_id, &id))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn preset_texts(
     state: State<'_, AppState>,
     id: String,
@@ -43,12 +43,12 @@ pub fn preset_texts(
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn preset_check(texts: PresetTexts) -> Result<PresetCheck, IpcError> {
     Ok(editing::check(&texts))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn preset_preview(
     texts: PresetTexts,
     context: InteractionContext,
@@ -58,7 +58,7 @@ pub fn preset_preview(
 
 /// A new preset copied from `from`'s latest published version, or (with `from` absent) the
 /// next draft of preset `id` itself.
-#[tauri::command(async)]
+#[tauri::command]
 pub fn preset_new_draft(
     state: State<'_, AppState>,
     id: String,
@@ -75,7 +75,7 @@ pub fn preset_new_draft(
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn preset_save_draft(
     state: State<'_, AppState>,
     id: String,
@@ -87,12 +87,12 @@ pub fn preset_save_draft(
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn preset_publish(state: State<'_, AppState>, id: String) -> Result<PresetVersion, IpcError> {
     state.with_actor(|store, actor| catalog::publish(store, actor, &id, state.clock.as_ref()))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn preset_move_label(
     state: State<'_, AppState>,
     id: String,
@@ -104,12 +104,12 @@ pub fn preset_move_label(
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn preset_deprecate(state: State<'_, AppState>, id: String) -> Result<(), IpcError> {
     state.with_actor(|store, actor| catalog::deprecate(store, actor, &id, state.clock.as_ref()))
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn preset_diff(
     state: State<'_, AppState>,
     id: String,
@@ -120,7 +120,7 @@ pub fn preset_diff(
 }
 
 /// `reference` is what the CLI takes: `ID`, `ID@3`, `ID:production`.
-#[tauri::command(async)]
+#[tauri::command]
 pub fn preset_apply(
     state: State<'_, AppState>,
     reference: String,
