@@ -148,23 +148,12 @@ struct Seat {
 
 /// Members for every seat, made by the unlocked owner, plus a backup file to verify and restore.
 fn role_table_home() -> (TestHome, Vec<Seat>, std::path::PathBuf) {
-    let home = TestHome::new();
-    home.init_unlocked(&[]);
+    let (home, file) = home_with_backup();
     let owner = acting(&home);
     let admin = add_member(&home, "Adam", "admin", Some(ADMIN_PASSPHRASE));
     let cass = add_member(&home, "Cass", "customer", Some(CUSTOMER_PASSPHRASE));
     let carl = add_member(&home, "Carl", "customer", Some(CUSTOMER_PASSPHRASE));
     let nia = add_member(&home, "Nia", "customer", None);
-    let file = home.path().join("table.age");
-    home.cli(&[
-        "backup",
-        "export",
-        "--out",
-        file.to_str().unwrap(),
-        "--work-factor",
-        "10",
-    ])
-    .expect_code(0);
     let seat = |name, member: &String, unlock| Seat {
         name,
         member: member.clone(),
