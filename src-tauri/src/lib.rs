@@ -156,6 +156,49 @@ mod tests {
         );
     }
 
+    /// Tauri v2 runs a command that is not `async` on the main thread, where a database query,
+    /// a keyring call, a file read or argon2 freezes the window. Every command is `async` and
+    /// hands its work to the blocking pool (`with_store`, `with_actor`, `with_long_operation`,
+    /// `blocking`); only the commands listed here touch nothing but memory.
+    #[test]
+    fn every_command_runs_off_the_main_thread() {
+        const IN_MEMORY_ONLY: [&str; 2] = ["app_info", "backup_cancel"];
+        let mut checked = 0;
+        for (file, text) in command_sources() {
+            for piece in text.split("\n#[tauri::command").skip(1) {
+                let (attribute, item) = piece.split_once('\n').unwrap();
+                assert_eq!(
+                    attribute, "]",
+                    "{file}: use a plain #[tauri::command] on an async fn"
+                );
+                let signature = item.trim_start_matches(|c| c != 'p');
+                let name = signature
+                    .strip_prefix("pub async fn ")
+                    .unwrap_or_else(|| {
+                        panic!("{file}: a command that is not async: {signature:.60}")
+                    })
+                    .split('(')
+                    .next()
+                    .unwrap();
+                let body = &item[..item.find("\n}\n").unwrap_or(item.len())];
+                let hands_off = [
+                    ".with_store(",
+                    ".with_actor(",
+                    ".with_long_operation(",
+                    "blocking(",
+                ]
+                .iter()
+                .any(|call| body.contains(call));
+                assert!(
+                    hands_off || IN_MEMORY_ONLY.contains(&name),
+                    "{file}: command {name} does its work on the async worker; hand it to the blocking pool"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 50, "{checked}");
+    }
+
     /// Every `(name, file text)` of the command modules.
     fn command_sources() -> Vec<(String, String)> {
         let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
@@ -184,9 +227,9 @@ mod tests {
             while let Some(at) = rest.find(MARK) {
                 rest = &rest[at + MARK.len()..];
                 let Some(sig_start) = rest
-                    .find("pub fn ")
-                    .filter(|&i| rest[..i].trim_start_matches("(async)").trim() == "]")
-                    .map(|i| i + "pub fn ".len())
+                    .find("pub async fn ")
+                    .filter(|&i| rest[..i].trim() == "]")
+                    .map(|i| i + "pub async fn ".len())
                 else {
                     continue;
                 };

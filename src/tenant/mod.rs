@@ -20,6 +20,8 @@ use crate::governance::changes::{self, ChangeRequest};
 use crate::governance::installs::{self, InstallRequest, InstallState, InstalledCapability};
 use crate::governance::quota::{self, QuotaUsage};
 use crate::ids::IdSource;
+use crate::integrity::baseline::{self, AgentIntegrity};
+pub use crate::integrity::digest_cache::DigestCache;
 use crate::store::Store;
 use crate::{Error, Result};
 
@@ -138,9 +140,32 @@ pub fn init(
     self_access(store, clock)
 }
 
+/// Opens the data folder's store with the audit checkpoint hook installed, so every committed
+/// write advances the keyring checkpoint. Both front ends open their stores through this.
+pub fn open(home: &crate::home::Home) -> Result<Store> {
+    let mut store = Store::open(home)?;
+    audit::install_checkpointing(&mut store);
+    Ok(store)
+}
+
 /// The self-access context of the acting member, read from SQLite and scoped to its tenant.
-/// Time-based state (unlock, expiry, break-glass) is evaluated at `clock.now()`.
+/// Time-based state (unlock, expiry, break-glass) is evaluated at `clock.now()`. Every watched
+/// workspace file is hashed; the app refreshes through [`self_access_cached`] instead.
 pub fn self_access(store: &Store, clock: &dyn Clock) -> Result<SelfAccess> {
+    gather(store, clock, None)
+}
+
+/// [`self_access`] with drift computed through `cache`: only files whose stat data changed
+/// since the last refresh are hashed again (see [`DigestCache`]).
+pub fn self_access_cached(
+    store: &Store,
+    clock: &dyn Clock,
+    cache: &DigestCache,
+) -> Result<SelfAccess> {
+    gather(store, clock, Some(cache))
+}
+
+fn gather(store: &Store, clock: &dyn Clock, cache: Option<&DigestCache>) -> Result<SelfAccess> {
     let now = clock.now();
     let actor = current_actor(store)?;
     let conn = store.conn();
@@ -160,22 +185,11 @@ pub fn self_access(store: &Store, clock: &dyn Clock) -> Result<SelfAccess> {
         installs::list(store, &actor.tenant_id, Some(InstallState::Pending), now)?;
     let open_changes = changes::list(store, &actor.tenant_id, true, None)?;
     let len = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-    let drift_alerts = crate::integrity::baseline::overview(store, &actor.tenant_id)?
-        .into_iter()
-        .filter_map(|item| match (item.report, item.error) {
-            (_, Some(problem)) => Some(DriftAlert {
-                agent: item.agent,
-                changes: 0,
-                problem: Some(problem),
-            }),
-            (Some(report), None) if !report.is_clean() => Some(DriftAlert {
-                agent: item.agent,
-                changes: u32::try_from(report.changes.len()).unwrap_or(u32::MAX),
-                problem: None,
-            }),
-            _ => None,
-        })
-        .collect();
+    let integrity = match cache {
+        Some(cache) => baseline::overview_cached(store, &actor.tenant_id, cache, now)?,
+        None => baseline::overview(store, &actor.tenant_id)?,
+    };
+    let drift_alerts = drift_alerts(integrity);
     Ok(SelfAccess {
         drift_alerts,
         backup: crate::backup::remind::status(store, clock)?,
@@ -200,6 +214,26 @@ pub fn self_access(store: &Store, clock: &dyn Clock) -> Result<SelfAccess> {
         },
         tenant,
     })
+}
+
+/// The agents whose workspace drifted from its baseline, or could not be checked.
+fn drift_alerts(integrity: Vec<AgentIntegrity>) -> Vec<DriftAlert> {
+    integrity
+        .into_iter()
+        .filter_map(|item| match (item.report, item.error) {
+            (_, Some(problem)) => Some(DriftAlert {
+                agent: item.agent,
+                changes: 0,
+                problem: Some(problem),
+            }),
+            (Some(report), None) if !report.is_clean() => Some(DriftAlert {
+                agent: item.agent,
+                changes: u32::try_from(report.changes.len()).unwrap_or(u32::MAX),
+                problem: None,
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Verifies the acting tenant's audit chain against its keyring checkpoint (`audit verify`).

@@ -163,7 +163,7 @@ pub fn bindings() -> Result<()> {
 
 /// Runs every benchmark in release mode.
 pub fn bench() -> Result<()> {
-    for name in ["canon", "compile", "integrity"] {
+    for name in ["canon", "compile", "integrity", "dashboard"] {
         let _step = step(&format!("benchmark: {name}"));
         run_in(
             &root(),

@@ -12,12 +12,24 @@ function isIpcError(value: unknown): value is IpcError {
   );
 }
 
+// Commands run off the main thread, so the window stays live while they work. How many are
+// in flight is published on <html data-ipc-pending>, which the end-to-end tests wait on.
+let pending = 0;
+
+function track(delta: number) {
+  pending += delta;
+  document.documentElement.dataset.ipcPending = String(pending);
+}
+
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  track(1);
   try {
     return await invoke<T>(command, args);
   } catch (error) {
     if (isIpcError(error)) throw new BackendError(error.code, error.message);
     throw new BackendError('ipc', String(error));
+  } finally {
+    track(-1);
   }
 }
 
