@@ -120,7 +120,8 @@ impl DigestCache {
     }
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use super::*;
     use std::time::SystemTime;
