@@ -242,3 +242,39 @@ pub fn verify_audit(store: &Store) -> Result<audit::VerifyReport> {
     let keyring = install_id(store)?.map(crate::secrets::Keyring::new);
     audit::verify(store.conn(), &actor.tenant_id, keyring.as_ref())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{FixedClock, Timestamp};
+    use crate::home::Home;
+    use crate::ids::SequentialIds;
+
+    /// The checkpoint `open` arms lands in the (here in-memory) keyring after each committed
+    /// write, so deleting the newest audit rows is caught even though the rest still chains.
+    #[test]
+    fn the_keyring_checkpoint_catches_a_chain_cut_short() {
+        crate::secrets::memory::install();
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = open(&Home::new(dir.path())).unwrap();
+        let clock = FixedClock(Timestamp::from_unix_millis(1_790_000_000_000));
+        let request = InitRequest {
+            tenant_name: "Checkpoint Co".to_owned(),
+            owner_name: "Olive".to_owned(),
+            tier: Tier::Pro,
+        };
+        init(&mut store, &request, &clock, &SequentialIds::new("cp")).unwrap();
+        let report = verify_audit(&store).unwrap();
+        assert!(report.ok, "{report:?}");
+        assert_eq!(report.checkpoint_seq, Some(report.entries));
+
+        let last = report.entries;
+        store
+            .conn()
+            .execute("DELETE FROM audit_log WHERE seq = ?1", params![last])
+            .unwrap();
+        let report = verify_audit(&store).unwrap();
+        assert!(!report.ok, "{report:?}");
+        assert!(report.reason.unwrap().contains("checkpoint"));
+    }
+}
