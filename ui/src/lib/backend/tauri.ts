@@ -1,6 +1,7 @@
 // The Backend over Tauri IPC. Errors arrive as the core's `{code, message}` shape.
 import { Channel, invoke } from '@tauri-apps/api/core';
 import type { IpcError, Progress } from '../bindings';
+import type { Commands } from '../commands';
 import { BackendError, type Backend } from './index';
 
 function isIpcError(value: unknown): value is IpcError {
@@ -21,10 +22,16 @@ function track(delta: number) {
   document.documentElement.dataset.ipcPending = String(pending);
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+// A command's argument object, optional when it takes none.
+type Args<K extends keyof Commands> =
+  Record<string, never> extends Commands[K]['args'] ? [args?: Commands[K]['args']] : [args: Commands[K]['args']];
+
+// The only door to IPC, typed by the generated command map: a wrong command name, argument key
+// or type, or a wrong return type in a wrapper, fails the type check.
+async function call<K extends keyof Commands>(command: K, ...args: Args<K>): Promise<Commands[K]['returns']> {
   track(1);
   try {
-    return await invoke<T>(command, args);
+    return await invoke<Commands[K]['returns']>(command, args[0]);
   } catch (error) {
     if (isIpcError(error)) throw new BackendError(error.code, error.message);
     throw new BackendError('ipc', String(error));
