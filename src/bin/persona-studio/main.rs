@@ -23,7 +23,7 @@ use persona_studio::clock::{Clock, FixedClock, SystemClock, Timestamp};
 use persona_studio::home::Home;
 use persona_studio::ids::RandomIds;
 use persona_studio::store::Store;
-use persona_studio::tenant::{self, InitRequest, Tier};
+use persona_studio::tenant::{self, Actor, InitRequest, Tier};
 use persona_studio::{canon, doctor, Error};
 
 use crate::output::{Failure, Output};
@@ -197,6 +197,30 @@ impl Env {
         let mut store = Store::open(&self.home)?;
         audit::install_checkpointing(&mut store);
         Ok(store)
+    }
+
+    /// The store and the member acting on this computer (the local profile).
+    pub fn open_acting(&self) -> Result<(Store, Actor), Failure> {
+        let store = self.open_store()?;
+        let actor = tenant::current_actor(&store)?;
+        Ok((store, actor))
+    }
+}
+
+/// What most commands work with: the store, the acting member and the clock.
+pub struct Session<'a> {
+    pub store: &'a mut Store,
+    pub actor: &'a Actor,
+    pub clock: &'a dyn Clock,
+}
+
+impl<'a> Session<'a> {
+    pub fn new(store: &'a mut Store, actor: &'a Actor, env: &'a Env) -> Self {
+        Session {
+            store,
+            actor,
+            clock: env.clock.as_ref(),
+        }
     }
 }
 

@@ -12,8 +12,6 @@ use persona_studio::onboarding::recommend::{self, Answer, Answers, Recommendatio
 use persona_studio::onboarding::{
     self, session, AcceptOutcome, Choice, Customization, WizardState, WizardStatus,
 };
-use persona_studio::store::Store;
-use persona_studio::tenant::{self, Actor};
 
 use crate::output::{Failure, Output};
 use crate::Env;
@@ -126,7 +124,7 @@ pub fn run(args: OnboardArgs, env: &Env, out: &Output, json: bool) -> Result<(),
     match (args.answers, args.agent) {
         (Some(file), None) => recommend_only(&file, env, out),
         (answers, Some(agent)) => {
-            let (mut store, actor) = open(env)?;
+            let (mut store, actor) = env.open_acting()?;
             let state = match answers {
                 Some(file) => session::answer_all(
                     &mut store,
@@ -160,12 +158,6 @@ pub fn run(args: OnboardArgs, env: &Env, out: &Output, json: bool) -> Result<(),
     }
 }
 
-fn open(env: &Env) -> Result<(Store, Actor), Failure> {
-    let store = env.open_store()?;
-    let actor = tenant::current_actor(&store)?;
-    Ok((store, actor))
-}
-
 fn read_answers(file: &str) -> Result<Answers, Failure> {
     let text = crate::read_text(file)?;
     serde_json::from_str(&text).map_err(|e| {
@@ -181,7 +173,7 @@ fn read_answers(file: &str) -> Result<Answers, Failure> {
 fn recommend_only(file: &str, env: &Env, out: &Output) -> Result<(), Failure> {
     let answers = read_answers(file)?;
     let bank = questions::shipped()?;
-    let (store, actor) = open(env)?;
+    let (store, actor) = env.open_acting()?;
     let recommendation = recommend::recommend_for_tenant(
         &store,
         &actor.tenant_id,
@@ -194,7 +186,7 @@ fn recommend_only(file: &str, env: &Env, out: &Output) -> Result<(), Failure> {
 }
 
 fn run_command(command: OnboardCommand, env: &Env, out: &Output) -> Result<(), Failure> {
-    let (mut store, actor) = open(env)?;
+    let (mut store, actor) = env.open_acting()?;
     let clock = env.clock.as_ref();
     let state = match command {
         OnboardCommand::Status => session::load(&store, &actor)?,
@@ -227,7 +219,7 @@ fn run_command(command: OnboardCommand, env: &Env, out: &Output) -> Result<(), F
 /// The wizard in a terminal, one question at a time, over the same session calls as
 /// `onboard answer`/`back`; every answer is stored at once, so quitting loses nothing.
 fn interactive(env: &Env) -> Result<(), Failure> {
-    let (mut store, actor) = open(env)?;
+    let (mut store, actor) = env.open_acting()?;
     let clock = env.clock.as_ref();
     let mut lines = std::io::stdin().lock().lines();
     let mut state = session::load(&store, &actor)?;

@@ -6,19 +6,16 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use persona_studio::clock::Clock;
 use persona_studio::persona::preset::catalog::{self, PresetFilter, PresetVersion};
 use persona_studio::persona::preset::Trust;
 use persona_studio::persona::preset::{editing, files};
 use persona_studio::persona::spec::Mode;
 use persona_studio::persona::versions::VersionState;
 use persona_studio::provision::apply::{self, ApplyOptions, ApplyReport, FileAction};
-use persona_studio::store::Store;
-use persona_studio::tenant::{self, Actor};
 use persona_studio::textdiff;
 
 use crate::output::{Failure, Output};
-use crate::{values, Env};
+use crate::{values, Env, Session};
 
 #[derive(Debug, Subcommand)]
 pub enum PresetCommand {
@@ -182,13 +179,8 @@ pub fn run(command: PresetCommand, env: &Env, out: &Output) -> Result<(), Failur
     if let PresetCommand::Verify { dir } = &command {
         return verify(dir, out);
     }
-    let mut store = env.open_store()?;
-    let actor = tenant::current_actor(&store)?;
-    let session = Session {
-        store: &mut store,
-        actor: &actor,
-        clock: env.clock.as_ref(),
-    };
+    let (mut store, actor) = env.open_acting()?;
+    let session = Session::new(&mut store, &actor, env);
     match command {
         PresetCommand::List {
             query,
@@ -240,13 +232,6 @@ pub fn run(command: PresetCommand, env: &Env, out: &Output) -> Result<(), Failur
         PresetCommand::Diff { id, from, to } => diff(session, &id, from, to, out),
         PresetCommand::Verify { .. } => Ok(()),
     }
-}
-
-/// What every command but `verify` works with: the store, the acting member and the clock.
-struct Session<'a> {
-    store: &'a mut Store,
-    actor: &'a Actor,
-    clock: &'a dyn Clock,
 }
 
 /// `preset verify`: exit 1 with the problems when the release does not verify.

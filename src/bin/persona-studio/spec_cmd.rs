@@ -9,8 +9,6 @@ use persona_studio::persona::legacy::{self, LegacySettings};
 use persona_studio::persona::spec::{self, InteractionContext};
 use persona_studio::persona::versions::{self, StoredVersion, VersionSummary};
 use persona_studio::persona::workspace::WorkspaceFiles;
-use persona_studio::store::Store;
-use persona_studio::tenant::{self, Actor};
 use persona_studio::Error;
 use serde::Serialize;
 
@@ -122,13 +120,6 @@ pub fn run(command: SpecCommand, env: &Env, out: &Output) -> Result<(), Failure>
     }
 }
 
-/// The store and the acting member.
-fn open(env: &Env) -> Result<(Store, Actor), Failure> {
-    let store = env.open_store()?;
-    let actor = tenant::current_actor(&store)?;
-    Ok((store, actor))
-}
-
 /// `spec validate`: exit 2 with every problem when the spec is not valid.
 fn validate(file: &str, out: &Output) -> Result<(), Failure> {
     let text = crate::read_text(file)?;
@@ -176,7 +167,7 @@ fn compile_spec(
     };
     let plan = compile::compile(&parsed, &files, context)?;
     if let Some(agent) = attest_for {
-        let (mut store, actor) = open(env)?;
+        let (mut store, actor) = env.open_acting()?;
         let attestation = attest::attest(&mut store, &actor, agent, &plan, env.clock.as_ref())?;
         if let Some(warning) = &attestation.warning {
             eprintln!("warning: {warning}");
@@ -189,7 +180,7 @@ fn compile_spec(
 /// `spec new`: the next version as a draft, from a file or the active version.
 fn new_draft(agent: &str, from: Option<&str>, env: &Env, out: &Output) -> Result<(), Failure> {
     let text = from.map(crate::read_text).transpose()?;
-    let (mut store, actor) = open(env)?;
+    let (mut store, actor) = env.open_acting()?;
     let summary = versions::create_draft(
         &mut store,
         &actor,
@@ -206,7 +197,7 @@ fn new_draft(agent: &str, from: Option<&str>, env: &Env, out: &Output) -> Result
 /// `spec edit`.
 fn edit(agent: &str, file: &str, env: &Env, out: &Output) -> Result<(), Failure> {
     let text = crate::read_text(file)?;
-    let (mut store, actor) = open(env)?;
+    let (mut store, actor) = env.open_acting()?;
     let summary = versions::save_draft(&mut store, &actor, agent, &text, env.clock.as_ref())?;
     out.value(&summary, || {
         format!("Saved draft {}", summary_line(&summary))
@@ -227,7 +218,7 @@ fn generate(agent: &str, file: &str, env: &Env, out: &Output) -> Result<(), Fail
     let generated = legacy::generate(agent, &settings)?;
     let pretty = serde_json::to_string_pretty(&generated)
         .map_err(|e| Failure::usage("invalid_input", e.to_string()))?;
-    let (mut store, actor) = open(env)?;
+    let (mut store, actor) = env.open_acting()?;
     let summary =
         versions::create_draft(&mut store, &actor, agent, Some(&pretty), env.clock.as_ref())?;
     out.value(&summary, || {
@@ -238,7 +229,7 @@ fn generate(agent: &str, file: &str, env: &Env, out: &Output) -> Result<(), Fail
 
 /// `spec list` without an agent: the agents.
 fn list_agents(env: &Env, out: &Output) -> Result<(), Failure> {
-    let (store, actor) = open(env)?;
+    let (store, actor) = env.open_acting()?;
     let agents = versions::agents(&store, &actor.tenant_id)?;
     out.value(&agents, || {
         if agents.is_empty() {
@@ -252,7 +243,7 @@ fn list_agents(env: &Env, out: &Output) -> Result<(), Failure> {
 
 /// `spec list --agent NAME`: the agent's versions.
 fn list(agent: &str, env: &Env, out: &Output) -> Result<(), Failure> {
-    let (store, actor) = open(env)?;
+    let (store, actor) = env.open_acting()?;
     let list = versions::list(&store, &actor.tenant_id, agent)?;
     out.value(&list, || {
         if list.is_empty() {
@@ -266,7 +257,7 @@ fn list(agent: &str, env: &Env, out: &Output) -> Result<(), Failure> {
 
 /// `spec show`.
 fn show(agent: &str, version: Option<u32>, env: &Env, out: &Output) -> Result<(), Failure> {
-    let (store, actor) = open(env)?;
+    let (store, actor) = env.open_acting()?;
     let stored = versions::get(&store, &actor.tenant_id, agent, version)?;
     out.value(&stored, || stored_text(&stored));
     Ok(())
@@ -274,7 +265,7 @@ fn show(agent: &str, version: Option<u32>, env: &Env, out: &Output) -> Result<()
 
 /// `spec publish`.
 fn publish(agent: &str, env: &Env, out: &Output) -> Result<(), Failure> {
-    let (mut store, actor) = open(env)?;
+    let (mut store, actor) = env.open_acting()?;
     let summary = versions::publish(&mut store, &actor, agent, env.clock.as_ref())?;
     out.value(&summary, || format!("Published {}", summary_line(&summary)));
     Ok(())
@@ -282,7 +273,7 @@ fn publish(agent: &str, env: &Env, out: &Output) -> Result<(), Failure> {
 
 /// `spec active`.
 fn active(agent: &str, env: &Env, out: &Output) -> Result<(), Failure> {
-    let (store, actor) = open(env)?;
+    let (store, actor) = env.open_acting()?;
     let active =
         versions::active(&store, &actor.tenant_id, agent)?.ok_or_else(|| Error::NotFound {
             what: format!("An active version of agent {agent}"),
