@@ -14,7 +14,7 @@ use persona_studio::tenant;
 use serde::Serialize;
 
 use crate::output::{Failure, Output};
-use crate::Env;
+use crate::{values, Env};
 
 #[derive(Debug, Subcommand)]
 pub enum IntegrityCommand {
@@ -50,8 +50,11 @@ pub enum AttestCommand {
         #[arg(long)]
         agent: Option<String>,
     },
-    /// Show or set hash enforcement: off, observe (default) or enforce.
-    Enforcement { mode: Option<String> },
+    /// Show or set hash enforcement (observe by default).
+    Enforcement {
+        #[arg(value_parser = values::wire::<Enforcement>())]
+        mode: Option<Enforcement>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -242,12 +245,7 @@ pub fn attest_cmd(command: AttestCommand, env: &Env, out: &Output) -> Result<(),
             let mut store = env.open_store()?;
             let actor = tenant::current_actor(&store)?;
             if let Some(mode) = mode {
-                attest::set_enforcement(
-                    &mut store,
-                    &actor,
-                    Enforcement::parse(&mode)?,
-                    env.clock.as_ref(),
-                )?;
+                attest::set_enforcement(&mut store, &actor, mode, env.clock.as_ref())?;
             }
             let current = attest::enforcement(&store, &actor.tenant_id)?;
             out.value(&current, || {

@@ -164,7 +164,7 @@ struct InitArgs {
     /// The owner's display name.
     #[arg(long, default_value = "Owner")]
     owner: String,
-    /// The tenant's plan: free, pro or business.
+    /// The tenant's plan, which sets its quotas.
     #[arg(long, default_value = "free", value_parser = values::wire::<Tier>())]
     tier: Tier,
     /// Read the owner's passphrase from stdin (owner/admin actions need it to unlock).

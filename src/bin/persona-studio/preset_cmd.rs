@@ -25,10 +25,10 @@ pub enum PresetCommand {
         query: Option<String>,
         #[arg(long)]
         tag: Option<String>,
-        /// team or individual.
+        /// Only presets for a team, or for one person.
         #[arg(long, value_parser = values::wire::<Mode>())]
         mode: Option<Mode>,
-        /// official, community or local.
+        /// Only presets vouched for this way.
         #[arg(long, value_parser = values::wire::<Trust>())]
         trust: Option<Trust>,
         /// Include deprecated presets.

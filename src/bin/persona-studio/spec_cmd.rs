@@ -29,7 +29,7 @@ pub enum SpecCommand {
         /// Folder with SOUL.md, USER.md, IDENTITY.md and AGENTS.md (any may be missing).
         #[arg(long, value_name = "DIR")]
         workspace: Option<PathBuf>,
-        /// owner_training, owner_chat, public_share or public_widget.
+        /// Where the conversation happens.
         #[arg(long, default_value = "owner_chat", value_parser = values::wire::<InteractionContext>())]
         context: InteractionContext,
         /// Record an attestation that this compile is used by --agent.

@@ -33,7 +33,7 @@ pub enum DestinationCommand {
 pub struct AddArgs {
     #[arg(long)]
     label: String,
-    /// local, drive, s3 or webdav.
+    /// Where the backups go.
     #[arg(long)]
     kind: DestinationKind,
     /// Folder (local), or the folder on the drive (drive).

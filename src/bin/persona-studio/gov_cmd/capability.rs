@@ -14,7 +14,7 @@ use crate::{values, Env};
 pub enum CapabilityCommand {
     /// List the catalog.
     List {
-        /// Only skill, library or device entries.
+        /// Only entries of this kind.
         #[arg(long, value_parser = values::wire::<CapabilityKind>())]
         kind: Option<CapabilityKind>,
         /// Text to find in the id, name, summary or traits.

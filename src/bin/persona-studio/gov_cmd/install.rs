@@ -50,7 +50,7 @@ pub enum InstallCommand {
     Apply { request: String },
     /// List install requests.
     List {
-        /// pending, approved, rejected, expired, installed or uninstalled.
+        /// Only requests in this state.
         #[arg(long, value_parser = values::wire::<InstallState>())]
         state: Option<InstallState>,
     },

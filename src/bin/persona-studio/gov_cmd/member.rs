@@ -19,7 +19,7 @@ pub enum MemberCommand {
     Add {
         #[arg(long)]
         name: String,
-        /// owner, admin or customer.
+        /// What the member may do.
         #[arg(long, value_parser = values::wire::<Role>())]
         role: Role,
         /// Read the new member's passphrase from stdin.
