@@ -120,8 +120,7 @@ pub fn integrity(command: IntegrityCommand, env: &Env, out: &Output) -> Result<(
     match command {
         IntegrityCommand::Baseline { dir, agent, watch } => {
             let agent = agent_name(&dir, agent)?;
-            let mut store = env.open_store()?;
-            let actor = tenant::current_actor(&store)?;
+            let (mut store, actor) = env.open_acting()?;
             let recorded =
                 baseline::record(&mut store, &actor, &agent, &dir, &watch, env.clock.as_ref())?;
             out.value(&recorded, || {
@@ -144,8 +143,7 @@ pub fn integrity(command: IntegrityCommand, env: &Env, out: &Output) -> Result<(
             }
         }
         IntegrityCommand::Accept { dir, agent } => {
-            let mut store = env.open_store()?;
-            let actor = tenant::current_actor(&store)?;
+            let (mut store, actor) = env.open_acting()?;
             let agent = match agent {
                 Some(agent) => agent,
                 None => baseline::agent_for_workspace(&store, &actor.tenant_id, &dir)?,
@@ -164,8 +162,7 @@ pub fn integrity(command: IntegrityCommand, env: &Env, out: &Output) -> Result<(
 }
 
 fn check(dir: &Path, agent: Option<String>, env: &Env) -> Result<DriftReport, Failure> {
-    let store = env.open_store()?;
-    let actor = tenant::current_actor(&store)?;
+    let (store, actor) = env.open_acting()?;
     let agent = match agent {
         Some(agent) => agent,
         None => baseline::agent_for_workspace(&store, &actor.tenant_id, dir)?,
@@ -217,8 +214,7 @@ fn drift_text(report: &DriftReport) -> String {
 pub fn attest_cmd(command: AttestCommand, env: &Env, out: &Output) -> Result<(), Failure> {
     match command {
         AttestCommand::Stats { agent } => {
-            let store = env.open_store()?;
-            let actor = tenant::current_actor(&store)?;
+            let (store, actor) = env.open_acting()?;
             let stats = attest::stats(&store, &actor.tenant_id, agent.as_deref())?;
             out.value(&stats, || {
                 if stats.is_empty() {
@@ -242,8 +238,7 @@ pub fn attest_cmd(command: AttestCommand, env: &Env, out: &Output) -> Result<(),
             Ok(())
         }
         AttestCommand::Enforcement { mode } => {
-            let mut store = env.open_store()?;
-            let actor = tenant::current_actor(&store)?;
+            let (mut store, actor) = env.open_acting()?;
             if let Some(mode) = mode {
                 attest::set_enforcement(&mut store, &actor, mode, env.clock.as_ref())?;
             }
@@ -325,11 +320,10 @@ pub fn registry_cmd(command: RegistryCommand, out: &Output) -> Result<(), Failur
 }
 
 pub fn audit_cmd(command: AuditCommand, env: &Env, out: &Output) -> Result<(), Failure> {
-    let store = env.open_store()?;
-    let actor = tenant::current_actor(&store)?;
+    let (store, actor) = env.open_acting()?;
     match command {
         AuditCommand::Verify => {
-            let report = persona_studio::tenant::verify_audit(&store)?;
+            let report = tenant::verify_audit(&store)?;
             out.value(&report, || match (&report.broken_seq, &report.reason) {
                 (Some(seq), Some(reason)) => format!("BROKEN at seq {seq}: {reason}"),
                 _ => format!(

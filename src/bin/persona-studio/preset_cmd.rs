@@ -227,7 +227,7 @@ pub fn run(command: PresetCommand, env: &Env, out: &Output) -> Result<(), Failur
                 overwrite_agent_files,
                 vars: parse_vars(&vars)?,
             };
-            apply(session, &preset, &agent, &workspace, &options, out)
+            apply_to_workspace(session, &preset, &agent, &workspace, &options, out)
         }
         PresetCommand::Diff { id, from, to } => diff(session, &id, from, to, out),
         PresetCommand::Verify { .. } => Ok(()),
@@ -429,7 +429,7 @@ fn release(s: Session, preset: &str, dir: &Path, out: &Output) -> Result<(), Fai
 }
 
 /// `preset apply`.
-fn apply(
+fn apply_to_workspace(
     s: Session,
     preset: &str,
     agent: &str,
