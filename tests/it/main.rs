@@ -27,3 +27,4 @@ mod secrets;
 mod store;
 mod support;
 mod trust_boundaries;
+mod wire_names;

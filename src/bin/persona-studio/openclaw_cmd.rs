@@ -9,7 +9,6 @@ use persona_studio::openclaw::{
     self, AgentStatus, DriftItem, Environment, Status, SyncOptions, SyncPlan,
 };
 use persona_studio::provision::apply::FileAction;
-use persona_studio::tenant;
 
 use crate::output::{Failure, Output};
 use crate::Env;
@@ -47,8 +46,7 @@ pub enum OpenClawCommand {
 }
 
 pub fn run(command: OpenClawCommand, env: &Env, out: &Output) -> Result<(), Failure> {
-    let mut store = env.open_store()?;
-    let actor = tenant::current_actor(&store)?;
+    let (mut store, actor) = env.open_acting()?;
     let environment = process_environment()?;
     match command {
         OpenClawCommand::Status { openclaw, agent } => {
