@@ -18,7 +18,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use persona_studio::audit;
 use persona_studio::clock::{Clock, FixedClock, SystemClock, Timestamp};
 use persona_studio::home::Home;
 use persona_studio::ids::RandomIds;
@@ -194,9 +193,7 @@ impl Env {
             }
             .into());
         }
-        let mut store = Store::open(&self.home)?;
-        audit::install_checkpointing(&mut store);
-        Ok(store)
+        Ok(tenant::open(&self.home)?)
     }
 
     /// The store and the member acting on this computer (the local profile).
@@ -328,8 +325,7 @@ fn init(args: InitArgs, env: &Env, out: &Output) -> Result<(), Failure> {
         owner_name: args.owner,
         tier: args.tier,
     };
-    let mut store = Store::open(&env.home)?;
-    audit::install_checkpointing(&mut store);
+    let mut store = tenant::open(&env.home)?;
     let mut context = tenant::init(&mut store, &request, env.clock.as_ref(), &RandomIds)?;
     if args.passphrase_stdin {
         drop(store);
