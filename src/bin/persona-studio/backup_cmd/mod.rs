@@ -400,7 +400,7 @@ fn given_passphrase(args: &SourceArgs) -> Result<Option<Sensitive<String>>, Fail
 
 fn open_optional(env: &Env) -> Result<Option<Store>, Failure> {
     if env.home.database_path().is_file() {
-        Ok(Some(Store::open(&env.home)?))
+        Ok(Some(persona_studio::tenant::open(&env.home)?))
     } else {
         Ok(None)
     }
