@@ -383,3 +383,121 @@ fn damaged(doc: Doc<'_>, number: u32, what: &str, error: &str) -> Error {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: &str = "t1";
+
+    fn store() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", true).unwrap();
+        crate::store::migrations::apply(&mut conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO tenants VALUES ('t1', 'A', 'pro', 'x');
+             INSERT INTO agents VALUES ('t1', 'bot', 'x');",
+        )
+        .unwrap();
+        conn
+    }
+
+    fn stamp(second: u32) -> Stamp<'static> {
+        Stamp {
+            member: "m1",
+            at: Timestamp::parse(&format!("2026-11-21T12:00:{second:02}Z")).unwrap(),
+        }
+    }
+
+    /// Drafts `text` as the next version and publishes it; returns the version's number.
+    fn draft_and_publish(conn: &mut Connection, doc: Doc<'_>, text: &str) -> u32 {
+        let tx = conn.transaction().unwrap();
+        let number = next_number(&tx, doc).unwrap();
+        let hash = Digest::of_bytes(text.as_bytes());
+        insert_draft(&tx, doc, number, "draft text", None, stamp(number)).unwrap();
+        publish(&tx, doc, number, Some(text), &hash, stamp(number + 30)).unwrap();
+        tx.commit().unwrap();
+        number
+    }
+
+    #[test]
+    fn each_publish_records_its_parent_and_freezes_the_row() {
+        let mut conn = store();
+        let bot = Doc {
+            kind: Kind::PersonaSpec,
+            tenant: T,
+            id: "bot",
+        };
+        for text in ["one", "two", "three"] {
+            draft_and_publish(&mut conn, bot, text);
+        }
+        let all = versions(&conn, bot).unwrap();
+        let lineage: Vec<(u32, Option<Digest>, Option<Digest>)> = all
+            .iter()
+            .map(|v| (v.number, v.content_hash, v.parent_hash))
+            .collect();
+        let hash = |t: &str| Some(Digest::of_bytes(t.as_bytes()));
+        assert_eq!(
+            lineage,
+            [
+                (3, hash("three"), hash("two")),
+                (2, hash("two"), hash("one")),
+                (1, hash("one"), None)
+            ]
+        );
+        assert_eq!(all[2].body, "one");
+        assert_eq!(all[2].published_at, Some(stamp(31).at));
+        // The same document id of another kind is another document (and needs its owner).
+        let preset = Doc {
+            kind: Kind::Preset,
+            ..bot
+        };
+        assert!(versions(&conn, preset).unwrap().is_empty());
+        let tx = conn.transaction().unwrap();
+        assert!(insert_draft(&tx, preset, 1, "x", None, stamp(1)).is_err());
+        // A published row is frozen, whatever path tries to change it.
+        save_draft(&tx, bot, 1, "changed", None).unwrap();
+        assert!(publish(&tx, bot, 1, None, &Digest::of_bytes(b"x"), stamp(9)).is_err());
+        let direct = tx.execute("UPDATE documents SET body = 'x' WHERE version = 1", []);
+        assert!(direct.unwrap_err().to_string().contains("immutable"));
+        let delete = tx.execute("DELETE FROM documents WHERE version = 1", []);
+        assert!(delete
+            .unwrap_err()
+            .to_string()
+            .contains("cannot be deleted"));
+        assert_eq!(version(&tx, bot, 1).unwrap().unwrap().body, "one");
+    }
+
+    #[test]
+    fn one_draft_at_a_time_and_labels_only_on_published_versions() {
+        let mut conn = store();
+        let bot = Doc {
+            kind: Kind::PersonaSpec,
+            tenant: T,
+            id: "bot",
+        };
+        let one = draft_and_publish(&mut conn, bot, "one");
+        let tx = conn.transaction().unwrap();
+        insert_draft(&tx, bot, 2, "draft", None, stamp(2)).unwrap();
+        assert!(insert_draft(&tx, bot, 3, "second draft", None, stamp(3)).is_err());
+        assert_eq!(draft(&tx, bot).unwrap(), Some(2));
+        save_draft(&tx, bot, 2, "edited", None).unwrap();
+        assert_eq!(version(&tx, bot, 2).unwrap().unwrap().body, "edited");
+        let refused = move_label(&tx, bot, "active", 2, stamp(4)).unwrap_err();
+        assert_eq!(refused.code(), "conflict");
+        assert_eq!(move_label(&tx, bot, "active", one, stamp(4)).unwrap(), None);
+        assert_eq!(
+            move_label(&tx, bot, "active", one, stamp(5)).unwrap(),
+            Some(one)
+        );
+        let direct = tx.execute("UPDATE document_labels SET version = 2", []);
+        assert!(direct.unwrap_err().to_string().contains("published"));
+        assert_eq!(
+            labels(&tx, bot).unwrap(),
+            [LabelInfo {
+                label: "active".into(),
+                version: one
+            }]
+        );
+    }
+}

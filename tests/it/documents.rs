@@ -427,7 +427,13 @@ fn a_database_from_the_previous_schema_keeps_every_version_hash_and_label() {
     assert_eq!(violations, 0);
 
     // The same data through the API each stack's callers use.
-    let listed = versions::list(&store, ACME, "support-bot").unwrap();
+    persona_versions_read_back(&store, &fixture);
+    preset_versions_read_back(&store, &fixture);
+}
+
+/// Persona spec versions through `versions`, as the CLI and the app read them.
+fn persona_versions_read_back(store: &Store, fixture: &Fixture) {
+    let listed = versions::list(store, ACME, "support-bot").unwrap();
     let numbers: Vec<(u32, VersionState, bool)> = listed
         .iter()
         .map(|v| (v.version, v.state, v.active))
@@ -450,35 +456,38 @@ fn a_database_from_the_previous_schema_keeps_every_version_hash_and_label() {
             Timestamp::parse(&at(summary.version)).unwrap()
         );
     }
-    let active = versions::active(&store, ACME, "support-bot")
+    let active = versions::active(store, ACME, "support-bot")
         .unwrap()
         .unwrap();
     assert_eq!(active.spec_json, canonical(&fixture.specs[1]));
     assert_eq!(
-        versions::get(&store, ACME, "support-bot", Some(3))
+        versions::get(store, ACME, "support-bot", Some(3))
             .unwrap()
             .spec_json,
         fixture.rows[2].body
     );
-    let half = versions::get(&store, ACME, "half-done", Some(1)).unwrap();
+    let half = versions::get(store, ACME, "half-done", Some(1)).unwrap();
     assert_eq!(
         (half.summary.persona_hash, half.spec_json.as_str()),
         (None, "{\"schema_version\": 1")
     );
-    assert!(versions::active(&store, ACME, "half-done")
+    assert!(versions::active(store, ACME, "half-done")
         .unwrap()
         .is_none());
-    let other = versions::active(&store, OTHER, "support-bot")
+    let other = versions::active(store, OTHER, "support-bot")
         .unwrap()
         .unwrap();
     assert_eq!(other.spec_json, canonical(&fixture.specs[3]));
     assert_eq!(
-        versions::agents(&store, ACME).unwrap(),
+        versions::agents(store, ACME).unwrap(),
         ["half-done", "support-bot"]
     );
+}
 
+/// Preset versions and labels through `catalog`, as the CLI and the app read them.
+fn preset_versions_read_back(store: &Store, fixture: &Fixture) {
     let id = &fixture.bundles[0].manifest.id;
-    let history = catalog::history(&store, ACME, id).unwrap();
+    let history = catalog::history(store, ACME, id).unwrap();
     assert_eq!(history.len(), 3);
     for (version, bundle) in history.iter().rev().zip(&fixture.bundles) {
         assert_eq!(&version.bundle, bundle);
@@ -487,9 +496,9 @@ fn a_database_from_the_previous_schema_keeps_every_version_hash_and_label() {
     assert_eq!(history[1].parent_hash, Some(history[2].content_hash));
     assert_eq!(history[0].state, VersionState::Draft);
     let production =
-        catalog::get(&store, ACME, id, &VersionRef::Label("production".into())).unwrap();
+        catalog::get(store, ACME, id, &VersionRef::Label("production".into())).unwrap();
     assert_eq!(production.version, 1);
-    let summary = catalog::list(&store, ACME, &Default::default())
+    let summary = catalog::list(store, ACME, &Default::default())
         .unwrap()
         .into_iter()
         .find(|s| &s.id == id)
@@ -511,7 +520,7 @@ fn a_database_from_the_previous_schema_keeps_every_version_hash_and_label() {
         (summary.latest_published, summary.draft),
         (Some(2), Some(3))
     );
-    assert_eq!(catalog::history(&store, OTHER, id).unwrap().len(), 1);
+    assert_eq!(catalog::history(store, OTHER, id).unwrap().len(), 1);
 }
 
 #[test]
