@@ -12,6 +12,7 @@ mod canon_properties;
 mod cli;
 mod cli_governance;
 mod cli_spec;
+mod documents;
 mod governance;
 mod governance_isolation;
 mod integrity;
