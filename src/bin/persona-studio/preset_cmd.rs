@@ -14,6 +14,7 @@ use persona_studio::provision::apply::{self, ApplyOptions, ApplyReport, FileActi
 use persona_studio::tenant;
 use persona_studio::textdiff;
 
+use crate::claw_cmd::{self, ExportFormat};
 use crate::output::{Failure, Output};
 use crate::Env;
 
@@ -55,8 +56,20 @@ pub enum PresetCommand {
     Deprecate { id: String },
     /// What changed between two versions (either may be the draft), as unified diffs.
     Diff { id: String, from: u32, to: u32 },
-    /// Write a folder: preset.json and the Markdown templates.
-    Export { preset: String, dir: PathBuf },
+    /// Write a folder: preset.json and the Markdown templates, or with --format claw an
+    /// OpenClaw Claw package (package.json, CLAW.md, workspace/).
+    Export {
+        preset: String,
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value_t)]
+        format: ExportFormat,
+        /// The version to export (the same as ID@N).
+        #[arg(long, value_name = "N")]
+        version: Option<u32>,
+        /// Also write the Claw as a deterministic npm-style tarball (needs --format claw).
+        #[arg(long, value_name = "FILE")]
+        tgz: Option<PathBuf>,
+    },
     /// Read a folder back as a draft, or turn an agent workspace into one with --openclaw.
     Import {
         dir: PathBuf,
@@ -66,6 +79,9 @@ pub enum PresetCommand {
         /// The preset id (required with --openclaw; otherwise from preset.json).
         #[arg(long)]
         id: Option<String>,
+        /// DIR is an OpenClaw Claw package: a folder or an npm-style .tgz.
+        #[arg(long, conflicts_with = "openclaw")]
+        claw: bool,
     },
     /// Write a content-addressed release of ID@VERSION into DIR.
     Release { preset: String, dir: PathBuf },
@@ -317,15 +333,42 @@ pub fn run(command: PresetCommand, env: &Env, out: &Output) -> Result<(), Failur
                 format!("Deprecated {id}")
             });
         }
-        PresetCommand::Export { preset, dir } => {
-            let (id, reference) = catalog::parse_ref(&preset)?;
+        PresetCommand::Export {
+            preset,
+            dir,
+            format: ExportFormat::Claw,
+            version,
+            tgz,
+        } => claw_cmd::export(&store, &actor, &preset, version, &dir, tgz.as_deref(), out)?,
+        PresetCommand::Export {
+            preset,
+            dir,
+            version,
+            tgz,
+            ..
+        } => {
+            if tgz.is_some() {
+                return Err(Failure::usage(
+                    "invalid_input",
+                    "--tgz writes a Claw; add --format claw",
+                ));
+            }
+            let (id, reference) = claw_cmd::reference(&preset, version)?;
             let version = catalog::get(&store, &actor.tenant_id, &id, &reference)?;
             files::write_folder(&version.bundle, &dir)?;
             out.value(&version.content_hash, || {
                 format!("Exported {} to {}", version_line(&version), dir.display())
             });
         }
-        PresetCommand::Import { dir, openclaw, id } => {
+        PresetCommand::Import {
+            dir,
+            id,
+            claw: true,
+            ..
+        } => claw_cmd::import(&mut store, &actor, &dir, id.as_deref(), clock, out)?,
+        PresetCommand::Import {
+            dir, openclaw, id, ..
+        } => {
             let bundle = if openclaw {
                 let id = id.ok_or_else(|| {
                     Failure::usage(

@@ -33,21 +33,27 @@ pub const BOOTSTRAP_FILES: [&str; 5] = [
     "HEARTBEAT.md",
 ];
 
-/// `package.json`, the fields a Claw needs.
+/// `package.json`, the fields a Claw needs, in the order `openclaw claws build` writes them
+/// (it rewrites the file to exactly these). Other fields are ignored when reading.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackageJson {
     /// The npm package name.
     pub name: String,
     /// Exact semver, `N.0.0` for preset version N.
     pub version: String,
-    /// What the package is, for people browsing it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// What `npm pack` includes.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub files: Vec<String>,
     /// `{"claw": "CLAW.md"}`.
     pub openclaw: PackageOpenClaw,
+}
+
+/// `package.json`'s bytes as `openclaw claws build` writes them: two-space indents, fields in
+/// declaration order, a final newline.
+pub fn render_package(package: &PackageJson) -> Result<String, ClawError> {
+    let mut text = serde_json::to_string_pretty(package).map_err(|e| ClawError::Invalid {
+        path: PACKAGE_FILE.to_owned(),
+        detail: e.to_string(),
+    })?;
+    text.push('\n');
+    Ok(text)
 }
 
 /// The `openclaw` key of `package.json`.

@@ -4,7 +4,8 @@
 //! A preset becomes a package of:
 //!
 //! - `package.json`: the preset id as the npm name, version `N.0.0` for published version N
-//!   (`N.0.0-draft` for a draft), `"openclaw": {"claw": "CLAW.md"}`;
+//!   (`N.0.0-draft` for a draft), `"openclaw": {"claw": "CLAW.md"}`, exactly as
+//!   `openclaw claws build` rewrites it, so our tarball holds the bytes OpenClaw's would;
 //! - `CLAW.md`: frontmatter naming the agent (the preset id, name and description, the spec's
 //!   identity), declaring every other template in `workspace.bootstrapFiles` (or, for `USER.md`,
 //!   which OpenClaw does not count among Claw bootstrap files, in `workspace.files`), and
@@ -136,22 +137,16 @@ pub fn build(bundle: &PresetBundle, version: &str) -> Result<ClawPackage> {
         CLAW_FILE.to_owned(),
         manifest::render_claw(&manifest, &body)?.into_bytes(),
     );
-    let mut listed = vec![CLAW_FILE.to_owned()];
-    if files.keys().any(|path| path.starts_with(WORKSPACE_DIR)) {
-        listed.push(format!("{WORKSPACE_DIR}/"));
-    }
     let package = PackageJson {
         name: m.id.clone(),
         version: version.to_owned(),
-        description: non_empty(&m.description),
-        files: listed,
         openclaw: PackageOpenClaw {
             claw: CLAW_FILE.to_owned(),
         },
     };
     files.insert(
         PACKAGE_FILE.to_owned(),
-        files::pretty_json(&package)?.into_bytes(),
+        manifest::render_package(&package)?.into_bytes(),
     );
     Ok(ClawPackage {
         name: package.name,

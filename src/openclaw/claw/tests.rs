@@ -155,6 +155,9 @@ fn a_foreign_claw_becomes_a_new_local_draft() {
     assert_eq!(renamed.bundle.manifest.id, "my_writer");
 }
 
+/// A change made to a package folder.
+type Edit<'a> = Box<dyn FnOnce(&Path) + 'a>;
+
 /// A package folder made from an official preset, then changed by `edit`.
 fn edited(edit: impl FnOnce(&Path)) -> tempfile::TempDir {
     let dir = write_package(&build(&official("executive_assistant"), "1.0.0").unwrap());
@@ -175,7 +178,7 @@ fn folders_that_leave_the_package_or_link_out_are_refused() {
     write_files(outside.path(), &[("AGENTS.md", b"secret")]);
     let secret = outside.path().join("AGENTS.md");
     let absolute = secret.display().to_string();
-    let cases: Vec<(Box<dyn FnOnce(&Path)>, &str, Vec<&str>)> = vec![
+    let cases: Vec<(Edit, &str, Vec<&str>)> = vec![
         (
             Box::new(|d| {
                 replace_in(
@@ -299,7 +302,7 @@ fn what_a_preset_cannot_carry_or_a_broken_manifest_is_refused() {
     let claw = |from: &'static str, to: &'static str| {
         move |d: &Path| replace_in(&d.join("CLAW.md"), from, to)
     };
-    let cases: Vec<(Box<dyn FnOnce(&Path)>, &str, &str)> = vec![
+    let cases: Vec<(Edit, &str, &str)> = vec![
         (
             Box::new(claw(
                 "packages: []",
