@@ -70,7 +70,8 @@ pub enum PresetCommand {
         #[arg(long, value_name = "FILE")]
         tgz: Option<PathBuf>,
     },
-    /// Read a folder back as a draft, or turn an agent workspace into one with --openclaw.
+    /// Read a folder back as a draft, turn an agent workspace into one with --openclaw, or read
+    /// an OpenClaw Claw package (folder or .tgz) with --claw.
     Import {
         dir: PathBuf,
         /// DIR is an agent workspace (SOUL.md, USER.md, …), not a preset folder.
