@@ -87,9 +87,15 @@ pub fn package_version(version: u32, state: VersionState) -> String {
     }
 }
 
-/// The Claw of `bundle` at `version` (exact semver). Deterministic: the same preset gives the
-/// same bytes.
+/// The Claw of `bundle` at `version` (exact semver, else `invalid_input`). Deterministic: the
+/// same preset gives the same bytes.
 pub fn build(bundle: &PresetBundle, version: &str) -> Result<ClawPackage> {
+    if !manifest::is_exact_version(version) {
+        return Err(Error::invalid(
+            "Claw version",
+            format!("\"{version}\" must be an exact semantic version such as 1.0.0"),
+        ));
+    }
     let m = &bundle.manifest;
     let body = bundle
         .files
@@ -97,27 +103,7 @@ pub fn build(bundle: &PresetBundle, version: &str) -> Result<ClawPackage> {
         .filter(|soul| !soul.trim().is_empty())
         .cloned()
         .unwrap_or_default();
-    let mut files = BTreeMap::new();
-    let mut workspace = ClawWorkspace::default();
-    for (name, text) in &bundle.files {
-        if name == "SOUL.md" && !body.is_empty() {
-            continue;
-        }
-        let source = format!("{WORKSPACE_DIR}/{name}");
-        if BOOTSTRAP_FILES.contains(&name.as_str()) {
-            let entry = WorkspaceSource {
-                source: source.clone(),
-            };
-            workspace.bootstrap_files.insert(name.clone(), entry);
-        } else {
-            let entry = WorkspaceFile {
-                source: source.clone(),
-                path: name.clone(),
-            };
-            workspace.files.push(entry);
-        }
-        files.insert(source, text.as_bytes().to_vec());
-    }
+    let (workspace, mut files) = workspace_of(bundle, !body.is_empty());
     let preset_json = String::from_utf8(canon::to_canonical_vec(m)?)
         .map_err(|e| Error::invalid("preset", e.to_string()))?;
     let metadata = BTreeMap::from([
@@ -155,6 +141,36 @@ pub fn build(bundle: &PresetBundle, version: &str) -> Result<ClawPackage> {
     })
 }
 
+/// The templates under `workspace/` and their declarations: bootstrap files by name, the rest
+/// (USER.md) as workspace files. SOUL.md is among them only when it is not the body.
+fn workspace_of(
+    bundle: &PresetBundle,
+    soul_is_body: bool,
+) -> (ClawWorkspace, BTreeMap<String, Vec<u8>>) {
+    let mut files = BTreeMap::new();
+    let mut workspace = ClawWorkspace::default();
+    for (name, text) in &bundle.files {
+        if name == "SOUL.md" && soul_is_body {
+            continue;
+        }
+        let source = format!("{WORKSPACE_DIR}/{name}");
+        if BOOTSTRAP_FILES.contains(&name.as_str()) {
+            let entry = WorkspaceSource {
+                source: source.clone(),
+            };
+            workspace.bootstrap_files.insert(name.clone(), entry);
+        } else {
+            let entry = WorkspaceFile {
+                source: source.clone(),
+                path: name.clone(),
+            };
+            workspace.files.push(entry);
+        }
+        files.insert(source, text.as_bytes().to_vec());
+    }
+    (workspace, files)
+}
+
 /// OpenClaw refuses empty strings and surrounding whitespace in the manifest.
 fn non_empty(text: &str) -> Option<String> {
     Some(text.trim().to_owned()).filter(|t| !t.is_empty())
@@ -169,12 +185,12 @@ fn agent_of(bundle: &PresetBundle) -> ClawAgent {
         emoji: identity.emoji.as_deref().and_then(non_empty),
         avatar: None,
     };
-    let has_identity = identity.name.is_some() || identity.theme.is_some();
+    let any = identity.name.is_some() || identity.theme.is_some() || identity.emoji.is_some();
     ClawAgent {
         id: m.id.clone(),
         name: non_empty(&m.name),
         description: non_empty(&m.description),
-        identity: (has_identity || identity.emoji.is_some()).then_some(identity),
+        identity: any.then_some(identity),
     }
 }
 

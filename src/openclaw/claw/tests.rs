@@ -92,6 +92,8 @@ fn the_package_has_the_layout_openclaw_documents() {
     ] {
         assert!(claw.contains(expected), "{expected:?} in {claw}");
     }
+    let error = build(&bundle, "1.0").unwrap_err();
+    assert_eq!(error.code(), "invalid_input", "{error}");
     assert_eq!(
         package_version(2, VersionState::Draft),
         "2.0.0-draft",
