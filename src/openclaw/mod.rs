@@ -12,12 +12,15 @@
 //! - its agents ([`roster`]): `agents.entries.<id>` or the legacy `agents.list: [{id, …}]`,
 //!   `docs/gateway/config-agents/entries-and-multi-agent.md`;
 //! - what we report about them ([`status()`]);
-//! - the plan that would bring one of them to our agent ([`plan`], `sync --dry-run`).
+//! - the plan that would bring one of them to our agent ([`plan`], `sync --dry-run`);
+//! - Claws, OpenClaw's agent packages, made from a preset and read back ([`claw`],
+//!   `docs/cli/claws.md`).
 //!
-//! This module only reads. It knows nothing of the CLI or the app and never reads the process
+//! Apart from writing the Claw packages it is asked for, this module only reads. It knows nothing of the CLI or the app and never reads the process
 //! environment itself: the caller passes an [`Environment`].
 
 mod agents;
+pub mod claw;
 mod config;
 mod error;
 mod status;

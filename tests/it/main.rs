@@ -9,6 +9,7 @@ mod backup_faults;
 mod backup_progress;
 mod canon_conformance;
 mod canon_properties;
+mod claw;
 mod cli;
 mod cli_governance;
 mod cli_spec;

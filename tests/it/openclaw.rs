@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::support::{cli_in, test_clock, CliRun, TestHome};
 
 /// Variables that would point OpenClaw (or us) at another install.
-const FOREIGN: &[&str] = &[
+pub(crate) const FOREIGN: &[&str] = &[
     "OPENCLAW_CONFIG_PATH",
     "OPENCLAW_STATE_DIR",
     "OPENCLAW_HOME",
@@ -26,7 +26,7 @@ const FOREIGN: &[&str] = &[
 ];
 
 /// The real OpenClaw CLI. Missing is a failure, never a skip.
-fn openclaw_bin() -> PathBuf {
+pub(crate) fn openclaw_bin() -> PathBuf {
     match std::env::var_os("PS_OPENCLAW_BIN") {
         Some(bin) if !bin.is_empty() => PathBuf::from(bin),
         _ => panic!(
@@ -38,12 +38,12 @@ fn openclaw_bin() -> PathBuf {
 }
 
 /// A temporary OpenClaw install: `state/` (with `openclaw.json`), `home/` and `cwd/`.
-struct Install {
+pub(crate) struct Install {
     dir: tempfile::TempDir,
 }
 
 impl Install {
-    fn new(config: &str) -> Self {
+    pub(crate) fn new(config: &str) -> Self {
         let install = Install {
             dir: tempfile::tempdir().unwrap(),
         };
@@ -54,7 +54,7 @@ impl Install {
         install
     }
 
-    fn path(&self, relative: &str) -> PathBuf {
+    pub(crate) fn path(&self, relative: &str) -> PathBuf {
         self.dir.path().join(relative)
     }
 
@@ -73,6 +73,11 @@ impl Install {
 
     /// Runs the real `openclaw ARGS…` against this install.
     fn openclaw(&self, args: &[&str]) -> CliRun {
+        self.openclaw_with(args, &[])
+    }
+
+    /// The same with `extra` variables (such as `OPENCLAW_EXPERIMENTAL_CLAWS`).
+    pub(crate) fn openclaw_with(&self, args: &[&str], extra: &[(&str, &str)]) -> CliRun {
         let mut command = Command::new(openclaw_bin());
         for key in FOREIGN {
             command.env_remove(key);
@@ -80,6 +85,7 @@ impl Install {
         for (key, value) in self.env() {
             command.env(key, value);
         }
+        command.envs(extra.iter().copied());
         let output = command
             .args(args)
             .current_dir(self.path("cwd"))

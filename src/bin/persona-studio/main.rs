@@ -3,6 +3,7 @@
 //! 2 bad usage or bad input.
 
 mod backup_cmd;
+mod claw_cmd;
 mod gov_cmd;
 mod integrity_cmd;
 mod onboard_cmd;

@@ -14,6 +14,7 @@ use persona_studio::persona::versions::VersionState;
 use persona_studio::provision::apply::{self, ApplyOptions, ApplyReport, FileAction};
 use persona_studio::textdiff;
 
+use crate::claw_cmd::{self, ExportFormat};
 use crate::output::{Failure, Output};
 use crate::{values, Env, Session};
 
@@ -55,9 +56,22 @@ pub enum PresetCommand {
     Deprecate { id: String },
     /// What changed between two versions (either may be the draft), as unified diffs.
     Diff { id: String, from: u32, to: u32 },
-    /// Write a folder: preset.json and the Markdown templates.
-    Export { preset: String, dir: PathBuf },
-    /// Read a folder back as a draft, or turn an agent workspace into one with --openclaw.
+    /// Write a folder: preset.json and the Markdown templates, or with --format claw an
+    /// OpenClaw Claw package (package.json, CLAW.md, workspace/).
+    Export {
+        preset: String,
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value_t)]
+        format: ExportFormat,
+        /// The version to export (the same as ID@N).
+        #[arg(long, value_name = "N")]
+        version: Option<u32>,
+        /// Also write the Claw as a deterministic npm-style tarball (needs --format claw).
+        #[arg(long, value_name = "FILE")]
+        tgz: Option<PathBuf>,
+    },
+    /// Read a folder back as a draft, turn an agent workspace into one with --openclaw, or read
+    /// an OpenClaw Claw package (folder or .tgz) with --claw.
     Import {
         dir: PathBuf,
         /// DIR is an agent workspace (SOUL.md, USER.md, …), not a preset folder.
@@ -66,6 +80,9 @@ pub enum PresetCommand {
         /// The preset id (required with --openclaw; otherwise from preset.json).
         #[arg(long)]
         id: Option<String>,
+        /// DIR is an OpenClaw Claw package: a folder or an npm-style .tgz.
+        #[arg(long, conflicts_with = "openclaw")]
+        claw: bool,
     },
     /// Write a content-addressed release of ID@VERSION into DIR.
     Release { preset: String, dir: PathBuf },
@@ -207,8 +224,29 @@ pub fn run(command: PresetCommand, env: &Env, out: &Output) -> Result<(), Failur
             move_label(session, &id, &label, version, out)
         }
         PresetCommand::Deprecate { id } => deprecate(session, &id, out),
-        PresetCommand::Export { preset, dir } => export(session, &preset, &dir, out),
-        PresetCommand::Import { dir, openclaw, id } => import(session, &dir, openclaw, id, out),
+        PresetCommand::Export {
+            preset,
+            dir,
+            format: ExportFormat::Claw,
+            version,
+            tgz,
+        } => claw_cmd::export(session, &preset, version, &dir, tgz.as_deref(), out),
+        PresetCommand::Export {
+            preset,
+            dir,
+            version,
+            tgz,
+            ..
+        } => export(session, &preset, version, tgz.is_some(), &dir, out),
+        PresetCommand::Import {
+            dir,
+            id,
+            claw: true,
+            ..
+        } => claw_cmd::import(session, &dir, id.as_deref(), out),
+        PresetCommand::Import {
+            dir, openclaw, id, ..
+        } => import(session, &dir, openclaw, id, out),
         PresetCommand::Release { preset, dir } => release(session, &preset, &dir, out),
         PresetCommand::Apply {
             preset,
@@ -375,8 +413,22 @@ fn deprecate(s: Session, id: &str, out: &Output) -> Result<(), Failure> {
 }
 
 /// `preset export`.
-fn export(s: Session, preset: &str, dir: &Path, out: &Output) -> Result<(), Failure> {
-    let version = get(&s, preset)?;
+fn export(
+    s: Session,
+    preset: &str,
+    version: Option<u32>,
+    tgz: bool,
+    dir: &Path,
+    out: &Output,
+) -> Result<(), Failure> {
+    if tgz {
+        return Err(Failure::usage(
+            "invalid_input",
+            "--tgz writes a Claw; add --format claw",
+        ));
+    }
+    let (id, reference) = claw_cmd::reference(preset, version)?;
+    let version = catalog::get(s.store, &s.actor.tenant_id, &id, &reference)?;
     files::write_folder(&version.bundle, dir)?;
     out.value(&version.content_hash, || {
         format!("Exported {} to {}", version_line(&version), dir.display())
