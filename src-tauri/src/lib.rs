@@ -74,6 +74,7 @@ pub fn run() {
             preset_commands::preset_deprecate,
             preset_commands::preset_diff,
             preset_commands::preset_apply,
+            preset_commands::preset_export_claw,
             onboarding_commands::onboarding_state,
             onboarding_commands::onboarding_answer,
             onboarding_commands::onboarding_back,

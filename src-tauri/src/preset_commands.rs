@@ -13,6 +13,10 @@ use persona_studio::persona::spec::InteractionContext;
 use persona_studio::provision::apply::{self, ApplyOptions, ApplyReport};
 use tauri::State;
 
+use std::path::Path;
+
+use persona_studio::openclaw::claw::{self, ClawExport};
+
 use crate::state::blocking;
 use crate::{AppState, IpcError};
 
@@ -168,6 +172,28 @@ pub async fn preset_apply(
                 &workspace,
                 &options,
                 state.clock.as_ref(),
+            )
+        })
+        .await
+}
+
+/// Writes a stored preset version (`ID@N`) as an OpenClaw Claw package into `dir`, and as an
+/// npm-style tarball when `tgz` names a file.
+#[tauri::command]
+pub async fn preset_export_claw(
+    state: State<'_, AppState>,
+    reference: String,
+    dir: String,
+    tgz: Option<String>,
+) -> Result<ClawExport, IpcError> {
+    state
+        .with_actor(move |store, actor, _| {
+            claw::export_stored(
+                store,
+                &actor.tenant_id,
+                &reference,
+                Some(Path::new(&dir)),
+                tgz.as_deref().map(Path::new),
             )
         })
         .await

@@ -33,10 +33,11 @@ use serde::Serialize;
 use crate::canon::{self, Digest};
 use crate::fsutil::write_atomic;
 use crate::persona::preset::bundle::TEMPLATE_FILES;
-use crate::persona::preset::catalog::PresetVersion;
+use crate::persona::preset::catalog::{self, PresetVersion};
 use crate::persona::preset::files::{self, MANIFEST_FILE};
 use crate::persona::preset::PresetBundle;
 use crate::persona::versions::VersionState;
+use crate::store::Store;
 use crate::{Error, Result};
 
 pub use error::ClawError;
@@ -241,6 +242,20 @@ pub fn export(
         tgz: tgz.map(|t| t.display().to_string()),
         tgz_sha256: packed.map(|bytes| Digest::of_bytes(&bytes).to_string()),
     })
+}
+
+/// Exports the stored preset version `reference` (`ID`, `ID@N` or `ID:LABEL`) of `tenant` as a
+/// Claw into `dir` and/or as a tarball `tgz` (see [`export`]): what the app's "Export as Claw"
+/// calls. Errors: the reference's (`not_found`, `invalid_input`) and [`export`]'s.
+pub fn export_stored(
+    store: &Store,
+    tenant: &str,
+    reference: &str,
+    dir: Option<&Path>,
+    tgz: Option<&Path>,
+) -> Result<ClawExport> {
+    let (id, version) = catalog::parse_ref(reference)?;
+    export(&catalog::get(store, tenant, &id, &version)?, dir, tgz)
 }
 
 /// Writes `package` into `dir`, removing workspace templates it does not have, so the folder

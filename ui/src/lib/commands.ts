@@ -1,7 +1,7 @@
 // Generated from the #[tauri::command] functions in src-tauri/src by src-tauri/src/ipc_surface.rs.
 // Do not edit: run `cargo xtask bindings`.
 import type { Channel } from '@tauri-apps/api/core';
-import type { AcceptOutcome, AgentIntegrity, Answer, AppInfo, ApplyOptions, ApplyReport, ApprovalInput, AttestedPlan, AuditFilter, AuditRecord, BackupLocation, BackupRecord, BackupVerifyReport, Baseline, BreakGlass, BreakGlassStatus, Capability, CatalogFilter, ChangeAction, ChangeComment, ChangeDetail, ChangeRequest, Choice, Customization, DestinationInfo, DestinationSpec, DoctorReport, ExportOutcome, FileDiff, InitRequest, InstallRequest, InstallState, InteractionContext, LabelInfo, MemberSummary, NewChange, PresetCheck, PresetFilter, PresetSummary, PresetTexts, PresetVersion, Preview, Progress, PromptPlan, QuotaUsage, ReminderStatus, RequestInput, RestoreReport, RestoreTarget, RevealedPassphrase, SelfAccess, SpecCheck, StoredVersion, UnlockStatus, VerifyReport, VersionSummary, Volume, WizardState } from './bindings';
+import type { AcceptOutcome, AgentIntegrity, Answer, AppInfo, ApplyOptions, ApplyReport, ApprovalInput, AttestedPlan, AuditFilter, AuditRecord, BackupLocation, BackupRecord, BackupVerifyReport, Baseline, BreakGlass, BreakGlassStatus, Capability, CatalogFilter, ChangeAction, ChangeComment, ChangeDetail, ChangeRequest, Choice, ClawExport, Customization, DestinationInfo, DestinationSpec, DoctorReport, ExportOutcome, FileDiff, InitRequest, InstallRequest, InstallState, InteractionContext, LabelInfo, MemberSummary, NewChange, PresetCheck, PresetFilter, PresetSummary, PresetTexts, PresetVersion, Preview, Progress, PromptPlan, QuotaUsage, ReminderStatus, RequestInput, RestoreReport, RestoreTarget, RevealedPassphrase, SelfAccess, SpecCheck, StoredVersion, UnlockStatus, VerifyReport, VersionSummary, Volume, WizardState } from './bindings';
 
 /** Every IPC command: its argument object, keyed as Tauri expects, and what it returns. */
 export type Commands = {
@@ -58,6 +58,7 @@ export type Commands = {
   preset_check: { args: { texts: PresetTexts }; returns: PresetCheck };
   preset_deprecate: { args: { id: string }; returns: void };
   preset_diff: { args: { id: string; from: number; to: number }; returns: FileDiff[] };
+  preset_export_claw: { args: { reference: string; dir: string; tgz?: string | null }; returns: ClawExport };
   preset_history: { args: { id: string }; returns: PresetVersion[] };
   preset_list: { args: { filter: PresetFilter }; returns: PresetSummary[] };
   preset_move_label: { args: { id: string; label: string; version: number }; returns: LabelInfo };

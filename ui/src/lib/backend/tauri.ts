@@ -99,6 +99,7 @@ export const tauriBackend: Backend = {
   presetDeprecate: (id) => call('preset_deprecate', { id }),
   presetDiff: (id, from, to) => call('preset_diff', { id, from, to }),
   presetApply: (reference, agent, workspace, options) => call('preset_apply', { reference, agent, workspace, options }),
+  presetExportClaw: (reference, dir, tgz) => call('preset_export_claw', { reference, dir, tgz }),
   onboardingState: () => call('onboarding_state'),
   onboardingAnswer: (question, value) => call('onboarding_answer', { question, value }),
   onboardingBack: () => call('onboarding_back'),
