@@ -7,7 +7,6 @@
 //! evidence, user message. Files layer over the spec with precedence
 //! SOUL > USER > IDENTITY > AGENTS > spec; a setting two layers disagree on is recorded as a
 //! [`Conflict`]. Governance settings (autonomy) are locked to the spec: a file cannot loosen them.
-
 //!
 //! Files: `budget.rs` (each file cut to its budget and the total, USER.md kept out of public
 //! contexts), `settings.rs` (`Key: value` lines resolved across the layers, with conflicts),

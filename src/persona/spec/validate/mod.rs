@@ -34,7 +34,6 @@
 //! Schema would accept them. JSON `null` is never accepted in place of an optional field: leave
 //! the field out instead. Duplicate keys are not detected here (serde_json keeps the last); the
 //! canonicalizer rejects them before specs are stored.
-
 //!
 //! Files: `walker.rs` (the [`Walker`] that collects problems, its checks for each JSON shape and
 //! the message helpers), `fields.rs` (the walk of each field the format defines).
