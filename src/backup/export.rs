@@ -51,6 +51,7 @@ pub fn export(
     let created_at = clock.now();
     let name = format::backup_name(created_at, &id);
 
+    // Destination first: a missing drive or bad credentials fail before any work.
     let place = Place::open(store, &request.to, &keyring)?;
     // The key derivation runs while the snapshot is taken (and packing starts).
     let sealing = PendingSeal::start(passphrase.clone(), request.work_factor)?;
