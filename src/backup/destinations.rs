@@ -158,119 +158,146 @@ pub fn add(
         )));
     }
     let id = ids.new_id();
-    let (config, secret) = match spec {
-        DestinationSpec::Local { path } => {
-            let dir = std::path::PathBuf::from(&path);
-            if !dir.is_absolute() {
-                return Err(Error::invalid("path", "give an absolute folder path"));
-            }
-            super::target::prepare_local_folder(label.as_str(), &dir)?;
-            (DestinationConfig::Local { path }, None)
-        }
-        DestinationSpec::Drive { uuid, path } => {
-            if uuid.trim().is_empty() {
-                return Err(Error::invalid(
-                    "uuid",
-                    "give the drive's filesystem UUID, as listed with the connected drives",
-                ));
-            }
-            if !path.is_empty() {
-                super::format::safe_relative(&path)?;
-            }
-            (
-                DestinationConfig::Drive {
-                    uuid: uuid.trim().to_owned(),
-                    path,
-                },
-                None,
-            )
-        }
-        DestinationSpec::S3 {
-            endpoint,
-            bucket,
-            region,
-            root,
-            access_key_id,
-            secret_access_key,
-        } => (
-            DestinationConfig::S3 {
-                endpoint,
-                bucket,
-                region,
-                root,
-            },
-            Some(StoredSecret {
-                access_key_id: access_key_id.expose().clone(),
-                secret: secret_access_key.expose().clone(),
-            }),
-        ),
-        DestinationSpec::Webdav {
-            endpoint,
-            root,
-            username,
-            password,
-        } => (
-            DestinationConfig::Webdav {
-                endpoint,
-                root,
-                username,
-            },
-            Some(StoredSecret {
-                access_key_id: String::new(),
-                secret: password.expose().clone(),
-            }),
-        ),
-    };
+    let (config, secret) = spec.into_parts(&label)?;
     let info = DestinationInfo {
         id: id.clone(),
-        label: label.clone(),
-        config: config.clone(),
+        label,
+        config,
         keep_last,
         created_at: clock.now(),
     };
     let keyring = keyring(store)?;
     if let Some(secret) = &secret {
-        let text = serde_json::to_string(secret)
-            .map_err(|e| Error::invalid("destination", e.to_string()))?;
-        keyring.set(&secret_name(&id), &Sensitive::new(text))?;
-        // Check the endpoint and credentials now, not at the first backup.
-        let checked = open_cloud(&info, &keyring).and_then(|t| t.check());
-        if let Err(e) = checked {
-            let _ = keyring.delete(&secret_name(&id));
-            return Err(e);
-        }
+        store_secret_checked(&keyring, &info, secret)?;
     }
-    let config_text =
-        serde_json::to_string(&config).map_err(|e| Error::invalid("destination", e.to_string()))?;
-    let stored = store.write(|tx| {
-        tx.execute(
-            "INSERT INTO backup_destinations (tenant_id, id, label, kind, config, keep_last, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                actor.tenant_id,
-                id,
-                label,
-                config.kind(),
-                config_text,
-                keep_last,
-                info.created_at.to_string()
-            ],
-        )?;
-        audit::append(
-            tx,
-            &actor.tenant_id,
-            &actor.member_id,
-            "backup.destination_added",
-            json!({"id": id, "label": label, "kind": config.kind(), "keep_last": keep_last}),
-            info.created_at,
-        )?;
-        Ok(())
-    });
+    let stored = store.write(|tx| insert(tx, &actor, &info));
     if let Err(e) = stored {
         let _ = keyring.delete(&secret_name(&id));
         return Err(e);
     }
     Ok(info)
+}
+
+impl DestinationSpec {
+    /// Checks the settings a destination can be checked by without a connection, and separates
+    /// what goes to SQLite from the secret that goes to the keyring. A local folder must be an
+    /// absolute path where it claims to be; a drive needs its UUID and a safe relative folder.
+    fn into_parts(self, label: &str) -> Result<(DestinationConfig, Option<StoredSecret>)> {
+        Ok(match self {
+            DestinationSpec::Local { path } => {
+                let dir = std::path::PathBuf::from(&path);
+                if !dir.is_absolute() {
+                    return Err(Error::invalid("path", "give an absolute folder path"));
+                }
+                super::target::prepare_local_folder(label, &dir)?;
+                (DestinationConfig::Local { path }, None)
+            }
+            DestinationSpec::Drive { uuid, path } => {
+                if uuid.trim().is_empty() {
+                    return Err(Error::invalid(
+                        "uuid",
+                        "give the drive's filesystem UUID, as listed with the connected drives",
+                    ));
+                }
+                if !path.is_empty() {
+                    super::format::safe_relative(&path)?;
+                }
+                (
+                    DestinationConfig::Drive {
+                        uuid: uuid.trim().to_owned(),
+                        path,
+                    },
+                    None,
+                )
+            }
+            DestinationSpec::S3 {
+                endpoint,
+                bucket,
+                region,
+                root,
+                access_key_id,
+                secret_access_key,
+            } => (
+                DestinationConfig::S3 {
+                    endpoint,
+                    bucket,
+                    region,
+                    root,
+                },
+                Some(StoredSecret {
+                    access_key_id: access_key_id.expose().clone(),
+                    secret: secret_access_key.expose().clone(),
+                }),
+            ),
+            DestinationSpec::Webdav {
+                endpoint,
+                root,
+                username,
+                password,
+            } => (
+                DestinationConfig::Webdav {
+                    endpoint,
+                    root,
+                    username,
+                },
+                Some(StoredSecret {
+                    access_key_id: String::new(),
+                    secret: password.expose().clone(),
+                }),
+            ),
+        })
+    }
+}
+
+/// Keeps a cloud destination's secret in the keyring, then checks the endpoint and credentials
+/// now rather than at the first backup; a failed check takes the secret out again.
+fn store_secret_checked(
+    keyring: &Keyring,
+    info: &DestinationInfo,
+    secret: &StoredSecret,
+) -> Result<()> {
+    let name = secret_name(&info.id);
+    let text =
+        serde_json::to_string(secret).map_err(|e| Error::invalid("destination", e.to_string()))?;
+    keyring.set(&name, &Sensitive::new(text))?;
+    let checked = open_cloud(info, keyring).and_then(|t| t.check());
+    if checked.is_err() {
+        let _ = keyring.delete(&name);
+    }
+    checked
+}
+
+/// The destination's row and its `backup.destination_added` audit entry.
+fn insert(
+    tx: &rusqlite::Transaction<'_>,
+    actor: &auth::Actor,
+    info: &DestinationInfo,
+) -> Result<()> {
+    let config = &info.config;
+    let config_text =
+        serde_json::to_string(config).map_err(|e| Error::invalid("destination", e.to_string()))?;
+    tx.execute(
+        "INSERT INTO backup_destinations (tenant_id, id, label, kind, config, keep_last, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            actor.tenant_id,
+            info.id,
+            info.label,
+            config.kind(),
+            config_text,
+            info.keep_last,
+            info.created_at.to_string()
+        ],
+    )?;
+    audit::append(
+        tx,
+        &actor.tenant_id,
+        &actor.member_id,
+        "backup.destination_added",
+        json!({"id": info.id, "label": info.label, "kind": config.kind(), "keep_last": info.keep_last}),
+        info.created_at,
+    )?;
+    Ok(())
 }
 
 fn row_to_info(

@@ -7,17 +7,18 @@
 //! - [`verify`], [`preview`], [`restore`]: on demand, from a destination or a file.
 //! - [`destinations`], [`remind`], [`passphrase`]: configuration, reminders and the passphrase.
 //!
-//! Files: `format.rs` (manifest, index, names, path rules), `snapshot.rs` (database copy and
-//! tenant filter, hashing), `archive.rs` (the pipeline's pieces both ways), `pipeline.rs` (the
-//! export's stages on their own threads, with the read-back overlapping the writes),
-//! `target.rs` (local folders and the `Target` trait), `cloud.rs` (OpenDAL: S3, WebDAV),
-//! `drives.rs` (external drives by UUID), `records.rs` (metadata rows, retention),
-//! `remind.rs`, `passphrase.rs`, `destinations.rs`.
+//! Files: `export.rs` (the export's stages, its record and retention), `format.rs` (manifest,
+//! index, names, path rules), `snapshot.rs` (database copy and tenant filter, hashing),
+//! `archive.rs` (the pipeline's pieces both ways), `pipeline.rs` (the export's stages on their
+//! own threads, with the read-back overlapping the writes), `target.rs` (local folders and the
+//! `Target` trait), `cloud.rs` (OpenDAL: S3, WebDAV), `drives.rs` (external drives by UUID),
+//! `records.rs` (metadata rows, retention), `remind.rs`, `passphrase.rs`, `destinations.rs`.
 
 pub mod archive;
 pub mod cloud;
 pub mod destinations;
 pub mod drives;
+mod export;
 pub mod format;
 pub mod passphrase;
 pub mod pipeline;
@@ -39,16 +40,15 @@ use crate::audit;
 use crate::auth;
 use crate::canon::Digest;
 use crate::clock::{Clock, Timestamp};
-use crate::home::{Home, DATABASE_FILE};
 use crate::ids::IdSource;
 use crate::secrets::Sensitive;
 use crate::store::{self, Store};
 use crate::{Error, Result};
 
-use archive::{Ctx, Extract, HashingReader, PackEntry, PendingSeal};
-use format::{Index, Manifest, ManifestEntry, ManifestTenant};
+use archive::{Ctx, Extract, HashingReader};
+pub use export::export;
+use format::{Index, Manifest};
 pub use passphrase::{Entropy, OsEntropy};
-use pipeline::{Sink, Written};
 pub use records::BackupRecord;
 pub use restore::{restore, restore_target, RestoreRequest, RestoreTarget};
 use target::Target;
@@ -223,305 +223,6 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.0);
     }
-}
-
-/// Exports a complete, encrypted, verified backup of the acting tenant. Any unlocked member may
-/// (threat model, ARCHITECTURE.md: the tenant's data is theirs); opening it needs the backup
-/// passphrase, which only owners and admins can read in the app.
-///
-/// Errors: `locked`, destination errors, `cancelled`, `backup_damaged` (read-back failed).
-pub fn export(
-    store: &mut Store,
-    request: &ExportRequest,
-    clock: &dyn Clock,
-    ids: &dyn IdSource,
-    entropy: &dyn Entropy,
-    progress: &mut dyn FnMut(Progress),
-    cancel: &AtomicBool,
-) -> Result<ExportOutcome> {
-    let actor = auth::current_actor(store)?;
-    auth::members::require_unlocked(store.conn(), &actor, clock.now(), "export a backup")?;
-    let tenant_name = auth::tenant_info(store.conn(), &actor.tenant_id)?.name;
-    let keyring = destinations::keyring(store)?;
-    let (passphrase, passphrase_created) = passphrase::ensure(&keyring, entropy)?;
-    let home = Home::new(store.home_dir());
-    let ctx = Ctx::new(progress, cancel);
-    let id = ids.new_id();
-    let created_at = clock.now();
-    let name = format::backup_name(created_at, &id);
-
-    // Destination first: a missing drive or bad credentials fail before any work.
-    let destination = match &request.to {
-        ExportTo::Destination(label) => Some(destinations::get(store, label)?),
-        ExportTo::File(_) => None,
-    };
-    let target: Option<Box<dyn Target>> = destination
-        .as_ref()
-        .map(|d| destinations::open_target(d, &keyring))
-        .transpose()?;
-    let cleaned_incomplete = match &target {
-        Some(t) => t.clean_incomplete()?,
-        None => Vec::new(),
-    };
-
-    // The key derivation runs while the snapshot is taken (and packing starts).
-    let sealing = PendingSeal::start(passphrase.clone(), request.work_factor)?;
-
-    // Snapshot: the database copy on a worker, the files hashed meanwhile.
-    let scratch = Scratch::new(home.root(), &id)?;
-    let db_copy = scratch.0.join(DATABASE_FILE);
-    let snap = snapshot::take(
-        store,
-        &actor.tenant_id,
-        &db_copy,
-        &home.tenant_dir(&actor.tenant_id),
-        &ctx,
-    )?;
-    ctx.check_cancel()?;
-    let manifest = Manifest {
-        format: format::MANIFEST_FORMAT.to_owned(),
-        format_version: format::FORMAT_VERSION,
-        app_version: env!("CARGO_PKG_VERSION").to_owned(),
-        schema_version: store.schema_version()?,
-        tenant: ManifestTenant {
-            id: actor.tenant_id.clone(),
-            name: tenant_name,
-        },
-        created_at,
-        counts: snap.counts,
-        entries: snap
-            .entries
-            .iter()
-            .zip(&snap.digests)
-            .map(|(e, d)| ManifestEntry {
-                path: e.archive_path.clone(),
-                size: e.size,
-                sha256: *d,
-            })
-            .collect(),
-    };
-    let data_size = manifest.total_size();
-    let skipped = snap.skipped;
-    let entries = snap.entries;
-
-    // Pack, encrypt, write and read back at once; nothing looks complete before it verified.
-    let part_size = request
-        .part_size
-        .unwrap_or(format::DEFAULT_PART_SIZE)
-        .clamp(4096, 1 << 30);
-    let verify_db = scratch.0.join("verify.db");
-    let (record_kind, label, location, written) = match (&target, &request.to) {
-        (Some(target), _) => {
-            let what = format!("\"{name}\"");
-            let result = pipeline::export(
-                &manifest,
-                &entries,
-                sealing,
-                Sink::Parts {
-                    target: target.as_ref(),
-                    name: &name,
-                    part_size: usize::try_from(part_size).unwrap_or(usize::MAX),
-                },
-                &verify_db,
-                &what,
-                &ctx,
-            )
-            .and_then(|written| {
-                ctx.check_cancel()?;
-                let index = Index {
-                    format: format::INDEX_FORMAT.to_owned(),
-                    format_version: format::FORMAT_VERSION,
-                    name: name.clone(),
-                    tenant: actor.tenant_id.clone(),
-                    created_at,
-                    part_size,
-                    size: written.size,
-                    sha256: written.sha256,
-                    parts: written.parts.clone(),
-                };
-                let index_bytes = serde_json::to_vec_pretty(&index).map_err(|e| {
-                    Error::SnapshotFailed(format!("Could not write the index: {e}"))
-                })?;
-                target.commit(&name, &index_bytes)?;
-                if target.read_index(&name)?.as_deref() != Some(index_bytes.as_slice()) {
-                    return Err(Error::BackupDamaged {
-                        what,
-                        detail: "its index reads back differently than written".to_owned(),
-                    });
-                }
-                Ok(written)
-            });
-            let written = match result {
-                Ok(w) => w,
-                Err(e) => {
-                    let _ = target.discard(&name);
-                    return Err(e);
-                }
-            };
-            let d = destination.as_ref();
-            (
-                d.map(|d| d.config.kind()).unwrap_or("local"),
-                d.map(|d| d.label.clone()).unwrap_or_default(),
-                name.clone(),
-                written,
-            )
-        }
-        (None, ExportTo::File(path)) => {
-            let written = export_file(path, &name, &manifest, &entries, sealing, &verify_db, &ctx)?;
-            (
-                "file",
-                "manual export".to_owned(),
-                path.display().to_string(),
-                written,
-            )
-        }
-        (None, ExportTo::Destination(_)) => {
-            return Err(Error::invalid("destination", "no target"));
-        }
-    };
-
-    let now = clock.now();
-    let record = BackupRecord {
-        id: id.clone(),
-        destination_id: destination.as_ref().map(|d| d.id.clone()),
-        dest_kind: record_kind.to_owned(),
-        dest_label: label,
-        location,
-        created_at,
-        size: written.size,
-        sha256: written.sha256.to_string(),
-        part_count: u32::try_from(written.parts.len()).unwrap_or(u32::MAX),
-        verified: true,
-        verified_at: Some(now),
-        restore_tested_at: None,
-        deleted_at: None,
-    };
-    store.write(|tx| {
-        records::insert(tx, &actor.tenant_id, &record)?;
-        audit::append(
-            tx,
-            &actor.tenant_id,
-            &actor.member_id,
-            "backup.exported",
-            json!({
-                "id": record.id, "destination": record.dest_label, "kind": record.dest_kind,
-                "location": record.location, "size": record.size, "sha256": record.sha256,
-                "parts": record.part_count, "verified": true,
-            }),
-            now,
-        )?;
-        Ok(())
-    })?;
-    let retention_deleted = match (&destination, &target) {
-        (Some(d), Some(t)) => apply_retention(store, d, t.as_ref(), clock)?,
-        _ => Vec::new(),
-    };
-    Ok(ExportOutcome {
-        record,
-        entries: manifest.entries.len() as u64,
-        data_size,
-        retention_deleted,
-        cleaned_incomplete,
-        skipped,
-        passphrase_created,
-    })
-}
-
-/// A manual export: one age file, written under a temporary name next to `path`, read back
-/// and verified, then renamed into place.
-fn export_file<'c>(
-    path: &Path,
-    name: &str,
-    manifest: &Manifest,
-    entries: &[PackEntry],
-    sealing: PendingSeal,
-    verify_db: &Path,
-    ctx: &'c Ctx<'c>,
-) -> Result<Written> {
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if !parent.is_dir() {
-        return Err(Error::DestinationUnavailable {
-            label: "manual export".to_owned(),
-            detail: format!("the folder {} does not exist", parent.display()),
-            hint: "Create the folder first, or choose another file.".to_owned(),
-        });
-    }
-    let file_name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| Error::invalid("out", "give a file name"))?;
-    let tmp = parent.join(format!(".{file_name}.{name}.partial"));
-    let result = (|| {
-        let file = fs::File::create(&tmp)
-            .map_err(|e| target::io_error("manual export", "create", &tmp, e))?;
-        let written = pipeline::export(
-            manifest,
-            entries,
-            sealing,
-            Sink::File { file, path: &tmp },
-            verify_db,
-            &format!("\"{}\"", path.display()),
-            ctx,
-        )?;
-        ctx.check_cancel()?;
-        fs::rename(&tmp, path).map_err(|e| target::io_error("manual export", "rename", &tmp, e))?;
-        if let Ok(dir) = fs::File::open(parent) {
-            let _ = dir.sync_all();
-        }
-        Ok(written)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
-}
-
-/// Keeps the newest `keep_last` recorded backups at a destination; deletes the rest there and
-/// marks their records deleted (one audit entry listing them).
-fn apply_retention(
-    store: &mut Store,
-    destination: &destinations::DestinationInfo,
-    target: &dyn Target,
-    clock: &dyn Clock,
-) -> Result<Vec<String>> {
-    let actor = auth::current_actor(store)?;
-    let live: Vec<BackupRecord> = records::list(store.conn(), &actor.tenant_id, false)?
-        .into_iter()
-        .filter(|r| r.destination_id.as_deref() == Some(destination.id.as_str()))
-        .collect();
-    let keep = usize::try_from(destination.keep_last).unwrap_or(usize::MAX);
-    let old: Vec<BackupRecord> = live.into_iter().skip(keep).collect();
-    if old.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut deleted = Vec::new();
-    for record in &old {
-        target.remove(&record.location)?;
-        deleted.push(record.clone());
-    }
-    let now = clock.now();
-    store.write(|tx| {
-        for record in &deleted {
-            records::mark_deleted(tx, &actor.tenant_id, &record.id, now)?;
-        }
-        audit::append(
-            tx,
-            &actor.tenant_id,
-            &actor.member_id,
-            "backup.retention_deleted",
-            json!({
-                "destination": destination.label,
-                "keep_last": destination.keep_last,
-                "deleted": deleted.iter().map(|r| r.location.clone()).collect::<Vec<_>>(),
-            }),
-            now,
-        )?;
-        Ok(())
-    })?;
-    Ok(deleted.into_iter().map(|r| r.location).collect())
 }
 
 /// Turns what a person typed into the passphrase: our generated format is forgiving about case,

@@ -140,13 +140,38 @@ impl FirstError {
     }
 }
 
+/// How far each stage got, in bytes, and whether the first two finished their streams. The
+/// workers update these; only the calling thread reads them for progress.
+#[derive(Default)]
+struct Counters {
+    packed: AtomicU64,
+    encrypted: AtomicU64,
+    uploaded: AtomicU64,
+    verified: AtomicU64,
+    packed_all: AtomicBool,
+    sealed_all: AtomicBool,
+}
+
 /// Progress of the concurrent stages, each from its own counter, reported by this thread.
 struct Meter<'a, 'c> {
     ctx: &'c Ctx<'c>,
     stages: [(Stage, &'a AtomicU64, u64, u64); 4],
 }
 
-impl Meter<'_, '_> {
+impl<'a, 'c> Meter<'a, 'c> {
+    /// Pack and verify count data bytes against `total`; encrypt and upload have no total.
+    fn new(ctx: &'c Ctx<'c>, counters: &'a Counters, total: u64) -> Self {
+        Meter {
+            ctx,
+            stages: [
+                (Stage::Pack, &counters.packed, total, 0),
+                (Stage::Encrypt, &counters.encrypted, 0, 0),
+                (Stage::Upload, &counters.uploaded, 0, 0),
+                (Stage::Verify, &counters.verified, total, 0),
+            ],
+        }
+    }
+
     /// Every stage starts at 0, so a progress bar knows them all from the start.
     fn start(&self) {
         for (stage, _, total, _) in &self.stages {
@@ -189,32 +214,25 @@ pub fn export<'c>(
 ) -> Result<Written> {
     let cancel = ctx.cancel_flag();
     let first = FirstError(Mutex::new(None));
-    let (packed, encrypted) = (AtomicU64::new(0), AtomicU64::new(0));
-    let (uploaded, verified) = (AtomicU64::new(0), AtomicU64::new(0));
-    let (packed_all, sealed_all) = (AtomicBool::new(false), AtomicBool::new(false));
+    let counters = Counters::default();
     let (to_seal, sealed_in) = sync_channel::<Vec<u8>>(DEPTH_SEALING);
     let (to_write, written_in) = sync_channel::<Vec<u8>>(DEPTH);
     let (to_verify, verify_in) = mpsc::channel::<PartInfo>();
     // The read-back key, once the key derivation is done.
     let (key_tx, key_rx) = sync_channel::<KnownKey>(1);
     let back = sink.read_back()?;
-    let total = manifest.total_size();
-    let mut meter = Meter {
-        ctx,
-        stages: [
-            (Stage::Pack, &packed, total, 0),
-            (Stage::Encrypt, &encrypted, 0, 0),
-            (Stage::Upload, &uploaded, 0, 0),
-            (Stage::Verify, &verified, total, 0),
-        ],
-    };
+    let mut meter = Meter::new(ctx, &counters, manifest.total_size());
     meter.start();
     let result = std::thread::scope(|scope| -> Result<_> {
-        let (first, packed, encrypted, verified) = (&first, &packed, &encrypted, &verified);
-        let (packed_all, sealed_all) = (&packed_all, &sealed_all);
+        let (first, c) = (&first, &counters);
         let producer = spawn(scope, "packing", move || {
             first.keep(archive::produce(
-                manifest, entries, to_seal, packed, packed_all, cancel,
+                manifest,
+                entries,
+                to_seal,
+                &c.packed,
+                &c.packed_all,
+                cancel,
             ))
         })?;
         let sealer = spawn(scope, "encrypting", move || {
@@ -223,19 +241,21 @@ pub fn export<'c>(
                 read_back,
             } = first.keep(sealing.wait(cancel))?;
             key_tx.send(read_back).map_err(|_| stopped())?;
-            first.keep(seal_stream(
-                encryptor, sealed_in, to_write, encrypted, packed_all, sealed_all, cancel,
-            ))
+            first.keep(seal_stream(encryptor, sealed_in, to_write, c, cancel))
         })?;
         let verifier = spawn(scope, "verifying the read-back", move || {
             let key = key_rx.recv().map_err(|_| stopped())?;
             first.keep(check_read_back(
-                back, verify_in, &key, verify_db, what, verified, cancel,
+                back,
+                verify_in,
+                &key,
+                verify_db,
+                what,
+                &c.verified,
+                cancel,
             ))
         })?;
-        let written = first.keep(write_parts(
-            &mut sink, written_in, to_verify, &uploaded, sealed_all, &mut meter, ctx,
-        ));
+        let written = first.keep(write_parts(&mut sink, written_in, to_verify, c, &mut meter));
         // The verifier finishes a part or so after the last write; keep reporting meanwhile.
         let checked = archive::wait(verifier, "verifying the read-back", &mut || meter.tick());
         let produced = joined(producer, "packing");
@@ -243,14 +263,7 @@ pub fn export<'c>(
         produced?;
         sealed?;
         let written = written?;
-        let (read, parts, size) = checked?;
-        let complete = parts as usize == written.segments && size == written.size;
-        if !complete || read != *manifest {
-            return Err(Error::BackupDamaged {
-                what: what.to_owned(),
-                detail: "it reads back differently than written".to_owned(),
-            });
-        }
+        check_complete(manifest, &written, checked?, what)?;
         Ok(written)
     });
     if ctx.check_cancel().is_err() {
@@ -271,15 +284,30 @@ pub fn export<'c>(
     })
 }
 
-/// The encrypting stage: age over the compressed chunks, into the writer's channel. Sets
-/// `complete` before its output closes.
+/// The read-back saw every segment that was written, every byte, and the manifest packed.
+fn check_complete(
+    manifest: &Manifest,
+    written: &Segments,
+    (read, parts, size): (Manifest, u32, u64),
+    what: &str,
+) -> Result<()> {
+    let complete = parts as usize == written.segments && size == written.size;
+    if !complete || read != *manifest {
+        return Err(Error::BackupDamaged {
+            what: what.to_owned(),
+            detail: "it reads back differently than written".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// The encrypting stage: age over the compressed chunks, into the writer's channel. Counts
+/// `encrypted`; sets `sealed_all` before its output closes.
 fn seal_stream(
     encryptor: age::Encryptor,
     input: Receiver<Vec<u8>>,
     output: SyncSender<Vec<u8>>,
-    encrypted: &AtomicU64,
-    packed_all: &AtomicBool,
-    complete: &AtomicBool,
+    counters: &Counters,
     cancel: &AtomicBool,
 ) -> Result<()> {
     let fail = |e: std::io::Error| {
@@ -297,15 +325,17 @@ fn seal_stream(
             return Err(Error::Cancelled);
         }
         writer.write_all(&chunk).map_err(fail)?;
-        encrypted.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+        counters
+            .encrypted
+            .fetch_add(chunk.len() as u64, Ordering::Relaxed);
     }
     // A producer that stopped early must not leave an age stream that looks finished.
-    if !packed_all.load(Ordering::SeqCst) {
+    if !counters.packed_all.load(Ordering::SeqCst) {
         return Err(stopped());
     }
     let mut out = writer.finish().map_err(fail)?;
     out.flush().map_err(fail)?;
-    complete.store(true, Ordering::SeqCst);
+    counters.sealed_all.store(true, Ordering::SeqCst);
     Ok(())
 }
 
@@ -318,16 +348,15 @@ struct Segments {
 }
 
 /// This thread's stage: cuts the encrypted stream into segments, hashes and writes each, and
-/// hands it to the read-back. Reports progress while it waits for chunks.
+/// hands it to the read-back. Counts `uploaded`; reports progress while it waits for chunks.
 fn write_parts(
     sink: &mut Sink<'_>,
     input: Receiver<Vec<u8>>,
     to_verify: Sender<PartInfo>,
-    uploaded: &AtomicU64,
-    sealed_all: &AtomicBool,
+    counters: &Counters,
     meter: &mut Meter<'_, '_>,
-    ctx: &Ctx<'_>,
 ) -> Result<Segments> {
+    let ctx = meter.ctx;
     let size = sink.segment_size();
     let mut segment = Vec::with_capacity(size);
     let mut parts = Vec::new();
@@ -341,7 +370,7 @@ fn write_parts(
             sha256: Digest::from_bytes(part_hash.finalize().into()),
         };
         sink.put(n, segment)?;
-        uploaded.fetch_add(info.size, Ordering::Relaxed);
+        counters.uploaded.fetch_add(info.size, Ordering::Relaxed);
         segment.clear();
         parts.push(info.clone());
         // A closed channel means the verifier failed; its error is kept.
@@ -369,7 +398,7 @@ fn write_parts(
         }
         meter.tick();
     }
-    if !sealed_all.load(Ordering::SeqCst) {
+    if !counters.sealed_all.load(Ordering::SeqCst) {
         return Err(stopped());
     }
     if !segment.is_empty() {

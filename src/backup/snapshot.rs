@@ -101,24 +101,38 @@ pub fn take(
         Ok(()) => e,
     })?;
     ctx.report(Stage::Snapshot, total, total);
-    let mut entries = vec![PackEntry {
+    let database = PackEntry {
         archive_path: DATABASE_PATH.to_owned(),
         source: copy.to_path_buf(),
         size: db_size,
-    }];
+    };
+    let (entries, digests) = pack_list((database, db_digest), files, digests);
+    Ok(Snapshot {
+        counts,
+        entries,
+        digests,
+        skipped,
+    })
+}
+
+/// The entries to pack, the database copy first and then the files under [`FILES_PREFIX`],
+/// with their sha256 in the same order.
+fn pack_list(
+    (database, db_digest): (PackEntry, Digest),
+    files: Vec<TenantFile>,
+    file_digests: Vec<Digest>,
+) -> (Vec<PackEntry>, Vec<Digest>) {
+    let mut entries = Vec::with_capacity(files.len() + 1);
+    entries.push(database);
     entries.extend(files.into_iter().map(|f| PackEntry {
         archive_path: format!("{FILES_PREFIX}{}", f.relative),
         source: f.path,
         size: f.size,
     }));
-    let mut all = vec![db_digest];
-    all.extend(digests);
-    Ok(Snapshot {
-        counts,
-        entries,
-        digests: all,
-        skipped,
-    })
+    let mut digests = Vec::with_capacity(file_digests.len() + 1);
+    digests.push(db_digest);
+    digests.extend(file_digests);
+    (entries, digests)
 }
 
 /// sha256 of exactly the first `size` bytes of `path` (what the archive will hold), counting

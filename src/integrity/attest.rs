@@ -127,19 +127,11 @@ pub fn attest(
     };
     let published_hash =
         versions::active(store, &actor.tenant_id, agent)?.and_then(|v| v.summary.persona_hash);
-    let previous: Option<String> = store
-        .conn()
-        .query_row(
-            "SELECT persona_hash FROM attestations WHERE tenant_id = ?1 AND agent = ?2 ORDER BY seq DESC LIMIT 1",
-            params![actor.tenant_id, agent],
-            |row| row.get(0),
-        )
-        .optional()?;
+    let previous = previous_hash(store, &actor.tenant_id, agent)?;
     let differs_from_published = published_hash.is_some_and(|p| p != persona_hash);
     let differs_from_previous = previous
         .as_deref()
         .is_some_and(|p| p != persona_hash.to_string());
-    let drift = differs_from_published || differs_from_previous;
     let mode = enforcement(store, &actor.tenant_id)?;
     if mode == Enforcement::Enforce && (differs_from_published || published_hash.is_none()) {
         return Err(Error::HashEnforced {
@@ -148,33 +140,94 @@ pub fn attest(
             published: published_hash.map(|h| h.to_string()),
         });
     }
-    let now = clock.now();
-    let statement = json!({
-        "_type": STATEMENT_TYPE,
-        "subject": [
-            subject(format!("persona:{agent}"), persona_hash),
-            subject(format!("plan:{agent}:{}", plan.trace.interaction_context.as_str()), plan_hash),
-        ],
-        "predicateType": PREDICATE_TYPE,
-        "predicate": {
-            "agent": agent,
-            "spec_version": plan.trace.persona_spec_version,
-            "persona_id": plan.trace.persona_id,
-            "interaction_context": plan.trace.interaction_context.as_str(),
-            "actor": actor.member_id,
-            "time": now.to_string(),
-            "published_hash": published_hash.map(|h| h.to_string()),
-            "enforcement": mode.as_str(),
-        },
-    });
-    let canonical = String::from_utf8(canon::to_canonical_vec(&statement)?)
-        .map_err(|e| Error::invalid("statement", e.to_string()))?;
-    let seq = store.write(|tx| {
+    let used = Use {
+        agent,
+        persona_hash,
+        plan_hash,
+        published_hash,
+        drift: differs_from_published || differs_from_previous,
+        mode,
+        now: clock.now(),
+    };
+    let canonical = used.statement(plan, actor)?;
+    let seq = store.write(|tx| used.insert(tx, actor, &canonical))?;
+    Ok(Attestation {
+        seq,
+        agent: agent.to_owned(),
+        created_at: used.now,
+        persona_hash,
+        plan_hash,
+        published_hash,
+        drift: used.drift,
+        statement: canonical,
+        warning: used.warning(),
+    })
+}
+
+/// The persona hash of `agent`'s latest attestation, if any.
+fn previous_hash(store: &Store, tenant: &str, agent: &str) -> Result<Option<String>> {
+    Ok(store
+        .conn()
+        .query_row(
+            "SELECT persona_hash FROM attestations WHERE tenant_id = ?1 AND agent = ?2 ORDER BY seq DESC LIMIT 1",
+            params![tenant, agent],
+            |row| row.get(0),
+        )
+        .optional()?)
+}
+
+/// One use of a compile being attested: the hashes, whether it drifted, under which mode, when.
+struct Use<'a> {
+    agent: &'a str,
+    persona_hash: Digest,
+    plan_hash: Digest,
+    published_hash: Option<Digest>,
+    drift: bool,
+    mode: Enforcement,
+    now: Timestamp,
+}
+
+impl Use<'_> {
+    /// The in-toto Statement v1 (subjects: the persona and the plan), as canonical JSON.
+    fn statement(&self, plan: &PromptPlan, actor: &Actor) -> Result<String> {
+        let agent = self.agent;
+        let context = plan.trace.interaction_context.as_str();
+        let statement = json!({
+            "_type": STATEMENT_TYPE,
+            "subject": [
+                subject(format!("persona:{agent}"), self.persona_hash),
+                subject(format!("plan:{agent}:{context}"), self.plan_hash),
+            ],
+            "predicateType": PREDICATE_TYPE,
+            "predicate": {
+                "agent": agent,
+                "spec_version": plan.trace.persona_spec_version,
+                "persona_id": plan.trace.persona_id,
+                "interaction_context": context,
+                "actor": actor.member_id,
+                "time": self.now.to_string(),
+                "published_hash": self.published_hash.map(|h| h.to_string()),
+                "enforcement": self.mode.as_str(),
+            },
+        });
+        String::from_utf8(canon::to_canonical_vec(&statement)?)
+            .map_err(|e| Error::invalid("statement", e.to_string()))
+    }
+
+    /// Stores the attestation under the tenant's next sequence number, with an audit entry when
+    /// it drifted; returns the sequence number.
+    fn insert(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        actor: &Actor,
+        statement: &str,
+    ) -> Result<i64> {
         let seq: i64 = tx.query_row(
             "SELECT COALESCE(MAX(seq), 0) + 1 FROM attestations WHERE tenant_id = ?1",
             params![actor.tenant_id],
             |row| row.get(0),
         )?;
+        let published = self.published_hash.map(|h| h.to_string());
         tx.execute(
             "INSERT INTO attestations
                (tenant_id, seq, agent, created_at, persona_hash, plan_hash, published_hash, drift, statement)
@@ -182,49 +235,43 @@ pub fn attest(
             params![
                 actor.tenant_id,
                 seq,
-                agent,
-                now.to_string(),
-                persona_hash.to_string(),
-                plan_hash.to_string(),
-                published_hash.map(|h| h.to_string()),
-                drift,
-                canonical
+                self.agent,
+                self.now.to_string(),
+                self.persona_hash.to_string(),
+                self.plan_hash.to_string(),
+                published,
+                self.drift,
+                statement
             ],
         )?;
-        if drift {
+        if self.drift {
             audit::append(
                 tx,
                 &actor.tenant_id,
                 &actor.member_id,
                 "integrity.drift_attested",
                 json!({
-                    "agent": agent,
+                    "agent": self.agent,
                     "attestation": seq,
-                    "persona_hash": persona_hash.to_string(),
-                    "published_hash": published_hash.map(|h| h.to_string()),
+                    "persona_hash": self.persona_hash.to_string(),
+                    "published_hash": published,
                 }),
-                now,
+                self.now,
             )?;
         }
         Ok(seq)
-    })?;
-    let warning = (drift && mode == Enforcement::Observe).then(|| match published_hash {
-        Some(published) if published != persona_hash => format!(
-            "Agent {agent} ran persona {persona_hash}, which is not the published {published}."
-        ),
-        _ => format!("Agent {agent}'s persona hash changed since its previous attestation."),
-    });
-    Ok(Attestation {
-        seq,
-        agent: agent.to_owned(),
-        created_at: now,
-        persona_hash,
-        plan_hash,
-        published_hash,
-        drift,
-        statement: canonical,
-        warning,
-    })
+    }
+
+    /// Under `observe`, what to tell the owner about a drifted compile.
+    fn warning(&self) -> Option<String> {
+        let (agent, persona_hash) = (self.agent, self.persona_hash);
+        (self.drift && self.mode == Enforcement::Observe).then(|| match self.published_hash {
+            Some(published) if published != persona_hash => format!(
+                "Agent {agent} ran persona {persona_hash}, which is not the published {published}."
+            ),
+            _ => format!("Agent {agent}'s persona hash changed since its previous attestation."),
+        })
+    }
 }
 
 /// Attestation statistics of one agent.

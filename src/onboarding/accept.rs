@@ -86,20 +86,8 @@ pub fn accept(
         &json!({"agent": agent, "choice": choice}),
     )?)
     .map_err(|e| Error::invalid("choice", e.to_string()))?;
-    if let Some(done) = session::read(store, actor)?.filter(|s| s.status == WizardStatus::Accepted)
-    {
-        return match done.outcome {
-            Some(outcome) if done.accepted_choice.as_deref() == Some(key.as_str()) => {
-                Ok(AcceptOutcome {
-                    already_accepted: true,
-                    ..outcome
-                })
-            }
-            other => Err(Error::InvalidTransition(format!(
-                "This onboarding wizard was already accepted{} with another agent or choice. To start a new one, reset the wizard.",
-                other.map(|o| format!(" (agent {})", o.agent)).unwrap_or_default()
-            ))),
-        };
+    if let Some(outcome) = accepted_before(store, actor, &key)? {
+        return Ok(outcome);
     }
     let (state, recommendation, custom) = evaluate(store, actor, &choice)?;
     if !custom.fits {
@@ -111,21 +99,7 @@ pub fn accept(
     }
     let preset =
         presets_catalog::get(store, &actor.tenant_id, &choice.preset, &VersionRef::Latest)?;
-    let personalized: Vec<&str> = recommendation
-        .capabilities
-        .iter()
-        .chain(recommendation.trimmed.iter().map(|t| &t.capability))
-        .filter(|c| c.personalized_default)
-        .map(|c| c.id.as_str())
-        .collect();
-    let harness_profile = recommend::harness_profile(
-        &choice.preset,
-        recommendation.mode,
-        custom
-            .capabilities
-            .iter()
-            .map(|c| (c.id.as_str(), personalized.contains(&c.id.as_str()))),
-    );
+    let harness_profile = accepted_harness_profile(&recommendation, &custom, &choice);
     let provenance = json!({
         "bank_version": recommendation.bank_version,
         "scoring_version": recommendation.scoring_version,
@@ -146,7 +120,6 @@ pub fn accept(
     let text =
         serde_json::to_string_pretty(&spec).map_err(|e| Error::invalid("spec", e.to_string()))?;
     let now = clock.now();
-    let reason = format!("Chosen in onboarding for the new agent {agent}.");
     store.write(|tx| {
         if versions::agent_exists(tx, &actor.tenant_id, agent)? {
             return Err(Error::Conflict(format!(
@@ -154,23 +127,7 @@ pub fn accept(
             )));
         }
         versions::insert_draft(tx, actor, agent, 1, &text, now)?;
-        let (mut opened, mut already) = (Vec::new(), Vec::new());
-        for capability in custom.capabilities.iter().map(|c| &c.id) {
-            if let Some(open) = installs::open_request(tx, &actor.tenant_id, capability, now)? {
-                already.push(requested(&open));
-                continue;
-            }
-            let input = RequestInput {
-                capability_id: capability.clone(),
-                reason: Some(reason.clone()),
-                ..RequestInput::default()
-            };
-            let id = installs::request_in(tx, actor, &input, now, ids)?;
-            let row = installs::open_request(tx, &actor.tenant_id, capability, now)?
-                .filter(|r| r.id == id)
-                .ok_or_else(|| Error::InvalidTransition(format!("Install request {id} changed while accepting; try again.")))?;
-            opened.push(requested(&row));
-        }
+        let (opened, already) = request_installs(tx, actor, agent, &custom, now, ids)?;
         let outcome = AcceptOutcome {
             agent: agent.to_owned(),
             draft_version: 1,
@@ -185,42 +142,152 @@ pub fn accept(
             accepted_at: now,
             already_accepted: false,
         };
-        governance::record(
-            tx,
-            actor,
-            "onboarding.accepted",
-            json!({
-                "agent": agent,
-                "draft_version": 1,
-                "persona_hash": hash.to_string(),
-                "preset": preset.id,
-                "preset_version": preset.version,
-                "preset_hash": preset.content_hash.to_string(),
-                "capabilities": choice.capabilities,
-                "community": choice.community,
-                "requests": outcome.install_requests.iter().map(|r| &r.request_id).collect::<Vec<_>>(),
-                "bank_version": recommendation.bank_version,
-                "scoring_version": recommendation.scoring_version,
-                "inputs_hash": recommendation.inputs_hash.to_string(),
-            }),
-            now,
-        )?;
-        let stored = serde_json::to_string(&outcome)
-            .map_err(|e| Error::invalid("accept outcome", e.to_string()))?;
-        let changed = tx.execute(
-            "UPDATE onboarding_sessions
-             SET status = 'accepted', accepted_at = ?1, updated_at = ?1, current_question = NULL,
-                 accepted_choice = ?2, accept_outcome = ?3
-             WHERE tenant_id = ?4 AND member_id = ?5 AND status = 'in_progress'",
-            rusqlite::params![now.to_string(), key, stored, actor.tenant_id, actor.member_id],
-        )?;
-        if changed != 1 {
-            return Err(Error::InvalidTransition(
-                "The onboarding wizard changed while accepting; look at it again and retry.".to_owned(),
-            ));
-        }
+        record_accepted(tx, actor, &outcome, &choice, &recommendation)?;
+        mark_accepted(tx, actor, &key, &outcome, now)?;
         Ok(outcome)
     })
+}
+
+/// When the wizard was already accepted: its stored outcome if `key` (agent and choice) is the
+/// one accepted, marked `already_accepted`; a refusal for any other.
+fn accepted_before(store: &Store, actor: &Actor, key: &str) -> Result<Option<AcceptOutcome>> {
+    let Some(done) = session::read(store, actor)?.filter(|s| s.status == WizardStatus::Accepted)
+    else {
+        return Ok(None);
+    };
+    match done.outcome {
+        Some(outcome) if done.accepted_choice.as_deref() == Some(key) => Ok(Some(AcceptOutcome {
+            already_accepted: true,
+            ..outcome
+        })),
+        other => Err(Error::InvalidTransition(format!(
+            "This onboarding wizard was already accepted{} with another agent or choice. To start a new one, reset the wizard.",
+            other.map(|o| format!(" (agent {})", o.agent)).unwrap_or_default()
+        ))),
+    }
+}
+
+/// The harness profile of the accepted bundle: a capability keeps its personalized-default mark
+/// when the recommendation gave it one (in the bundle or trimmed).
+fn accepted_harness_profile(
+    recommendation: &Recommendation,
+    custom: &Customization,
+    choice: &Choice,
+) -> Value {
+    let personalized: Vec<&str> = recommendation
+        .capabilities
+        .iter()
+        .chain(recommendation.trimmed.iter().map(|t| &t.capability))
+        .filter(|c| c.personalized_default)
+        .map(|c| c.id.as_str())
+        .collect();
+    recommend::harness_profile(
+        &choice.preset,
+        recommendation.mode,
+        custom
+            .capabilities
+            .iter()
+            .map(|c| (c.id.as_str(), personalized.contains(&c.id.as_str()))),
+    )
+}
+
+/// Opens an install request for each chosen capability through the normal "ask first" path;
+/// one already requested or installed is listed apart and nothing new is opened for it.
+/// Returns (opened, already requested).
+fn request_installs(
+    tx: &rusqlite::Transaction<'_>,
+    actor: &Actor,
+    agent: &str,
+    custom: &Customization,
+    now: Timestamp,
+    ids: &dyn IdSource,
+) -> Result<(Vec<RequestedCapability>, Vec<RequestedCapability>)> {
+    let reason = format!("Chosen in onboarding for the new agent {agent}.");
+    let (mut opened, mut already) = (Vec::new(), Vec::new());
+    for capability in custom.capabilities.iter().map(|c| &c.id) {
+        if let Some(open) = installs::open_request(tx, &actor.tenant_id, capability, now)? {
+            already.push(requested(&open));
+            continue;
+        }
+        let input = RequestInput {
+            capability_id: capability.clone(),
+            reason: Some(reason.clone()),
+            ..RequestInput::default()
+        };
+        let id = installs::request_in(tx, actor, &input, now, ids)?;
+        let row = installs::open_request(tx, &actor.tenant_id, capability, now)?
+            .filter(|r| r.id == id)
+            .ok_or_else(|| {
+                Error::InvalidTransition(format!(
+                    "Install request {id} changed while accepting; try again."
+                ))
+            })?;
+        opened.push(requested(&row));
+    }
+    Ok((opened, already))
+}
+
+/// The one `onboarding.accepted` audit entry: the draft, the preset version, the choice, the
+/// requests opened and the recommendation it came from.
+fn record_accepted(
+    tx: &rusqlite::Transaction<'_>,
+    actor: &Actor,
+    outcome: &AcceptOutcome,
+    choice: &Choice,
+    recommendation: &Recommendation,
+) -> Result<()> {
+    governance::record(
+        tx,
+        actor,
+        "onboarding.accepted",
+        json!({
+            "agent": outcome.agent,
+            "draft_version": outcome.draft_version,
+            "persona_hash": outcome.persona_hash.to_string(),
+            "preset": outcome.preset,
+            "preset_version": outcome.preset_version,
+            "preset_hash": outcome.preset_hash.to_string(),
+            "capabilities": choice.capabilities,
+            "community": choice.community,
+            "requests": outcome.install_requests.iter().map(|r| &r.request_id).collect::<Vec<_>>(),
+            "bank_version": recommendation.bank_version,
+            "scoring_version": recommendation.scoring_version,
+            "inputs_hash": recommendation.inputs_hash.to_string(),
+        }),
+        outcome.accepted_at,
+    )?;
+    Ok(())
+}
+
+/// Marks the member's in-progress session accepted, storing the accepted key and outcome.
+fn mark_accepted(
+    tx: &rusqlite::Transaction<'_>,
+    actor: &Actor,
+    key: &str,
+    outcome: &AcceptOutcome,
+    now: Timestamp,
+) -> Result<()> {
+    let stored = serde_json::to_string(outcome)
+        .map_err(|e| Error::invalid("accept outcome", e.to_string()))?;
+    let changed = tx.execute(
+        "UPDATE onboarding_sessions
+         SET status = 'accepted', accepted_at = ?1, updated_at = ?1, current_question = NULL,
+             accepted_choice = ?2, accept_outcome = ?3
+         WHERE tenant_id = ?4 AND member_id = ?5 AND status = 'in_progress'",
+        rusqlite::params![
+            now.to_string(),
+            key,
+            stored,
+            actor.tenant_id,
+            actor.member_id
+        ],
+    )?;
+    if changed != 1 {
+        return Err(Error::InvalidTransition(
+            "The onboarding wizard changed while accepting; look at it again and retry.".to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 /// The persona spec an agent starts from: the preset's spec, renamed to the agent, in the mode

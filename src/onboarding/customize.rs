@@ -122,6 +122,37 @@ pub fn customize(
     choice: &Choice,
 ) -> Result<Customization> {
     let choice = choice.normalized();
+    let (preset, mode_warning) = chosen_preset(recommendation, presets, &choice)?;
+    let capabilities = chosen_capabilities(recommendation, catalog, installed, &choice)?;
+    let mut warnings: Vec<String> = mode_warning.into_iter().collect();
+    warnings.extend(capabilities.iter().filter_map(|c| c.warning.clone()));
+    let tier = recommendation.tier;
+    let meter = QuotaMeter::new(tier, installed, &capabilities);
+    Ok(Customization {
+        choice,
+        preset,
+        capabilities,
+        tier,
+        slots_installed: meter.slots_installed,
+        slots_used: meter.slots_used,
+        slots_limit: meter.limits.slots,
+        storage_installed: meter.storage_installed,
+        storage_used: meter.storage_used,
+        storage_limit: meter.limits.storage_bytes,
+        fits: meter.fits,
+        over: meter.over,
+        upgrade: meter.upgrade,
+        warnings,
+    })
+}
+
+/// The chosen preset (one of the tenant's active, published presets), with the warning to show
+/// when it is written for another mode than the answers describe.
+fn chosen_preset(
+    recommendation: &Recommendation,
+    presets: &[PresetManifest],
+    choice: &Choice,
+) -> Result<(ChosenPreset, Option<String>)> {
     let preset = presets
         .iter()
         .find(|p| p.id == choice.preset)
@@ -140,17 +171,34 @@ pub fn customize(
         .chain(&recommendation.runners_up)
         .find(|p| p.id == preset.id)
         .map(|p| p.score);
-    let mut warnings = Vec::new();
-    if preset.mode != recommendation.mode {
-        warnings.push(format!(
+    let warning = (preset.mode != recommendation.mode).then(|| {
+        format!(
             "{} is written for {}; your answers describe {}, so the agent keeps {} mode.",
             preset.name,
             describe_mode(preset.mode),
             describe_mode(recommendation.mode),
             recommendation.mode.as_str()
-        ));
-    }
+        )
+    });
+    let chosen = ChosenPreset {
+        id: preset.id.clone(),
+        name: preset.name.clone(),
+        mode: preset.mode,
+        recommended: preset.id == recommendation.preset.id,
+        score,
+    };
+    Ok((chosen, warning))
+}
 
+/// The chosen capabilities with what each costs: the recommended ones in the recommendation's
+/// order (so an unchanged choice gives the recommendation's harness profile), then the others
+/// by id. A community capability must be listed under `community`, an official one must not.
+fn chosen_capabilities(
+    recommendation: &Recommendation,
+    catalog: &[CapabilityManifest],
+    installed: &[InstalledCapability],
+    choice: &Choice,
+) -> Result<Vec<ChosenCapability>> {
     let mut capabilities = Vec::new();
     for (id, community) in choice
         .capabilities
@@ -186,8 +234,6 @@ pub fn customize(
             warning: community_warning(manifest),
         });
     }
-    // The recommended ones in the recommendation's order (so an unchanged choice gives the
-    // recommendation's harness profile), then the others by id.
     let rank = |id: &str| {
         recommendation
             .capabilities
@@ -196,71 +242,79 @@ pub fn customize(
             .unwrap_or(usize::MAX)
     };
     capabilities.sort_by(|a, b| rank(&a.id).cmp(&rank(&b.id)).then_with(|| a.id.cmp(&b.id)));
-    warnings.extend(capabilities.iter().filter_map(|c| c.warning.clone()));
+    Ok(capabilities)
+}
 
-    let slots_installed: i64 = installed.iter().map(|i| i.slots).sum();
-    let storage_installed: i64 = installed.iter().map(|i| i.storage_bytes).sum();
-    let adding = capabilities.iter().filter(|c| !c.installed);
-    let slots_used = slots_installed + adding.clone().map(|c| i64::from(c.slots)).sum::<i64>();
-    let storage_used = storage_installed.saturating_add(
-        adding
-            .map(|c| i64::try_from(c.storage_bytes).unwrap_or(i64::MAX))
-            .fold(0i64, i64::saturating_add),
-    );
-    let tier = recommendation.tier;
-    let limits = quota::limits(tier);
-    let label = quota::tier_label(tier);
-    let mut over = Vec::new();
-    if slots_used > limits.slots {
-        over.push(format!(
-            "This choice needs {slots_used} ability slots ({slots_installed} already installed); {label} allows {}. Remove {} capability slot(s).",
-            limits.slots,
-            slots_used - limits.slots
-        ));
+/// The quota meter: what is installed plus what the choice adds (an installed capability costs
+/// nothing more) against the tier's limits, why it does not fit and which tier would hold it.
+struct QuotaMeter {
+    slots_installed: i64,
+    slots_used: i64,
+    storage_installed: i64,
+    storage_used: i64,
+    limits: quota::TierLimits,
+    fits: bool,
+    over: Vec<String>,
+    upgrade: Option<Tier>,
+}
+
+impl QuotaMeter {
+    fn new(
+        tier: Tier,
+        installed: &[InstalledCapability],
+        capabilities: &[ChosenCapability],
+    ) -> QuotaMeter {
+        let slots_installed: i64 = installed.iter().map(|i| i.slots).sum();
+        let storage_installed: i64 = installed.iter().map(|i| i.storage_bytes).sum();
+        let adding = capabilities.iter().filter(|c| !c.installed);
+        let slots_used = slots_installed + adding.clone().map(|c| i64::from(c.slots)).sum::<i64>();
+        let storage_used = storage_installed.saturating_add(
+            adding
+                .map(|c| i64::try_from(c.storage_bytes).unwrap_or(i64::MAX))
+                .fold(0i64, i64::saturating_add),
+        );
+        let limits = quota::limits(tier);
+        let label = quota::tier_label(tier);
+        let mut over = Vec::new();
+        if slots_used > limits.slots {
+            over.push(format!(
+                "This choice needs {slots_used} ability slots ({slots_installed} already installed); {label} allows {}. Remove {} capability slot(s).",
+                limits.slots,
+                slots_used - limits.slots
+            ));
+        }
+        if storage_used > limits.storage_bytes {
+            over.push(format!(
+                "This choice needs {} of storage ({} already installed); {label} allows {}.",
+                format_bytes(storage_used),
+                format_bytes(storage_installed),
+                format_bytes(limits.storage_bytes)
+            ));
+        }
+        let fits = over.is_empty();
+        let upgrade = if fits {
+            None
+        } else {
+            recommend::upgrade_for(
+                tier,
+                u32::try_from(slots_used).unwrap_or(u32::MAX),
+                u64::try_from(storage_used).unwrap_or(u64::MAX),
+            )
+        };
+        if let Some(next) = upgrade {
+            over.push(format!("It would fit on {}.", quota::tier_label(next)));
+        }
+        QuotaMeter {
+            slots_installed,
+            slots_used,
+            storage_installed,
+            storage_used,
+            limits,
+            fits,
+            over,
+            upgrade,
+        }
     }
-    if storage_used > limits.storage_bytes {
-        over.push(format!(
-            "This choice needs {} of storage ({} already installed); {label} allows {}.",
-            format_bytes(storage_used),
-            format_bytes(storage_installed),
-            format_bytes(limits.storage_bytes)
-        ));
-    }
-    let fits = over.is_empty();
-    let upgrade = if fits {
-        None
-    } else {
-        recommend::upgrade_for(
-            tier,
-            u32::try_from(slots_used).unwrap_or(u32::MAX),
-            u64::try_from(storage_used).unwrap_or(u64::MAX),
-        )
-    };
-    if let Some(next) = upgrade {
-        over.push(format!("It would fit on {}.", quota::tier_label(next)));
-    }
-    Ok(Customization {
-        choice,
-        preset: ChosenPreset {
-            id: preset.id.clone(),
-            name: preset.name.clone(),
-            mode: preset.mode,
-            recommended: preset.id == recommendation.preset.id,
-            score,
-        },
-        capabilities,
-        tier,
-        slots_installed,
-        slots_used,
-        slots_limit: limits.slots,
-        storage_installed,
-        storage_used,
-        storage_limit: limits.storage_bytes,
-        fits,
-        over,
-        upgrade,
-        warnings,
-    })
 }
 
 fn describe_mode(mode: Mode) -> &'static str {

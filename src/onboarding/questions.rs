@@ -102,7 +102,8 @@ pub fn shipped() -> Result<QuestionBank> {
     Ok(bank)
 }
 
-/// Every problem of `bank`.
+/// Every problem of `bank`: each question on its own (ids, options, text limits), then its
+/// `show_if` conditions, then cycles and unreachable questions.
 pub fn validate(bank: &QuestionBank) -> Vec<BankProblem> {
     let mut out = Vec::new();
     let mut by_id: BTreeMap<&str, &Question> = BTreeMap::new();
@@ -114,71 +115,10 @@ pub fn validate(bank: &QuestionBank) -> Vec<BankProblem> {
                 format!("the id \"{}\" is used twice", q.id),
             ));
         }
-        let mut options = BTreeSet::new();
-        for option in &q.options {
-            if !options.insert(option.id.as_str()) {
-                out.push(problem(
-                    &q.id,
-                    "duplicate_option",
-                    format!("option \"{}\" appears twice", option.id),
-                ));
-            }
-        }
-        match q.kind {
-            QuestionKind::Single | QuestionKind::Multiple if q.options.len() < 2 => {
-                out.push(problem(
-                    &q.id,
-                    "too_few_options",
-                    "a choice question needs at least two options".to_owned(),
-                ));
-            }
-            QuestionKind::Text => {
-                let (min, max) = (q.min_len.unwrap_or(0), q.max_len.unwrap_or(0));
-                if !q.options.is_empty() || q.max_len.is_none() || min > max || max > 500 {
-                    out.push(problem(
-                        &q.id,
-                        "bad_text_limits",
-                        "a text question has no options and limits 0 <= min_len <= max_len <= 500"
-                            .to_owned(),
-                    ));
-                }
-            }
-            _ => {}
-        }
+        check_question(q, &mut out);
     }
     for q in &bank.questions {
-        for condition in &q.show_if {
-            let Some(target) = by_id.get(condition.question.as_str()) else {
-                out.push(problem(
-                    &q.id,
-                    "unknown_question",
-                    format!(
-                        "show_if names the unknown question \"{}\"",
-                        condition.question
-                    ),
-                ));
-                continue;
-            };
-            if target.kind == QuestionKind::Text {
-                out.push(problem(
-                    &q.id,
-                    "condition_on_text",
-                    format!(
-                        "show_if tests the text question \"{}\", which has no options",
-                        target.id
-                    ),
-                ));
-            }
-            for option in &condition.any_of {
-                if !target.options.iter().any(|o| &o.id == option) {
-                    out.push(problem(
-                        &q.id,
-                        "unknown_option",
-                        format!("show_if names option \"{option}\", which question \"{}\" does not have", target.id),
-                    ));
-                }
-            }
-        }
+        check_conditions(q, &by_id, &mut out);
     }
     for cycle in cycles(bank) {
         out.push(problem(
@@ -195,6 +135,81 @@ pub fn validate(bank: &QuestionBank) -> Vec<BankProblem> {
         ));
     }
     out
+}
+
+/// One question on its own: option ids used once, at least two options for a choice, and a
+/// text question's limits.
+fn check_question(q: &Question, out: &mut Vec<BankProblem>) {
+    let mut options = BTreeSet::new();
+    for option in &q.options {
+        if !options.insert(option.id.as_str()) {
+            out.push(problem(
+                &q.id,
+                "duplicate_option",
+                format!("option \"{}\" appears twice", option.id),
+            ));
+        }
+    }
+    match q.kind {
+        QuestionKind::Single | QuestionKind::Multiple if q.options.len() < 2 => {
+            out.push(problem(
+                &q.id,
+                "too_few_options",
+                "a choice question needs at least two options".to_owned(),
+            ));
+        }
+        QuestionKind::Text => {
+            let (min, max) = (q.min_len.unwrap_or(0), q.max_len.unwrap_or(0));
+            if !q.options.is_empty() || q.max_len.is_none() || min > max || max > 500 {
+                out.push(problem(
+                    &q.id,
+                    "bad_text_limits",
+                    "a text question has no options and limits 0 <= min_len <= max_len <= 500"
+                        .to_owned(),
+                ));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A question's `show_if` conditions: each names a known choice question and options it has.
+fn check_conditions(q: &Question, by_id: &BTreeMap<&str, &Question>, out: &mut Vec<BankProblem>) {
+    for condition in &q.show_if {
+        let Some(target) = by_id.get(condition.question.as_str()) else {
+            out.push(problem(
+                &q.id,
+                "unknown_question",
+                format!(
+                    "show_if names the unknown question \"{}\"",
+                    condition.question
+                ),
+            ));
+            continue;
+        };
+        if target.kind == QuestionKind::Text {
+            out.push(problem(
+                &q.id,
+                "condition_on_text",
+                format!(
+                    "show_if tests the text question \"{}\", which has no options",
+                    target.id
+                ),
+            ));
+        }
+        for option in &condition.any_of {
+            if !target.options.iter().any(|o| &o.id == option) {
+                out.push(problem(
+                    &q.id,
+                    "unknown_option",
+                    format!(
+                        "show_if names option \"{option}\", which question \"{}\" does not have",
+                        target.id
+                    ),
+                ));
+            }
+        }
+    }
 }
 
 /// Each cycle of "shown only if" dependencies, as the ids along it.

@@ -340,11 +340,59 @@ pub fn recommend(
     } else {
         Mode::Individual
     };
+    let (preset, runners_up) = rank_presets(presets, &weights, mode)?;
+    let (official, community) = capability_candidates(catalog, &weights, answers, mode);
+    let fitted = fit_to_quota(official, tier);
+    let reasoning = resolve_reasoning(model_reasoning_levels, None);
+    let inputs_hash = canon::digest_of(&json!({
+        "bank_version": bank.bank_version,
+        "scoring_version": SCORING_VERSION,
+        "answers": answers,
+        "presets": presets.iter().map(|p| (&p.id, &p.traits, p.mode)).collect::<Vec<_>>(),
+        "catalog": catalog.iter().map(|c| (&c.id, &c.version, &c.traits, c.slots, c.storage_bytes)).collect::<Vec<_>>(),
+        "tier": tier.as_str(),
+        "model_reasoning_levels": model_reasoning_levels,
+    }))?;
+    let harness_profile = harness_profile(
+        &preset.id,
+        mode,
+        fitted
+            .bundle
+            .iter()
+            .map(|c| (c.id.as_str(), c.personalized_default)),
+    );
+    Ok(Recommendation {
+        bank_version: bank.bank_version,
+        scoring_version: SCORING_VERSION,
+        inputs_hash,
+        mode,
+        preset,
+        runners_up,
+        capabilities: fitted.bundle,
+        optional_community: community,
+        trimmed: fitted.trimmed,
+        tier,
+        slots_used: fitted.slots,
+        slots_limit: fitted.limits.slots,
+        storage_used: fitted.storage,
+        storage_limit: fitted.limits.storage_bytes,
+        reasoning,
+        harness_profile,
+    })
+}
 
+/// Scores every preset (its traits, plus 1 when its mode is the answers' mode) and returns the
+/// winner and up to two runners-up scoring at least [`RUNNER_UP_SHARE`] of it. Ties go to the
+/// smaller id.
+fn rank_presets(
+    presets: &[PresetManifest],
+    weights: &BTreeMap<&'static str, Vec<Reason>>,
+    mode: Mode,
+) -> Result<(ScoredPreset, Vec<ScoredPreset>)> {
     let mut scored: Vec<ScoredPreset> = presets
         .iter()
         .map(|p| {
-            let (mut s, mut reasons) = score(p.traits.iter().map(String::as_str), &weights);
+            let (mut s, mut reasons) = score(p.traits.iter().map(String::as_str), weights);
             if p.mode == mode {
                 s += 1;
                 reasons.push(Reason {
@@ -371,7 +419,19 @@ pub fn recommend(
         .filter(|p| f64::from(p.score) >= f64::from(preset.score) * RUNNER_UP_SHARE && p.score > 0)
         .take(2)
         .collect();
+    Ok((preset, runners_up))
+}
 
+/// The capabilities worth proposing, official and community apart, each in order (personalized
+/// defaults first, then by score, then by id). A capability qualifies by its functional traits'
+/// score ([`CAPABILITY_THRESHOLD`]) or as a personalized default (voice and the browser in
+/// individual mode); answering "no" to voice or the browser rules out what declares it.
+fn capability_candidates(
+    catalog: &[CapabilityManifest],
+    weights: &BTreeMap<&'static str, Vec<Reason>>,
+    answers: &Answers,
+    mode: Mode,
+) -> (Vec<ScoredCapability>, Vec<ScoredCapability>) {
     let rules_out = |question: &str| chosen(answers, question).contains(&"no");
     let personalized = mode == Mode::Individual;
     let mut candidates: Vec<ScoredCapability> = catalog
@@ -382,7 +442,7 @@ pub fn recommend(
                 .iter()
                 .map(String::as_str)
                 .filter(|t| !AUDIENCE_TRAITS.contains(t));
-            let (s, reasons) = score(functional, &weights);
+            let (s, reasons) = score(functional, weights);
             let default = personalized
                 && ((c.id == "voice_tts_stt" && !rules_out("voice"))
                     || (c.id == "uplay_chromium" && !rules_out("browser")));
@@ -407,13 +467,27 @@ pub fn recommend(
             .then_with(|| b.score.cmp(&a.score))
             .then_with(|| a.id.cmp(&b.id))
     });
-    let (official, community): (Vec<_>, Vec<_>) = candidates.into_iter().partition(|c| c.official);
+    candidates.into_iter().partition(|c| c.official)
+}
 
+/// A bundle trimmed to a tier's quota.
+struct Fitted {
+    bundle: Vec<ScoredCapability>,
+    trimmed: Vec<Trimmed>,
+    /// Slots and bytes the bundle uses.
+    slots: u32,
+    storage: u64,
+    limits: TierLimits,
+}
+
+/// Takes the capabilities in order while they fit `tier`'s slots and storage; each one that
+/// does not is trimmed with the reason and the smallest tier that would hold it.
+fn fit_to_quota(capabilities: Vec<ScoredCapability>, tier: Tier) -> Fitted {
     let limits = quota::limits(tier);
     let (mut slots, mut storage) = (0u32, 0u64);
     let mut bundle = Vec::new();
     let mut trimmed = Vec::new();
-    for capability in official {
+    for capability in capabilities {
         let fits_slots = i64::from(slots + capability.slots) <= limits.slots;
         let fits_storage = i64::try_from(storage + capability.storage_bytes).unwrap_or(i64::MAX)
             <= limits.storage_bytes;
@@ -421,76 +495,45 @@ pub fn recommend(
             slots += capability.slots;
             storage += capability.storage_bytes;
             bundle.push(capability);
-        } else {
-            let upgrade = upgrade_for(
-                tier,
-                slots + capability.slots,
-                storage + capability.storage_bytes,
-            );
-            let reason = if fits_slots {
-                format!(
-                    "{} needs {} of storage; {} of {} would be used on {}",
-                    capability.name,
-                    quota::format_bytes(
-                        i64::try_from(capability.storage_bytes).unwrap_or(i64::MAX)
-                    ),
-                    quota::format_bytes(i64::try_from(storage).unwrap_or(i64::MAX)),
-                    quota::format_bytes(limits.storage_bytes),
-                    quota::tier_label(tier)
-                )
-            } else {
-                format!(
-                    "{} needs {} slot(s); {} of {} are already used on {}",
-                    capability.name,
-                    capability.slots,
-                    slots,
-                    limits.slots,
-                    quota::tier_label(tier)
-                )
-            };
-            trimmed.push(Trimmed {
-                capability,
-                reason,
-                upgrade,
-            });
+            continue;
         }
+        let upgrade = upgrade_for(
+            tier,
+            slots + capability.slots,
+            storage + capability.storage_bytes,
+        );
+        let reason = if fits_slots {
+            format!(
+                "{} needs {} of storage; {} of {} would be used on {}",
+                capability.name,
+                quota::format_bytes(i64::try_from(capability.storage_bytes).unwrap_or(i64::MAX)),
+                quota::format_bytes(i64::try_from(storage).unwrap_or(i64::MAX)),
+                quota::format_bytes(limits.storage_bytes),
+                quota::tier_label(tier)
+            )
+        } else {
+            format!(
+                "{} needs {} slot(s); {} of {} are already used on {}",
+                capability.name,
+                capability.slots,
+                slots,
+                limits.slots,
+                quota::tier_label(tier)
+            )
+        };
+        trimmed.push(Trimmed {
+            capability,
+            reason,
+            upgrade,
+        });
     }
-
-    let reasoning = resolve_reasoning(model_reasoning_levels, None);
-    let inputs_hash = canon::digest_of(&json!({
-        "bank_version": bank.bank_version,
-        "scoring_version": SCORING_VERSION,
-        "answers": answers,
-        "presets": presets.iter().map(|p| (&p.id, &p.traits, p.mode)).collect::<Vec<_>>(),
-        "catalog": catalog.iter().map(|c| (&c.id, &c.version, &c.traits, c.slots, c.storage_bytes)).collect::<Vec<_>>(),
-        "tier": tier.as_str(),
-        "model_reasoning_levels": model_reasoning_levels,
-    }))?;
-    let harness_profile = harness_profile(
-        &preset.id,
-        mode,
-        bundle
-            .iter()
-            .map(|c| (c.id.as_str(), c.personalized_default)),
-    );
-    Ok(Recommendation {
-        bank_version: bank.bank_version,
-        scoring_version: SCORING_VERSION,
-        inputs_hash,
-        mode,
-        preset,
-        runners_up,
-        capabilities: bundle,
-        optional_community: community,
+    Fitted {
+        bundle,
         trimmed,
-        tier,
-        slots_used: slots,
-        slots_limit: limits.slots,
-        storage_used: storage,
-        storage_limit: limits.storage_bytes,
-        reasoning,
-        harness_profile,
-    })
+        slots,
+        storage,
+        limits,
+    }
 }
 
 /// The JSON Schema (draft 2020-12) of [`harness_profile`]'s output. In this crate the file

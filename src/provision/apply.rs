@@ -13,11 +13,11 @@ use crate::audit;
 use crate::auth::members::require_unlocked_privileged;
 use crate::auth::Actor;
 use crate::canon::Digest;
-use crate::clock::Clock;
+use crate::clock::{Clock, Timestamp};
 use crate::fsutil::write_atomic;
 use crate::integrity::baseline;
 use crate::persona::preset::bundle::{render, AGENT_EDITABLE};
-use crate::persona::preset::catalog::{self, VersionRef};
+use crate::persona::preset::catalog::{self, PresetVersion, VersionRef};
 use crate::persona::versions::check_agent_name;
 use crate::store::Store;
 use crate::textdiff;
@@ -94,73 +94,17 @@ pub fn apply(
             version.version
         )));
     }
-    let mut vars = options.vars.clone();
-    vars.entry("agent_name".to_owned())
-        .or_insert_with(|| version.bundle.manifest.spec.identity.name.clone());
-    if !vars.contains_key("owner_name") {
-        let display: Option<String> = store
-            .conn()
-            .query_row(
-                "SELECT display_name FROM members WHERE tenant_id = ?1 AND id = ?2",
-                rusqlite::params![actor.tenant_id, actor.member_id],
-                |r| r.get(0),
-            )
-            .ok();
-        if let Some(display) = display {
-            vars.insert("owner_name".to_owned(), display);
-        }
-    }
+    let vars = template_vars(store, actor, &version, options);
     // Render everything before touching the disk, so a missing variable writes nothing.
     let mut rendered = Vec::new();
     for (file, template) in &version.bundle.files {
         rendered.push((file.clone(), render(file, template, &vars)?));
     }
-    if workspace.exists() && !workspace.is_dir() {
-        return Err(Error::invalid(
-            "workspace",
-            format!("{} is not a folder", workspace.display()),
-        ));
-    }
-    if let Some(existing) = baseline::get(store, &actor.tenant_id, agent)? {
-        let target = std::fs::canonicalize(workspace)
-            .ok()
-            .map(|p| p.display().to_string());
-        if target.as_deref().is_some_and(|t| t != existing.workspace) || target.is_none() {
-            return Err(Error::Conflict(format!(
-                "Agent {agent}'s baseline belongs to the workspace {}; apply the preset there, or use another agent name.",
-                existing.workspace
-            )));
-        }
-    }
-    let mut changes = Vec::new();
-    for (file, text) in &rendered {
-        let path = workspace.join(file);
-        let current = match std::fs::read(&path) {
-            Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(Error::io("read", &path, e)),
-        };
-        let agent_file = AGENT_EDITABLE.contains(&file.as_str());
-        let action = match &current {
-            None => FileAction::Create,
-            Some(_) if agent_file && !options.overwrite_agent_files => FileAction::KeptAgentFile,
-            Some(old) if old == text => FileAction::Unchanged,
-            Some(_) => FileAction::Update,
-        };
-        let diff = match action {
-            FileAction::Create | FileAction::Update => {
-                textdiff::unified(current.as_deref().unwrap_or(""), text, file)
-            }
-            FileAction::Unchanged | FileAction::KeptAgentFile => String::new(),
-        };
-        changes.push(FileChange {
-            file: file.clone(),
-            action,
-            diff,
-            sha256: Digest::of_bytes(text.as_bytes()),
-            rendered_chars: text.chars().count(),
-        });
-    }
+    check_workspace(store, actor, agent, workspace)?;
+    let changes = rendered
+        .iter()
+        .map(|(file, text)| plan_change(workspace, file, text, options))
+        .collect::<Result<Vec<_>>>()?;
     let report = ApplyReport {
         preset: id.to_owned(),
         version: version.version,
@@ -184,6 +128,104 @@ pub fn apply(
     } else {
         baseline::record(store, actor, agent, workspace, &[], clock)?;
     }
+    record_applied(store, actor, &report, now)?;
+    Ok(report)
+}
+
+/// The template variables: the caller's, with `agent_name` defaulting to the spec's identity
+/// name and `owner_name` to the acting member's display name.
+fn template_vars(
+    store: &Store,
+    actor: &Actor,
+    version: &PresetVersion,
+    options: &ApplyOptions,
+) -> BTreeMap<String, String> {
+    let mut vars = options.vars.clone();
+    vars.entry("agent_name".to_owned())
+        .or_insert_with(|| version.bundle.manifest.spec.identity.name.clone());
+    if !vars.contains_key("owner_name") {
+        let display: Option<String> = store
+            .conn()
+            .query_row(
+                "SELECT display_name FROM members WHERE tenant_id = ?1 AND id = ?2",
+                rusqlite::params![actor.tenant_id, actor.member_id],
+                |r| r.get(0),
+            )
+            .ok();
+        if let Some(display) = display {
+            vars.insert("owner_name".to_owned(), display);
+        }
+    }
+    vars
+}
+
+/// The workspace is a folder (or not there yet), and the one the agent's baseline, if it has
+/// one, was recorded for.
+fn check_workspace(store: &Store, actor: &Actor, agent: &str, workspace: &Path) -> Result<()> {
+    if workspace.exists() && !workspace.is_dir() {
+        return Err(Error::invalid(
+            "workspace",
+            format!("{} is not a folder", workspace.display()),
+        ));
+    }
+    if let Some(existing) = baseline::get(store, &actor.tenant_id, agent)? {
+        let target = std::fs::canonicalize(workspace)
+            .ok()
+            .map(|p| p.display().to_string());
+        if target.as_deref().is_some_and(|t| t != existing.workspace) || target.is_none() {
+            return Err(Error::Conflict(format!(
+                "Agent {agent}'s baseline belongs to the workspace {}; apply the preset there, or use another agent name.",
+                existing.workspace
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// What writing the rendered `text` to `file` would do: create, update (with a unified diff
+/// from the current file), leave it unchanged, or keep an agent-editable file.
+fn plan_change(
+    workspace: &Path,
+    file: &str,
+    text: &str,
+    options: &ApplyOptions,
+) -> Result<FileChange> {
+    let path = workspace.join(file);
+    let current = match std::fs::read(&path) {
+        Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io("read", &path, e)),
+    };
+    let agent_file = AGENT_EDITABLE.contains(&file);
+    let action = match &current {
+        None => FileAction::Create,
+        Some(_) if agent_file && !options.overwrite_agent_files => FileAction::KeptAgentFile,
+        Some(old) if old == text => FileAction::Unchanged,
+        Some(_) => FileAction::Update,
+    };
+    let diff = match action {
+        FileAction::Create | FileAction::Update => {
+            textdiff::unified(current.as_deref().unwrap_or(""), text, file)
+        }
+        FileAction::Unchanged | FileAction::KeptAgentFile => String::new(),
+    };
+    Ok(FileChange {
+        file: file.to_owned(),
+        action,
+        diff,
+        sha256: Digest::of_bytes(text.as_bytes()),
+        rendered_chars: text.chars().count(),
+    })
+}
+
+/// The `preset.applied` audit entry: the preset version, the agent, and each file's hash and
+/// action.
+fn record_applied(
+    store: &mut Store,
+    actor: &Actor,
+    report: &ApplyReport,
+    now: Timestamp,
+) -> Result<()> {
     let files: BTreeMap<&str, String> = report
         .changes
         .iter()
@@ -201,10 +243,10 @@ pub fn apply(
             &actor.member_id,
             "preset.applied",
             json!({
-                "preset": id,
-                "version": version.version,
-                "content_hash": version.content_hash.to_string(),
-                "agent": agent,
+                "preset": report.preset,
+                "version": report.version,
+                "content_hash": report.content_hash.to_string(),
+                "agent": report.agent,
                 "workspace": report.workspace,
                 "files": files,
                 "actions": actions,
@@ -212,6 +254,5 @@ pub fn apply(
             now,
         )?;
         Ok(())
-    })?;
-    Ok(report)
+    })
 }

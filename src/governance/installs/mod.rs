@@ -12,12 +12,16 @@
 //! a validity window after which an uninstalled approval lapses; it can never add a scope that
 //! was not requested, and it is bound to the requested version and hash, so a later catalog edit
 //! (say, one that raises the risk) can never ride on an older approval.
+//!
+//! This file holds the transitions; `rows.rs` reads requests back.
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+mod rows;
+
+use rusqlite::{params, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::auth::members::{is_unlocked_privileged, parse_ts, require_unlocked_privileged};
+use crate::auth::members::{is_unlocked_privileged, require_unlocked_privileged};
 use crate::auth::Actor;
 use crate::canon::Digest;
 use crate::clock::{Clock, Timestamp};
@@ -26,6 +30,10 @@ use crate::governance::{self, breakglass, quota};
 use crate::ids::IdSource;
 use crate::store::Store;
 use crate::{Error, Result};
+
+pub(crate) use rows::open_request;
+pub use rows::{count_pending, get, installed, list};
+use rows::{find, of_capability};
 
 /// How long a request stays pending when the requester does not say.
 pub const DEFAULT_REQUEST_TTL_SECS: i64 = 7 * 24 * 60 * 60;
@@ -127,134 +135,6 @@ pub struct ApprovalInput {
     pub valid_for_secs: Option<i64>,
 }
 
-struct Raw {
-    id: String,
-    capability_id: String,
-    capability_version: String,
-    content_hash: String,
-    requested_scope: String,
-    reason: String,
-    requested_by: String,
-    requested_at: String,
-    expires_at: String,
-    state: String,
-    decided_by: Option<String>,
-    decided_at: Option<String>,
-    decision_note: Option<String>,
-    approved_scope: Option<String>,
-    approval_valid_until: Option<String>,
-    break_glass_id: Option<String>,
-    slots: Option<i64>,
-    storage_bytes: Option<i64>,
-    installed_at: Option<String>,
-    uninstalled_at: Option<String>,
-}
-
-const SELECT: &str = "SELECT id, capability_id, capability_version, content_hash, requested_scope,
-        reason, requested_by, requested_at, expires_at, state, decided_by, decided_at,
-        decision_note, approved_scope, approval_valid_until, break_glass_id, slots, storage_bytes,
-        installed_at, uninstalled_at FROM install_requests";
-
-fn raw(r: &rusqlite::Row<'_>) -> rusqlite::Result<Raw> {
-    Ok(Raw {
-        id: r.get(0)?,
-        capability_id: r.get(1)?,
-        capability_version: r.get(2)?,
-        content_hash: r.get(3)?,
-        requested_scope: r.get(4)?,
-        reason: r.get(5)?,
-        requested_by: r.get(6)?,
-        requested_at: r.get(7)?,
-        expires_at: r.get(8)?,
-        state: r.get(9)?,
-        decided_by: r.get(10)?,
-        decided_at: r.get(11)?,
-        decision_note: r.get(12)?,
-        approved_scope: r.get(13)?,
-        approval_valid_until: r.get(14)?,
-        break_glass_id: r.get(15)?,
-        slots: r.get(16)?,
-        storage_bytes: r.get(17)?,
-        installed_at: r.get(18)?,
-        uninstalled_at: r.get(19)?,
-    })
-}
-
-fn opt_ts(field: &'static str, text: Option<String>) -> Result<Option<Timestamp>> {
-    text.map(|t| parse_ts(field, &t)).transpose()
-}
-
-fn build(r: Raw, now: Timestamp) -> Result<InstallRequest> {
-    let expires_at = parse_ts("expires_at", &r.expires_at)?;
-    let approval_valid_until = opt_ts("approval_valid_until", r.approval_valid_until)?;
-    let stored = InstallState::parse(&r.state)?;
-    let state = match stored {
-        InstallState::Pending if now >= expires_at => InstallState::Expired,
-        InstallState::Approved if approval_valid_until.is_some_and(|u| now >= u) => {
-            InstallState::Expired
-        }
-        other => other,
-    };
-    Ok(InstallRequest {
-        id: r.id,
-        capability_id: r.capability_id,
-        capability_version: r.capability_version,
-        content_hash: r
-            .content_hash
-            .parse()
-            .map_err(|e: <Digest as std::str::FromStr>::Err| {
-                Error::invalid("content_hash", e.to_string())
-            })?,
-        requested_scope: catalog::parse_list("requested_scope", &r.requested_scope)?,
-        reason: r.reason,
-        requested_by: r.requested_by,
-        requested_at: parse_ts("requested_at", &r.requested_at)?,
-        expires_at,
-        state,
-        decided_by: r.decided_by,
-        decided_at: opt_ts("decided_at", r.decided_at)?,
-        decision_note: r.decision_note,
-        approved_scope: r
-            .approved_scope
-            .map(|s| catalog::parse_list("approved_scope", &s))
-            .transpose()?,
-        approval_valid_until,
-        break_glass_id: r.break_glass_id,
-        slots: r.slots,
-        storage_bytes: r.storage_bytes,
-        installed_at: opt_ts("installed_at", r.installed_at)?,
-        uninstalled_at: opt_ts("uninstalled_at", r.uninstalled_at)?,
-    })
-}
-
-fn find(conn: &Connection, tenant: &str, id: &str, now: Timestamp) -> Result<InstallRequest> {
-    let r = conn
-        .query_row(
-            &format!("{SELECT} WHERE tenant_id = ?1 AND id = ?2"),
-            params![tenant, id],
-            raw,
-        )
-        .optional()?
-        .ok_or_else(|| Error::NotFound {
-            what: format!("Install request {id}"),
-            hint: "List the install requests to see their ids.".to_owned(),
-        })?;
-    build(r, now)
-}
-
-fn of_capability(
-    conn: &Connection,
-    tenant: &str,
-    capability: &str,
-    now: Timestamp,
-) -> Result<Vec<InstallRequest>> {
-    let mut statement = conn.prepare(&format!(
-        "{SELECT} WHERE tenant_id = ?1 AND capability_id = ?2 ORDER BY requested_at DESC, id DESC"
-    ))?;
-    let rows = statement.query_map(params![tenant, capability], raw)?;
-    rows.map(|r| build(r?, now)).collect()
-}
-
 fn text_field(field: &'static str, text: Option<&str>) -> Result<String> {
     let text = text.unwrap_or("").trim();
     if text.chars().count() > REASON_MAX_CHARS || text.chars().any(|c| c.is_control() && c != '\n')
@@ -303,25 +183,7 @@ pub(crate) fn request_in(
 ) -> Result<String> {
     let cap = catalog::find(tx, &actor.tenant_id, &input.capability_id)?
         .ok_or_else(|| catalog::not_found(&input.capability_id))?;
-    let scope = match &input.scope {
-        Some(scope) => {
-            if scope.is_empty() {
-                return Err(Error::invalid(
-                    "scope",
-                    "name at least one scope, or leave it out to ask for all",
-                ));
-            }
-            catalog::check_scopes(scope)?;
-            subset_of(
-                scope,
-                &cap.manifest.scope,
-                &format!("declared by {}", cap.manifest.id),
-            )
-            .map_err(|m| Error::invalid("scope", m))?;
-            scope.clone()
-        }
-        None => cap.manifest.scope.clone(),
-    };
+    let scope = requested_scope(input.scope.as_deref(), &cap)?;
     let reason = text_field("reason", input.reason.as_deref())?;
     let ttl = input.ttl_secs.unwrap_or(DEFAULT_REQUEST_TTL_SECS);
     if !(60..=MAX_REQUEST_TTL_SECS).contains(&ttl) {
@@ -330,23 +192,7 @@ pub(crate) fn request_in(
             "a request may stay pending between 1 minute and 90 days",
         ));
     }
-    if let Some(existing) = open_request(tx, &actor.tenant_id, &cap.manifest.id, now)? {
-        return Err(Error::Conflict(
-            if existing.state == InstallState::Installed {
-                format!(
-                    "{} is already installed (request {}). Uninstall it before asking again.",
-                    cap.manifest.id, existing.id
-                )
-            } else {
-                format!(
-                    "{} already has install request {}, which is {}.",
-                    cap.manifest.id,
-                    existing.id,
-                    existing.state.as_str()
-                )
-            },
-        ));
-    }
+    refuse_second_request(tx, &actor.tenant_id, &cap.manifest.id, now)?;
     let skip_approval = breakglass::open_id(tx, &actor.tenant_id, now)?.is_some()
         && is_unlocked_privileged(tx, actor, now)?;
     let id = ids.new_id();
@@ -387,22 +233,53 @@ pub(crate) fn request_in(
     Ok(id)
 }
 
-/// The request of `capability` that is pending, approved or installed at `now`, if any (there
-/// is at most one).
-pub(crate) fn open_request(
-    conn: &Connection,
+/// The scope a request asks for: all the capability declares when `asked` is absent, else a
+/// non-empty subset of it.
+fn requested_scope(asked: Option<&[String]>, cap: &Capability) -> Result<Vec<String>> {
+    let Some(scope) = asked else {
+        return Ok(cap.manifest.scope.clone());
+    };
+    if scope.is_empty() {
+        return Err(Error::invalid(
+            "scope",
+            "name at least one scope, or leave it out to ask for all",
+        ));
+    }
+    catalog::check_scopes(scope)?;
+    subset_of(
+        scope,
+        &cap.manifest.scope,
+        &format!("declared by {}", cap.manifest.id),
+    )
+    .map_err(|m| Error::invalid("scope", m))?;
+    Ok(scope.to_vec())
+}
+
+/// A capability has at most one open request: refuses another while one is pending, approved
+/// or installed.
+fn refuse_second_request(
+    tx: &Transaction<'_>,
     tenant: &str,
     capability: &str,
     now: Timestamp,
-) -> Result<Option<InstallRequest>> {
-    Ok(of_capability(conn, tenant, capability, now)?
-        .into_iter()
-        .find(|r| {
-            matches!(
-                r.state,
-                InstallState::Pending | InstallState::Approved | InstallState::Installed
+) -> Result<()> {
+    let Some(existing) = open_request(tx, tenant, capability, now)? else {
+        return Ok(());
+    };
+    Err(Error::Conflict(
+        if existing.state == InstallState::Installed {
+            format!(
+                "{capability} is already installed (request {}). Uninstall it before asking again.",
+                existing.id
             )
-        }))
+        } else {
+            format!(
+                "{capability} already has install request {}, which is {}.",
+                existing.id,
+                existing.state.as_str()
+            )
+        },
+    ))
 }
 
 /// The install itself, inside the caller's transaction: the approval's binding, the quota,
@@ -506,32 +383,8 @@ pub fn approve(
             cap.manifest.version, cap.content_hash
         )));
     }
-    let scope = match &input.scope {
-        Some(scope) => {
-            if scope.is_empty() {
-                return Err(Error::invalid(
-                    "scope",
-                    "an approval must keep at least one scope",
-                ));
-            }
-            catalog::check_scopes(scope)?;
-            subset_of(scope, &row.requested_scope, "in the request").map_err(|m| {
-                Error::Denied(format!("An approval can only tighten what was asked: {m}."))
-            })?;
-            scope.clone()
-        }
-        None => row.requested_scope.clone(),
-    };
-    let valid_until = match input.valid_for_secs {
-        Some(secs) if !(60..=MAX_REQUEST_TTL_SECS).contains(&secs) => {
-            return Err(Error::invalid(
-                "valid for",
-                "an approval may stay valid between 1 minute and 90 days",
-            ))
-        }
-        Some(secs) => Some(now.plus_millis(secs.saturating_mul(1000))),
-        None => None,
-    };
+    let scope = approved_scope(input.scope.as_deref(), &row)?;
+    let valid_until = approval_valid_until(input.valid_for_secs, now)?;
     let note = text_field("note", input.note.as_deref())?;
     store.write(|tx| {
         governance::sweep(tx, &actor.tenant_id, now)?;
@@ -565,6 +418,37 @@ pub fn approve(
         Ok(())
     })?;
     get(store, &actor.tenant_id, request_id, now)
+}
+
+/// The scope an approval grants: the requested one when `narrowed` is absent, else a non-empty
+/// subset of it (an approval can only tighten).
+fn approved_scope(narrowed: Option<&[String]>, row: &InstallRequest) -> Result<Vec<String>> {
+    let Some(scope) = narrowed else {
+        return Ok(row.requested_scope.clone());
+    };
+    if scope.is_empty() {
+        return Err(Error::invalid(
+            "scope",
+            "an approval must keep at least one scope",
+        ));
+    }
+    catalog::check_scopes(scope)?;
+    subset_of(scope, &row.requested_scope, "in the request")
+        .map_err(|m| Error::Denied(format!("An approval can only tighten what was asked: {m}.")))?;
+    Ok(scope.to_vec())
+}
+
+/// When an approval lapses if nothing was installed: `valid_for_secs` (1 minute to 90 days)
+/// after `now`, or never.
+fn approval_valid_until(valid_for_secs: Option<i64>, now: Timestamp) -> Result<Option<Timestamp>> {
+    match valid_for_secs {
+        Some(secs) if !(60..=MAX_REQUEST_TTL_SECS).contains(&secs) => Err(Error::invalid(
+            "valid for",
+            "an approval may stay valid between 1 minute and 90 days",
+        )),
+        Some(secs) => Ok(Some(now.plus_millis(secs.saturating_mul(1000)))),
+        None => Ok(None),
+    }
 }
 
 /// Rejects a pending request (owner or admin, unlocked).
@@ -694,92 +578,4 @@ pub fn uninstall(
         Ok(())
     })?;
     get(store, &actor.tenant_id, &row.id, now)
-}
-
-/// One request of `tenant`, with its state at `now`.
-pub fn get(
-    store: &Store,
-    tenant: &str,
-    request_id: &str,
-    now: Timestamp,
-) -> Result<InstallRequest> {
-    find(store.conn(), tenant, request_id, now)
-}
-
-/// The requests of `tenant`, newest first, optionally only those in `state` at `now`.
-pub fn list(
-    store: &Store,
-    tenant: &str,
-    state: Option<InstallState>,
-    now: Timestamp,
-) -> Result<Vec<InstallRequest>> {
-    let mut statement = store.conn().prepare(&format!(
-        "{SELECT} WHERE tenant_id = ?1 ORDER BY requested_at DESC, id DESC"
-    ))?;
-    let rows = statement.query_map(params![tenant], raw)?;
-    let mut out = Vec::new();
-    for r in rows {
-        let request = build(r?, now)?;
-        if state.is_none_or(|s| s == request.state) {
-            out.push(request);
-        }
-    }
-    Ok(out)
-}
-
-/// How many requests of `tenant` are pending at `now`.
-pub fn count_pending(store: &Store, tenant: &str, now: Timestamp) -> Result<i64> {
-    let n = list(store, tenant, Some(InstallState::Pending), now)?.len();
-    Ok(i64::try_from(n).unwrap_or(i64::MAX))
-}
-
-/// What `tenant` has installed, by capability id.
-pub fn installed(store: &Store, tenant: &str) -> Result<Vec<InstalledCapability>> {
-    let mut statement = store.conn().prepare(
-        "SELECT r.id, r.capability_id, c.name, c.kind, r.capability_version, r.content_hash,
-                COALESCE(r.approved_scope, r.requested_scope), r.slots, r.storage_bytes,
-                r.installed_at, r.break_glass_id
-         FROM install_requests r
-         JOIN capabilities c ON c.tenant_id = r.tenant_id AND c.id = r.capability_id
-         WHERE r.tenant_id = ?1 AND r.state = 'installed'
-         ORDER BY r.capability_id",
-    )?;
-    let rows = statement.query_map(params![tenant], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, String>(6)?,
-            r.get::<_, i64>(7)?,
-            r.get::<_, i64>(8)?,
-            r.get::<_, String>(9)?,
-            r.get::<_, Option<String>>(10)?,
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (request_id, capability_id, name, kind, version, hash, scope, slots, bytes, at, bg) =
-            row?;
-        out.push(InstalledCapability {
-            request_id,
-            capability_id,
-            name,
-            kind: CapabilityKind::parse(&kind)?,
-            version,
-            content_hash: hash
-                .parse()
-                .map_err(|e: <Digest as std::str::FromStr>::Err| {
-                    Error::invalid("content_hash", e.to_string())
-                })?,
-            scope: catalog::parse_list("scope", &scope)?,
-            slots,
-            storage_bytes: bytes,
-            installed_at: parse_ts("installed_at", &at)?,
-            break_glass_id: bg,
-        });
-    }
-    Ok(out)
 }

@@ -9,12 +9,16 @@
 //! (arrays, scalars and already-sorted subtrees are single copies). Rejects
 //! what JCS (I-JSON) forbids: duplicate keys, lone surrogates, numbers beyond
 //! the double range, and nesting deeper than [`MAX_DEPTH`].
+//!
+//! String content (UTF-8 validation, escapes, surrogates) is read in `strings.rs`.
+
+mod strings;
 
 use std::cmp::Ordering;
 
 use super::error::{line_col, CanonError, Segment};
 use super::number;
-use super::write::{cmp_utf16, key_prefix, prefix_order, write_escape, write_str, Sink, ESCAPE};
+use super::write::{cmp_utf16, key_prefix, prefix_order, Sink};
 use super::MAX_DEPTH;
 
 /// Where an object key's raw (unescaped) bytes live.
@@ -118,14 +122,6 @@ struct Parser<'a> {
     disordered: bool,
 }
 
-/// A scanned string: either a plain slice of the input, or escaped.
-enum Scanned {
-    /// Content bytes `input[start..end]` contain no escapes.
-    Plain(usize, usize),
-    /// Content starts at `start` and has an escape at `first_escape`.
-    Escaped { start: usize, first_escape: usize },
-}
-
 impl Parser<'_> {
     fn peek(&self) -> Option<u8> {
         self.input.get(self.pos).copied()
@@ -164,28 +160,6 @@ impl Parser<'_> {
                 self.syntax(self.pos, "unexpected non-ASCII character outside a string")
             }
             Some(_) => self.syntax(self.pos, message),
-        }
-    }
-
-    /// Offset (from `start`) of the first `"`, `\` or control byte of string
-    /// content, checking on the way that the bytes before it are UTF-8.
-    /// Structural JSON is ASCII, so strings are the only place other bytes
-    /// may appear and the only place that needs the check.
-    #[inline]
-    fn string_run(&self, start: usize) -> Result<usize, CanonError> {
-        let bytes = self.input.get(start..).unwrap_or_default();
-        match scan_content(bytes) {
-            Scan::Stop(n) => Ok(n),
-            Scan::End => Err(self.eof("the closing '\"' of a string")),
-            Scan::BadUtf8(n) => {
-                let offset = start + n;
-                let (line, column) = line_col(self.input, offset);
-                Err(CanonError::InvalidUtf8 {
-                    offset,
-                    line,
-                    column,
-                })
-            }
         }
     }
 
@@ -390,197 +364,44 @@ impl Parser<'_> {
         key_of(key, self.input, &self.arena)
     }
 
-    /// Reads an object key, writes it canonically to staging, and says where
-    /// its raw bytes are for sorting.
-    fn key(&mut self) -> Result<Key, CanonError> {
-        match self.scan_string()? {
-            Scanned::Plain(s, e) => {
-                // No escapes: the raw text needs none either, so copy it.
-                self.staging
-                    .extend_from_slice(self.input.get(s - 1..e + 1).unwrap_or_default());
-                Ok(Key::Input(s, e))
-            }
-            Scanned::Escaped {
-                start,
-                first_escape,
-            } => {
-                let mut arena = std::mem::take(&mut self.arena);
-                let begin = arena.len();
-                let result = self.decode::<false>(start, first_escape, &mut arena);
-                let end = arena.len();
-                if result.is_ok() {
-                    write_str(&mut self.staging, arena.get(begin..end).unwrap_or_default());
-                }
-                self.arena = arena;
-                result.map(|()| Key::Arena(begin, end))
-            }
-        }
-    }
-
-    fn string_value(&mut self) -> Result<(), CanonError> {
-        match self.scan_string()? {
-            Scanned::Plain(s, e) => {
-                // No escapes: the raw text needs none either, so it is
-                // already canonical, quotes included.
-                self.staging
-                    .extend_from_slice(self.input.get(s - 1..e + 1).unwrap_or_default());
-                Ok(())
-            }
-            Scanned::Escaped {
-                start,
-                first_escape,
-            } => {
-                // Transcode escapes straight to their canonical form.
-                let mut staging = std::mem::take(&mut self.staging);
-                staging.push(b'"');
-                let result = self.decode::<true>(start, first_escape, &mut staging);
-                staging.push(b'"');
-                self.staging = staging;
-                result
-            }
-        }
-    }
-
-    /// With `pos` on an opening quote: finds the closing quote of an
-    /// escape-free string (then `pos` moves past it), or the first escape.
-    #[inline]
-    fn scan_string(&mut self) -> Result<Scanned, CanonError> {
-        let start = self.pos + 1;
-        let at = start + self.string_run(start)?;
-        match self.input.get(at).copied().unwrap_or_default() {
-            b'"' => {
-                self.pos = at + 1;
-                Ok(Scanned::Plain(start, at))
-            }
-            b'\\' => Ok(Scanned::Escaped {
-                start,
-                first_escape: at,
-            }),
-            _ => Err(self.syntax(at, "control character in string must be escaped")),
-        }
-    }
-
-    /// Decodes string content from `start` (first escape at `first_escape`,
-    /// everything before it already validated) into `dst`, leaving `pos`
-    /// after the closing quote. With `CANONICAL`, characters that JSON must
-    /// escape are written in their canonical escaped form instead of raw.
-    fn decode<const CANONICAL: bool>(
-        &mut self,
-        start: usize,
-        first_escape: usize,
-        dst: &mut Vec<u8>,
-    ) -> Result<(), CanonError> {
-        let input = self.input;
-        dst.extend_from_slice(input.get(start..first_escape).unwrap_or_default());
-        let mut i = first_escape;
-        loop {
-            if input.get(i) != Some(&b'\\') {
-                // Copy the plain run up to the next quote, backslash or control.
-                let n = self.string_run(i)?;
-                dst.extend_from_slice(input.get(i..i + n).unwrap_or_default());
-                i += n;
-                match input.get(i).copied().unwrap_or_default() {
-                    b'"' => {
-                        self.pos = i + 1;
-                        return Ok(());
-                    }
-                    b'\\' => {}
-                    _ => return Err(self.syntax(i, "control character in string must be escaped")),
-                }
-            }
-            let escape_at = i;
-            let simple = match input.get(i + 1) {
-                None => return Err(self.eof("an escape sequence")),
-                Some(b'"') => b'"',
-                Some(b'\\') => b'\\',
-                Some(b'/') => b'/',
-                Some(b'b') => 0x08,
-                Some(b'f') => 0x0c,
-                Some(b'n') => b'\n',
-                Some(b'r') => b'\r',
-                Some(b't') => b'\t',
-                Some(b'u') => 0,
-                Some(_) => return Err(self.syntax(i, "invalid escape sequence in string")),
-            };
-            if simple != 0 {
-                if CANONICAL {
-                    write_escape(dst, simple);
-                } else {
-                    dst.push(simple);
-                }
-                i += 2;
-                continue;
-            }
-            let unit = self.hex4(i + 2)?;
-            i += 6;
-            let code = match unit {
-                0xD800..=0xDBFF => {
-                    // A high surrogate must be followed by an escaped low one.
-                    let low = match (input.get(i), input.get(i + 1)) {
-                        (Some(b'\\'), Some(b'u')) => Some(self.hex4(i + 2)?),
-                        (None, _) | (Some(b'\\'), None) => {
-                            return Err(self.eof("the low half of a surrogate pair"))
-                        }
-                        _ => None,
-                    };
-                    match low {
-                        Some(low @ 0xDC00..=0xDFFF) => {
-                            i += 6;
-                            0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00)
-                        }
-                        _ => return Err(self.lone_surrogate(unit, escape_at)),
-                    }
-                }
-                0xDC00..=0xDFFF => return Err(self.lone_surrogate(unit, escape_at)),
-                _ => u32::from(unit),
-            };
-            if CANONICAL && code < 0x80 {
-                write_escape(dst, code as u8);
-                continue;
-            }
-            let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
-            let mut utf8 = [0u8; 4];
-            dst.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
-        }
-    }
-
-    fn hex4(&self, at: usize) -> Result<u16, CanonError> {
-        let Some(digits) = self.input.get(at..at + 4) else {
-            // Distinguish truncation from a bad digit among what is there.
-            let rest = self.input.get(at..).unwrap_or_default();
-            return match rest.iter().position(|b| !b.is_ascii_hexdigit()) {
-                Some(n) => Err(self.syntax(at + n, "expected 4 hex digits after \\u")),
-                None => Err(self.eof("4 hex digits after \\u")),
-            };
-        };
-        let mut v: u16 = 0;
-        for (n, &b) in digits.iter().enumerate() {
-            let d = match b {
-                b'0'..=b'9' => b - b'0',
-                b'a'..=b'f' => b - b'a' + 10,
-                b'A'..=b'F' => b - b'A' + 10,
-                _ => return Err(self.syntax(at + n, "expected 4 hex digits after \\u")),
-            };
-            v = (v << 4) | u16::from(d);
-        }
-        Ok(v)
-    }
-
-    fn lone_surrogate(&self, code: u16, at: usize) -> CanonError {
-        let (line, column) = line_col(self.input, at);
-        CanonError::LoneSurrogate { code, line, column }
-    }
-
+    /// Reads a number and writes its canonical text: copied when the literal already is that
+    /// text ([`canonical_prefix`]), else parsed as a double and reformatted.
     fn number(&mut self) -> Result<(), CanonError> {
         let input = self.input;
         let start = self.pos;
+        let span = self.number_span()?;
+        self.pos = span.end;
+        let literal = input.get(start..span.end).unwrap_or_default();
+        if !span.exponent {
+            let int_part = input.get(span.int.0..span.int.1).unwrap_or_default();
+            let frac = span.frac.and_then(|(s, e)| input.get(s..e));
+            if let Some(len) = canonical_prefix(span.int.0 > start, int_part, frac) {
+                let text = literal.get(..len).unwrap_or(literal);
+                self.staging.extend_from_slice(text);
+                return Ok(());
+            }
+        }
+        match number::parse_literal(literal) {
+            Some(v) => {
+                number::write_finite(&mut self.staging, v);
+                Ok(())
+            }
+            None => Err(out_of_range(input, start, literal)),
+        }
+    }
+
+    /// With `pos` on a number: its parts per the RFC 8259 grammar (no leading zeros, digits
+    /// after `.` and in the exponent). `pos` is left where a syntax error is reported.
+    #[inline]
+    fn number_span(&mut self) -> Result<NumberSpan, CanonError> {
+        let input = self.input;
         let digits = |mut i: usize| {
             while input.get(i).is_some_and(u8::is_ascii_digit) {
                 i += 1;
             }
             i
         };
-        let mut i = start;
+        let mut i = self.pos;
         if input.get(i) == Some(&b'-') {
             i += 1;
         }
@@ -596,7 +417,7 @@ impl Parser<'_> {
             Some(_) => return Err(self.syntax(i, "expected a digit in number")),
             None => return Err(self.eof("a digit")),
         }
-        let int_end = i;
+        let int = (int_start, i);
         let mut frac = None;
         if input.get(i) == Some(&b'.') {
             let after = digits(i + 1);
@@ -624,37 +445,39 @@ impl Parser<'_> {
             }
             i = after;
         }
-        self.pos = i;
-        let literal = input.get(start..i).unwrap_or_default();
-        let int_part = input.get(int_start..int_end).unwrap_or_default();
+        Ok(NumberSpan {
+            int,
+            frac,
+            exponent,
+            end: i,
+        })
+    }
+}
 
-        if !exponent {
-            let frac = frac.and_then(|(s, e)| input.get(s..e));
-            if let Some(len) = canonical_prefix(int_start > start, int_part, frac) {
-                let text = literal.get(..len).unwrap_or(literal);
-                self.staging.extend_from_slice(text);
-                return Ok(());
-            }
-        }
-        match number::parse_literal(literal) {
-            Some(v) => {
-                number::write_finite(&mut self.staging, v);
-                Ok(())
-            }
-            None => {
-                let (line, column) = line_col(input, start);
-                let mut shown = String::from_utf8_lossy(literal).into_owned();
-                if shown.len() > 40 {
-                    shown.truncate(37);
-                    shown.push_str("...");
-                }
-                Err(CanonError::NumberOutOfRange {
-                    literal: shown,
-                    line,
-                    column,
-                })
-            }
-        }
+/// Where the parts of a number literal lie in the input.
+struct NumberSpan {
+    /// The integer digits (after any `-`).
+    int: (usize, usize),
+    /// The fraction digits (after the `.`), if any.
+    frac: Option<(usize, usize)>,
+    exponent: bool,
+    /// Just past the literal.
+    end: usize,
+}
+
+/// A number beyond the double range, shown cut to 40 characters.
+#[cold]
+fn out_of_range(input: &[u8], start: usize, literal: &[u8]) -> CanonError {
+    let (line, column) = line_col(input, start);
+    let mut shown = String::from_utf8_lossy(literal).into_owned();
+    if shown.len() > 40 {
+        shown.truncate(37);
+        shown.push_str("...");
+    }
+    CanonError::NumberOutOfRange {
+        literal: shown,
+        line,
+        column,
     }
 }
 
@@ -688,84 +511,6 @@ fn canonical_prefix(negative: bool, int_part: &[u8], frac: Option<&[u8]>) -> Opt
         int_part.len() + kept
     };
     (significant <= 15).then_some(sign + int_part.len() + 1 + kept)
-}
-
-/// Result of [`scan_content`].
-enum Scan {
-    /// A `"`, `\` or control byte at this offset.
-    Stop(usize),
-    /// The input ends inside the string.
-    End,
-    /// Invalid UTF-8 starts at this offset.
-    BadUtf8(usize),
-}
-
-/// Finds the end of a run of string content and validates its UTF-8 in the
-/// same pass: eight bytes at a time (SWAR) while they are plain ASCII, one
-/// character at a time otherwise.
-#[inline]
-fn scan_content(bytes: &[u8]) -> Scan {
-    let mut i = 0;
-    loop {
-        while let Some(chunk) = bytes.get(i..i + 8) {
-            let found = special_or_high(chunk);
-            if found != 0 {
-                i += (found.trailing_zeros() / 8) as usize;
-                break;
-            }
-            i += 8;
-        }
-        let Some(&b) = bytes.get(i) else {
-            return Scan::End;
-        };
-        if b < 0x80 {
-            if ESCAPE[b as usize] != 0 {
-                return Scan::Stop(i);
-            }
-            i += 1;
-        } else {
-            match utf8_char_len(bytes.get(i..).unwrap_or_default()) {
-                Some(n) => i += n,
-                None => return Scan::BadUtf8(i),
-            }
-        }
-    }
-}
-
-/// For eight bytes (little-endian): high bits flagging bytes that are `"`,
-/// `\`, below 0x20 or non-ASCII. Only the lowest flag is exact (a borrow can
-/// raise false flags above it), and it is the only one callers use. No
-/// `& !x` masks are needed: bytes below the first flagged one are ASCII
-/// and cause no borrows.
-#[inline]
-fn special_or_high(chunk: &[u8]) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mut word = [0u8; 8];
-    word.copy_from_slice(chunk);
-    let w = u64::from_le_bytes(word);
-    let quote = w ^ (ONES * u64::from(b'"'));
-    let backslash = w ^ (ONES * u64::from(b'\\'));
-    (quote.wrapping_sub(ONES) | backslash.wrapping_sub(ONES) | w.wrapping_sub(ONES * 0x20) | w)
-        & HIGHS
-}
-
-/// Length of the valid UTF-8 character that `bytes` starts with (its first
-/// byte is >= 0x80), per RFC 3629: no overlongs, surrogates or > U+10FFFF.
-#[inline]
-fn utf8_char_len(bytes: &[u8]) -> Option<usize> {
-    let cont = |i: usize| bytes.get(i).is_some_and(|&b| b & 0xC0 == 0x80);
-    let second = |lo: u8, hi: u8| bytes.get(1).is_some_and(|&b| (lo..=hi).contains(&b));
-    match *bytes.first()? {
-        0xC2..=0xDF => cont(1).then_some(2),
-        0xE0 => (second(0xA0, 0xBF) && cont(2)).then_some(3),
-        0xE1..=0xEC | 0xEE..=0xEF => (cont(1) && cont(2)).then_some(3),
-        0xED => (second(0x80, 0x9F) && cont(2)).then_some(3),
-        0xF0 => (second(0x90, 0xBF) && cont(2) && cont(3)).then_some(4),
-        0xF1..=0xF3 => (cont(1) && cont(2) && cont(3)).then_some(4),
-        0xF4 => (second(0x80, 0x8F) && cont(2) && cont(3)).then_some(4),
-        _ => None,
-    }
 }
 
 fn duplicate(input: &[u8], arena: &[u8], a: Member, b: Member) -> CanonError {
