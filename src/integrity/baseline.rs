@@ -557,6 +557,73 @@ pub fn accept(
     get(store, &actor.tenant_id, agent)?.ok_or_else(|| missing_baseline(agent))
 }
 
+/// A workspace read for a baseline, not yet stored.
+#[derive(Debug, Clone)]
+pub(crate) struct Snapshot {
+    workspace: PathBuf,
+    states: Vec<FileState>,
+    blobs: Blobs,
+}
+
+impl Snapshot {
+    /// Each file's sha256, by path.
+    pub(crate) fn hashes(&self) -> BTreeMap<String, String> {
+        hashes_of(&self.states)
+    }
+}
+
+/// Reads `workspace` as `agent`'s baseline would hold it (its watch list, if it has one).
+pub(crate) fn snapshot(
+    store: &Store,
+    tenant: &str,
+    agent: &str,
+    workspace: &Path,
+) -> Result<Snapshot> {
+    check_agent_name(agent)?;
+    let watch = get(store, tenant, agent)?
+        .map(|b| b.watch_list)
+        .unwrap_or_default();
+    let workspace = workspace_dir(workspace)?;
+    let (states, blobs) = scan(&workspace, &watched_paths(&watch))?;
+    Ok(Snapshot {
+        workspace,
+        states,
+        blobs,
+    })
+}
+
+/// Makes `snapshot` `agent`'s baseline inside `tx` (recording or replacing it) without an
+/// audit entry: the caller appends one entry naming the old and new hashes (invariant 15).
+pub(crate) fn store_in(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    agent: &str,
+    snapshot: &Snapshot,
+    now: Timestamp,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO baselines (tenant_id, agent, workspace, recorded_at, recorded_by)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (tenant_id, agent) DO UPDATE SET
+           workspace = excluded.workspace, recorded_at = excluded.recorded_at,
+           recorded_by = excluded.recorded_by",
+        params![
+            actor.tenant_id,
+            agent,
+            snapshot.workspace.display().to_string(),
+            now.to_string(),
+            actor.member_id
+        ],
+    )?;
+    write_files(
+        tx,
+        &actor.tenant_id,
+        agent,
+        &snapshot.states,
+        &snapshot.blobs,
+    )
+}
+
 pub use crate::textdiff::FileDiff;
 
 pub fn file_diff(store: &Store, tenant: &str, agent: &str, path: &str) -> Result<FileDiff> {

@@ -4,7 +4,7 @@
 //! audit entry naming the preset version and the hashes.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -70,6 +70,31 @@ pub struct ApplyReport {
     pub changes: Vec<FileChange>,
 }
 
+/// A preset version rendered for one workspace: the report (what would happen to each file)
+/// and the rendered texts, ready to be written.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// What would happen to each file.
+    pub report: ApplyReport,
+    workspace: PathBuf,
+    texts: Vec<(String, String)>,
+}
+
+impl Rendered {
+    /// Writes every created or updated file atomically (creating the workspace folder); kept
+    /// and unchanged files are not touched.
+    pub fn write(&self) -> Result<()> {
+        let workspace = &self.workspace;
+        std::fs::create_dir_all(workspace).map_err(|e| Error::io("create", workspace, e))?;
+        for ((file, text), change) in self.texts.iter().zip(&self.report.changes) {
+            if matches!(change.action, FileAction::Create | FileAction::Update) {
+                write_atomic(&workspace.join(file), text.as_bytes())?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Applies preset `id` at `reference` to `agent`'s `workspace`.
 #[allow(clippy::too_many_arguments)] // Each argument is a distinct input the caller chooses.
 pub fn apply(
@@ -82,108 +107,19 @@ pub fn apply(
     options: &ApplyOptions,
     clock: &dyn Clock,
 ) -> Result<ApplyReport> {
-    check_agent_name(agent)?;
-    let now = clock.now();
-    if !options.dry_run {
-        require_unlocked_privileged(store.conn(), actor, now, "apply presets to agents")?;
-    }
-    let version = catalog::get(store, &actor.tenant_id, id, reference)?;
-    if version.state != crate::persona::versions::VersionState::Published && !options.dry_run {
-        return Err(Error::Conflict(format!(
-            "Version {} of {id} is a draft; publish it before applying it to an agent.",
-            version.version
-        )));
-    }
-    let mut vars = options.vars.clone();
-    vars.entry("agent_name".to_owned())
-        .or_insert_with(|| version.bundle.manifest.spec.identity.name.clone());
-    if !vars.contains_key("owner_name") {
-        let display: Option<String> = store
-            .conn()
-            .query_row(
-                "SELECT display_name FROM members WHERE tenant_id = ?1 AND id = ?2",
-                rusqlite::params![actor.tenant_id, actor.member_id],
-                |r| r.get(0),
-            )
-            .ok();
-        if let Some(display) = display {
-            vars.insert("owner_name".to_owned(), display);
-        }
-    }
-    // Render everything before touching the disk, so a missing variable writes nothing.
-    let mut rendered = Vec::new();
-    for (file, template) in &version.bundle.files {
-        rendered.push((file.clone(), render(file, template, &vars)?));
-    }
-    if workspace.exists() && !workspace.is_dir() {
-        return Err(Error::invalid(
-            "workspace",
-            format!("{} is not a folder", workspace.display()),
-        ));
-    }
-    if let Some(existing) = baseline::get(store, &actor.tenant_id, agent)? {
-        let target = std::fs::canonicalize(workspace)
-            .ok()
-            .map(|p| p.display().to_string());
-        if target.as_deref().is_some_and(|t| t != existing.workspace) || target.is_none() {
-            return Err(Error::Conflict(format!(
-                "Agent {agent}'s baseline belongs to the workspace {}; apply the preset there, or use another agent name.",
-                existing.workspace
-            )));
-        }
-    }
-    let mut changes = Vec::new();
-    for (file, text) in &rendered {
-        let path = workspace.join(file);
-        let current = match std::fs::read(&path) {
-            Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(Error::io("read", &path, e)),
-        };
-        let agent_file = AGENT_EDITABLE.contains(&file.as_str());
-        let action = match &current {
-            None => FileAction::Create,
-            Some(_) if agent_file && !options.overwrite_agent_files => FileAction::KeptAgentFile,
-            Some(old) if old == text => FileAction::Unchanged,
-            Some(_) => FileAction::Update,
-        };
-        let diff = match action {
-            FileAction::Create | FileAction::Update => {
-                textdiff::unified(current.as_deref().unwrap_or(""), text, file)
-            }
-            FileAction::Unchanged | FileAction::KeptAgentFile => String::new(),
-        };
-        changes.push(FileChange {
-            file: file.clone(),
-            action,
-            diff,
-            sha256: Digest::of_bytes(text.as_bytes()),
-            rendered_chars: text.chars().count(),
-        });
-    }
-    let report = ApplyReport {
-        preset: id.to_owned(),
-        version: version.version,
-        content_hash: version.content_hash,
-        agent: agent.to_owned(),
-        workspace: workspace.display().to_string(),
-        dry_run: options.dry_run,
-        changes,
-    };
+    let rendered = render_for(
+        store, actor, id, reference, agent, workspace, options, clock,
+    )?;
     if options.dry_run {
-        return Ok(report);
+        return Ok(rendered.report);
     }
-    std::fs::create_dir_all(workspace).map_err(|e| Error::io("create", workspace, e))?;
-    for ((file, text), change) in rendered.iter().zip(&report.changes) {
-        if matches!(change.action, FileAction::Create | FileAction::Update) {
-            write_atomic(&workspace.join(file), text.as_bytes())?;
-        }
-    }
+    rendered.write()?;
     if baseline::get(store, &actor.tenant_id, agent)?.is_some() {
         baseline::accept(store, actor, agent, clock)?;
     } else {
         baseline::record(store, actor, agent, workspace, &[], clock)?;
     }
+    let report = rendered.report;
     let files: BTreeMap<&str, String> = report
         .changes
         .iter()
@@ -202,16 +138,156 @@ pub fn apply(
             "preset.applied",
             json!({
                 "preset": id,
-                "version": version.version,
-                "content_hash": version.content_hash.to_string(),
+                "version": report.version,
+                "content_hash": report.content_hash.to_string(),
                 "agent": agent,
                 "workspace": report.workspace,
                 "files": files,
                 "actions": actions,
             }),
-            now,
+            clock.now(),
         )?;
         Ok(())
     })?;
     Ok(report)
+}
+
+/// Renders preset `id` at `reference` for `agent`'s `workspace` and compares each file with
+/// what is there, writing nothing. Unless `options.dry_run`, the actor must be an unlocked
+/// owner or admin and the version published. Every template is rendered before anything is
+/// compared, so a missing variable fails early and names it.
+#[allow(clippy::too_many_arguments)] // Each argument is a distinct input the caller chooses.
+pub fn render_for(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    reference: &VersionRef,
+    agent: &str,
+    workspace: &Path,
+    options: &ApplyOptions,
+    clock: &dyn Clock,
+) -> Result<Rendered> {
+    check_agent_name(agent)?;
+    if !options.dry_run {
+        require_unlocked_privileged(store.conn(), actor, clock.now(), "apply presets to agents")?;
+    }
+    let version = catalog::get(store, &actor.tenant_id, id, reference)?;
+    if version.state != crate::persona::versions::VersionState::Published && !options.dry_run {
+        return Err(Error::Conflict(format!(
+            "Version {} of {id} is a draft; publish it before applying it to an agent.",
+            version.version
+        )));
+    }
+    let vars = template_vars(
+        store,
+        actor,
+        &version.bundle.manifest.spec.identity.name,
+        options,
+    );
+    let mut texts = Vec::new();
+    for (file, template) in &version.bundle.files {
+        texts.push((file.clone(), render(file, template, &vars)?));
+    }
+    check_workspace(store, &actor.tenant_id, agent, workspace)?;
+    let changes = texts
+        .iter()
+        .map(|(file, text)| file_change(workspace, file, text, options))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Rendered {
+        report: ApplyReport {
+            preset: id.to_owned(),
+            version: version.version,
+            content_hash: version.content_hash,
+            agent: agent.to_owned(),
+            workspace: workspace.display().to_string(),
+            dry_run: options.dry_run,
+            changes,
+        },
+        workspace: workspace.to_path_buf(),
+        texts,
+    })
+}
+
+/// The caller's variables, with `agent_name` defaulting to `name` and `owner_name` to the
+/// acting member's display name.
+fn template_vars(
+    store: &Store,
+    actor: &Actor,
+    name: &str,
+    options: &ApplyOptions,
+) -> BTreeMap<String, String> {
+    let mut vars = options.vars.clone();
+    vars.entry("agent_name".to_owned())
+        .or_insert_with(|| name.to_owned());
+    if !vars.contains_key("owner_name") {
+        let display: Option<String> = store
+            .conn()
+            .query_row(
+                "SELECT display_name FROM members WHERE tenant_id = ?1 AND id = ?2",
+                rusqlite::params![actor.tenant_id, actor.member_id],
+                |r| r.get(0),
+            )
+            .ok();
+        if let Some(display) = display {
+            vars.insert("owner_name".to_owned(), display);
+        }
+    }
+    vars
+}
+
+/// The workspace must be a folder (or not exist yet), and the one `agent`'s baseline names.
+fn check_workspace(store: &Store, tenant: &str, agent: &str, workspace: &Path) -> Result<()> {
+    if workspace.exists() && !workspace.is_dir() {
+        return Err(Error::invalid(
+            "workspace",
+            format!("{} is not a folder", workspace.display()),
+        ));
+    }
+    if let Some(existing) = baseline::get(store, tenant, agent)? {
+        let target = std::fs::canonicalize(workspace)
+            .ok()
+            .map(|p| p.display().to_string());
+        if target.as_deref() != Some(existing.workspace.as_str()) {
+            return Err(Error::Conflict(format!(
+                "Agent {agent}'s baseline belongs to the workspace {}; apply the preset there, or use another agent name.",
+                existing.workspace
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// What would happen to `file` in `workspace` if it became `text`.
+fn file_change(
+    workspace: &Path,
+    file: &str,
+    text: &str,
+    options: &ApplyOptions,
+) -> Result<FileChange> {
+    let path = workspace.join(file);
+    let current = match std::fs::read(&path) {
+        Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io("read", &path, e)),
+    };
+    let agent_file = AGENT_EDITABLE.contains(&file);
+    let action = match &current {
+        None => FileAction::Create,
+        Some(_) if agent_file && !options.overwrite_agent_files => FileAction::KeptAgentFile,
+        Some(old) if old == text => FileAction::Unchanged,
+        Some(_) => FileAction::Update,
+    };
+    let diff = match action {
+        FileAction::Create | FileAction::Update => {
+            textdiff::unified(current.as_deref().unwrap_or(""), text, file)
+        }
+        FileAction::Unchanged | FileAction::KeptAgentFile => String::new(),
+    };
+    Ok(FileChange {
+        file: file.to_owned(),
+        action,
+        diff,
+        sha256: Digest::of_bytes(text.as_bytes()),
+        rendered_chars: text.chars().count(),
+    })
 }

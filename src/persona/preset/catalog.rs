@@ -466,6 +466,47 @@ pub fn create_draft(
     get(store, &actor.tenant_id, id, &VersionRef::Number(version))
 }
 
+/// Whether `tenant` has a preset `id` (in any state).
+pub fn exists(store: &Store, tenant: &str, id: &str) -> Result<bool> {
+    Ok(store
+        .conn()
+        .query_row(
+            "SELECT 1 FROM presets WHERE tenant_id = ?1 AND id = ?2",
+            params![tenant, id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// Creates a new local preset `bundle.manifest.id` whose only version is draft 1, inside the
+/// caller's transaction and without an audit entry (drafts are not audited; the caller records
+/// what made it). The id must be free; the caller checks privileges. Returns the content hash.
+pub(crate) fn create_new_draft_in(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    mut bundle: PresetBundle,
+    now: Timestamp,
+) -> Result<Digest> {
+    check_preset_id(&bundle.manifest.id)?;
+    bundle.manifest.trust = Trust::Local;
+    bundle.validate()?;
+    let id = bundle.manifest.id.clone();
+    tx.execute(
+        "INSERT INTO presets (tenant_id, id, trust, lifecycle, created_at) VALUES (?1, ?2, ?3, 'active', ?4)",
+        params![actor.tenant_id, id, Trust::Local.as_str(), now.to_string()],
+    )?;
+    insert_version(
+        tx,
+        &actor.tenant_id,
+        &bundle,
+        1,
+        VersionState::Draft,
+        &actor.member_id,
+        now,
+    )
+}
+
 /// Replaces the open draft's content.
 pub fn save_draft(
     store: &mut Store,

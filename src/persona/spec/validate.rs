@@ -41,7 +41,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{
-    Autonomy, InteractionContext, Mode, OutputFormat, PersonaSpec, ReasoningLevel, Severity,
+    Autonomy, InteractionContext, Mode, OutputFormat, PersonaSpec, ReasoningLevel, ReasoningVisibility, Severity,
     Verbosity, Visibility, SCHEMA_VERSION,
 };
 
@@ -970,13 +970,17 @@ impl Walker {
     }
 
     fn reasoning(&mut self, value: &Value, pointer: &str) {
-        let fields = ["preferred"];
-        let Some(map) = self.object(value, pointer, "\"reasoning\"", &fields, &fields) else {
+        let fields = ["preferred", "visibility"];
+        let Some(map) = self.object(value, pointer, "\"reasoning\"", &fields, &fields[..1]) else {
             return;
         };
         if let Some(preferred) = map.get("preferred") {
             let at = child(pointer, "preferred");
             self.one_of(preferred, &at, "\"preferred\"", &ReasoningLevel::NAMES);
+        }
+        if let Some(visibility) = map.get("visibility") {
+            let at = child(pointer, "visibility");
+            self.one_of(visibility, &at, "\"visibility\"", &ReasoningVisibility::NAMES);
         }
     }
 }
