@@ -81,6 +81,14 @@ pub struct Rendered {
 }
 
 impl Rendered {
+    /// The rendered text of `file`, if the preset has it.
+    pub fn text(&self, file: &str) -> Option<&str> {
+        self.texts
+            .iter()
+            .find(|(name, _)| name == file)
+            .map(|(_, text)| text.as_str())
+    }
+
     /// Writes every created or updated file atomically (creating the workspace folder); kept
     /// and unchanged files are not touched.
     pub fn write(&self) -> Result<()> {

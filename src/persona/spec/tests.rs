@@ -541,6 +541,9 @@ fn case_text(case: &Case) -> String {
 
 /// The allowed names an `enum` problem at `pointer` must list.
 fn allowed_names(pointer: &str) -> Vec<&'static str> {
+    if pointer == "/reasoning/visibility" {
+        return ReasoningVisibility::NAMES.to_vec();
+    }
     let field = pointer
         .rsplit('/')
         .find(|segment| segment.parse::<usize>().is_err())

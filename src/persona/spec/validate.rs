@@ -41,8 +41,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{
-    Autonomy, InteractionContext, Mode, OutputFormat, PersonaSpec, ReasoningLevel, ReasoningVisibility, Severity,
-    Verbosity, Visibility, SCHEMA_VERSION,
+    Autonomy, InteractionContext, Mode, OutputFormat, PersonaSpec, ReasoningLevel,
+    ReasoningVisibility, Severity, Verbosity, Visibility, SCHEMA_VERSION,
 };
 
 /// Texts longer than this many bytes are rejected unparsed (`too_large`).
@@ -980,7 +980,12 @@ impl Walker {
         }
         if let Some(visibility) = map.get("visibility") {
             let at = child(pointer, "visibility");
-            self.one_of(visibility, &at, "\"visibility\"", &ReasoningVisibility::NAMES);
+            self.one_of(
+                visibility,
+                &at,
+                "\"visibility\"",
+                &ReasoningVisibility::NAMES,
+            );
         }
     }
 }
