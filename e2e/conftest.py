@@ -116,8 +116,9 @@ class App:
             EC.visibility_of_element_located((By.CSS_SELECTOR, f'[data-testid="{test_id}"]'))
         )
 
-    def click(self, test_id: str, timeout: float = 15):
-        """Clicks an element, looking it up again if the UI re-rendered it in between."""
+    def click(self, test_id: str, timeout: float = 15, wait: bool = True):
+        """Clicks an element, looking it up again if the UI re-rendered it in between, then
+        waits for the commands the click started (`wait=False` to watch a long one run)."""
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -125,11 +126,23 @@ class App:
                 # WebKitWebDriver does not always scroll a long page far enough by itself.
                 self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
                 element.click()
+                if wait:
+                    self.wait_idle(timeout)
                 return
             except StaleElementReferenceException:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
+
+    def wait_idle(self, timeout: float = 15):
+        """Waits until no IPC command the UI started is still running. Commands run off the
+        app's main thread, so the window answers WebDriver while they work; the UI counts them
+        on <html data-ipc-pending>."""
+        WebDriverWait(self.driver, timeout).until(
+            lambda d: d.execute_script(
+                "return (document.documentElement.dataset.ipcPending || '0') === '0'"
+            )
+        )
 
     def invoke(self, command: str, args: dict, channels: tuple[str, ...] = ()):
         """Calls a command over the app's real IPC, as the UI does; returns (ok, value).

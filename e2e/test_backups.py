@@ -28,7 +28,7 @@ def test_export_with_progress_history_dashboard_and_restore(cli, launch_app, tmp
     app.wait_for("destination-Local folder")
     assert Select(app.find("export-to")).first_selected_option.text == "Local folder"
 
-    app.click("export-start")
+    app.click("export-start", wait=False)
     app.wait_for("operation-progress")
     WebDriverWait(app.driver, 30).until(
         lambda _: "of" in app.find("operation-bytes").text or not app.driver.find_elements(
@@ -63,7 +63,7 @@ def test_export_with_progress_history_dashboard_and_restore(cli, launch_app, tmp
     restored = tmp_path / "restored-home"
     app.find("restore-into").send_keys(str(restored))
     assert "will be created" in app.wait_for("restore-target").text
-    app.click("restore-confirm")
+    app.click("restore-confirm", wait=False)
     assert str(restored) in app.wait_for("restore-done", timeout=120).text
     app.screenshot("restored")
 

@@ -107,3 +107,26 @@ def test_create_edit_preview_publish_and_apply(cli, launch_app, tmp_path):
     assert len(applied) == 1
     detail = json.dumps(applied[0])
     assert "night_shift" in detail and published_hash in detail
+
+
+def test_export_an_official_preset_as_a_claw(cli, launch_app, tmp_path):
+    cli.init_unlocked("--tenant", "Claw Co")
+    app = launch_app()
+    app.wait_for("tenant-name")
+    app.click("nav-presets")
+    app.click("preset-customer_support_agent")
+    app.wait_for("claw-export")
+    target = tmp_path / "support-claw"
+    app.find("claw-dir").send_keys(str(target))
+    app.click("claw-tgz")
+    app.click("claw-export-run")
+    done = app.wait_for("claw-done").text
+    assert "customer_support_agent@1.0.0" in done or "customer-support-agent@1.0.0" in done
+    app.screenshot("claw-exported")
+
+    assert (target / "package.json").is_file() and (target / "CLAW.md").is_file()
+    tarball = tmp_path / "support-claw.tgz"
+    assert tarball.is_file()
+    # The package reads back as a draft with the preset's own content hash.
+    imported = cli.json("preset", "import", "--claw", str(tarball), "--id", "support_copy")
+    assert imported["exported_hash"] == cli.json("preset", "show", "customer_support_agent")["content_hash"]

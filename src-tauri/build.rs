@@ -54,6 +54,7 @@ fn main() {
         "preset_deprecate",
         "preset_diff",
         "preset_apply",
+        "preset_export_claw",
         "onboarding_state",
         "onboarding_answer",
         "onboarding_back",

@@ -1,6 +1,9 @@
 //! The core's one error type, with a stable `code` for the UI and an exit-code class for the CLI.
 
 use std::path::PathBuf;
+use std::str::FromStr;
+
+use strum::VariantNames;
 
 /// Result alias used across the core.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -218,5 +221,29 @@ impl Error {
             field,
             message: message.into(),
         }
+    }
+
+    /// Parses one of `T`'s wire names (its strum `EnumString` spellings, which are also its
+    /// serde and SQLite names), or refuses it as `invalid_input` on `field`, naming every valid
+    /// one: `"x" is not a {noun}; use a, b or c` with a noun, `"x" is not one of: a, b, c`
+    /// without.
+    pub(crate) fn parse_name<T: FromStr + VariantNames>(
+        field: &'static str,
+        noun: Option<&str>,
+        text: &str,
+    ) -> Result<T> {
+        text.parse().map_err(|_| {
+            let names = T::VARIANTS;
+            let message = match (noun, names.split_last()) {
+                (Some(noun), Some((last, rest))) if !rest.is_empty() => {
+                    format!(
+                        "\"{text}\" is not a {noun}; use {} or {last}",
+                        rest.join(", ")
+                    )
+                }
+                _ => format!("\"{text}\" is not one of: {}", names.join(", ")),
+            };
+            Error::invalid(field, message)
+        })
     }
 }

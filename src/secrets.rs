@@ -1,6 +1,10 @@
 //! The only door to the OS keyring (Secret Service on Linux, Keychain on macOS, Credential
 //! Manager on Windows). Secret values travel as [`Sensitive`], which never prints, logs or
 //! serializes its contents (it can be deserialized, so a form's secret becomes one on arrival).
+//!
+//! The secret store itself is the `keyring` crate's pluggable credential store
+//! (`CredentialBuilderApi`): the OS keyring by default, and [`memory`] in unit tests, which
+//! then run without a Secret Service. Integration tests keep the real keyring.
 
 use std::fmt;
 
@@ -111,9 +115,102 @@ fn map_error(account: &str, error: keyring::Error) -> KeyringError {
     }
 }
 
+/// An in-memory secret store for unit tests, installed process-wide with [`memory::install`]
+/// in place of the OS keyring. Entries live until the process ends.
+#[cfg(test)]
+pub mod memory {
+    use std::any::Any;
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, Once};
+
+    use keyring::credential::{Credential, CredentialApi, CredentialBuilderApi};
+
+    type Entries = Arc<Mutex<HashMap<String, Vec<u8>>>>;
+
+    #[derive(Debug, Default)]
+    struct MemoryStore(Entries);
+
+    #[derive(Debug)]
+    struct MemoryCredential {
+        account: String,
+        entries: Entries,
+    }
+
+    impl CredentialApi for MemoryCredential {
+        fn set_secret(&self, secret: &[u8]) -> keyring::Result<()> {
+            let mut entries = self.entries.lock().unwrap();
+            entries.insert(self.account.clone(), secret.to_vec());
+            Ok(())
+        }
+
+        fn get_secret(&self) -> keyring::Result<Vec<u8>> {
+            let entries = self.entries.lock().unwrap();
+            entries
+                .get(&self.account)
+                .cloned()
+                .ok_or(keyring::Error::NoEntry)
+        }
+
+        fn delete_credential(&self) -> keyring::Result<()> {
+            let mut entries = self.entries.lock().unwrap();
+            entries
+                .remove(&self.account)
+                .map(drop)
+                .ok_or(keyring::Error::NoEntry)
+        }
+
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+    }
+
+    impl CredentialBuilderApi for MemoryStore {
+        fn build(
+            &self,
+            _target: Option<&str>,
+            service: &str,
+            user: &str,
+        ) -> keyring::Result<Box<Credential>> {
+            Ok(Box::new(MemoryCredential {
+                account: format!("{service}\u{0}{user}"),
+                entries: Arc::clone(&self.0),
+            }))
+        }
+
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+    }
+
+    /// Makes every keyring entry of this process an in-memory one (idempotent).
+    pub fn install() {
+        static INSTALL: Once = Once::new();
+        INSTALL.call_once(|| {
+            keyring::set_default_credential_builder(Box::new(MemoryStore::default()));
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keyring_entries_round_trip_per_namespace_in_the_memory_store() {
+        memory::install();
+        let one = Keyring::new("install-one");
+        let two = Keyring::new("install-two");
+        one.set("backup-passphrase", &Sensitive::new("first".to_owned()))
+            .unwrap();
+        assert_eq!(
+            one.get("backup-passphrase").unwrap().unwrap().expose(),
+            "first"
+        );
+        assert!(two.get("backup-passphrase").unwrap().is_none());
+        one.delete("backup-passphrase").unwrap();
+        one.delete("backup-passphrase").unwrap();
+        assert!(one.get("backup-passphrase").unwrap().is_none());
+    }
 
     #[test]
     fn sensitive_never_shows_its_value() {

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::State;
 
+use crate::state::blocking;
 use crate::{AppState, IpcError};
 
 /// Where an export goes, or which archive to read: a configured destination (by label; for
@@ -78,111 +79,126 @@ fn throttled(channel: Channel<Progress>) -> impl FnMut(Progress) {
 }
 
 #[tauri::command]
-pub fn destination_list(state: State<'_, AppState>) -> Result<Vec<DestinationInfo>, IpcError> {
-    state.with_store(|store| destinations::list(store, state.clock.now()))
+pub async fn destination_list(
+    state: State<'_, AppState>,
+) -> Result<Vec<DestinationInfo>, IpcError> {
+    state
+        .with_store(move |store, state| destinations::list(store, state.clock.now()))
+        .await
 }
 
-#[tauri::command(async)]
-pub fn destination_add(
+#[tauri::command]
+pub async fn destination_add(
     state: State<'_, AppState>,
     label: String,
     destination: DestinationSpec,
     keep_last: Option<u32>,
 ) -> Result<DestinationInfo, IpcError> {
-    state.with_store(|store| {
-        destinations::add(
-            store,
-            &label,
-            destination,
-            keep_last,
-            state.clock.as_ref(),
-            state.ids.as_ref(),
-        )
-    })
+    state
+        .with_store(move |store, state| {
+            destinations::add(
+                store,
+                &label,
+                destination,
+                keep_last,
+                state.clock.as_ref(),
+                state.ids.as_ref(),
+            )
+        })
+        .await
 }
 
 #[tauri::command]
-pub fn destination_remove(
+pub async fn destination_remove(
     state: State<'_, AppState>,
     label: String,
 ) -> Result<DestinationInfo, IpcError> {
-    state.with_store(|store| destinations::remove(store, &label, state.clock.as_ref()))
+    state
+        .with_store(move |store, state| destinations::remove(store, &label, state.clock.as_ref()))
+        .await
 }
 
 #[tauri::command]
-pub fn drive_list() -> Result<Vec<Volume>, IpcError> {
-    Ok(drives::mounted_volumes(false))
+pub async fn drive_list() -> Result<Vec<Volume>, IpcError> {
+    blocking(|| Ok(drives::mounted_volumes(false))).await
 }
 
 #[tauri::command]
-pub fn backup_list(
+pub async fn backup_list(
     state: State<'_, AppState>,
     include_deleted: bool,
 ) -> Result<Vec<BackupRecord>, IpcError> {
-    state.with_store(|store| backup::list(store, include_deleted, state.clock.now()))
+    state
+        .with_store(move |store, state| backup::list(store, include_deleted, state.clock.now()))
+        .await
 }
 
-#[tauri::command(async)]
-pub fn backup_export(
+#[tauri::command]
+pub async fn backup_export(
     state: State<'_, AppState>,
     to: BackupLocation,
     on_progress: Channel<Progress>,
 ) -> Result<ExportOutcome, IpcError> {
-    state.with_long_operation(|store, cancel| {
-        backup::export(
-            store,
-            &ExportRequest::to(to.export_to()),
-            state.clock.as_ref(),
-            state.ids.as_ref(),
-            &OsEntropy,
-            &mut throttled(on_progress),
-            cancel,
-        )
-    })
+    state
+        .with_long_operation(move |store, cancel, state| {
+            backup::export(
+                store,
+                &ExportRequest::to(to.export_to()),
+                state.clock.as_ref(),
+                state.ids.as_ref(),
+                &OsEntropy,
+                &mut throttled(on_progress),
+                cancel,
+            )
+        })
+        .await
 }
 
-#[tauri::command(async)]
-pub fn backup_verify(
+#[tauri::command]
+pub async fn backup_verify(
     state: State<'_, AppState>,
     source: BackupLocation,
     on_progress: Channel<Progress>,
 ) -> Result<VerifyReport, IpcError> {
-    state.with_long_operation(|store, cancel| {
-        backup::verify(
-            Some(store),
-            &source.source(),
-            None,
-            state.clock.as_ref(),
-            state.ids.as_ref(),
-            &mut throttled(on_progress),
-            cancel,
-        )
-    })
+    state
+        .with_long_operation(move |store, cancel, state| {
+            backup::verify(
+                Some(store),
+                &source.source(),
+                None,
+                state.clock.as_ref(),
+                state.ids.as_ref(),
+                &mut throttled(on_progress),
+                cancel,
+            )
+        })
+        .await
 }
 
-#[tauri::command(async)]
-pub fn backup_preview(
+#[tauri::command]
+pub async fn backup_preview(
     state: State<'_, AppState>,
     source: BackupLocation,
 ) -> Result<Preview, IpcError> {
     state
-        .with_store(|store| backup::preview(Some(store), &source.source(), None, state.clock.now()))
+        .with_store(move |store, state| {
+            backup::preview(Some(store), &source.source(), None, state.clock.now())
+        })
+        .await
 }
 
 /// What a restore into `into` would do to what is there now (nothing is changed).
-#[tauri::command(async)]
-pub fn backup_restore_target(
+#[tauri::command]
+pub async fn backup_restore_target(
     state: State<'_, AppState>,
     into: String,
 ) -> Result<RestoreTarget, IpcError> {
-    Ok(backup::restore_target(
-        &PathBuf::from(into),
-        state.clock.now(),
-    )?)
+    let now = state.clock.now();
+    blocking(move || Ok(backup::restore_target(&PathBuf::from(into), now)?)).await
 }
 
-#[tauri::command(async)]
-pub fn backup_restore(
+#[tauri::command]
+pub async fn backup_restore(
     state: State<'_, AppState>,
     source: BackupLocation,
     into: String,
@@ -195,16 +211,18 @@ pub fn backup_restore(
         passphrase: None,
         force,
     };
-    let report = state.with_long_operation(|store, cancel| {
-        backup::restore(
-            Some(store),
-            &request,
-            state.clock.as_ref(),
-            state.ids.as_ref(),
-            &mut throttled(on_progress),
-            cancel,
-        )
-    })?;
+    let report = state
+        .with_long_operation(move |store, cancel, state| {
+            backup::restore(
+                Some(store),
+                &request,
+                state.clock.as_ref(),
+                state.ids.as_ref(),
+                &mut throttled(on_progress),
+                cancel,
+            )
+        })
+        .await?;
     // A restore over the open data folder moved its files: open the restored one next time.
     state.forget_store();
     Ok(report)
@@ -212,34 +230,43 @@ pub fn backup_restore(
 
 /// Asks the running export, verify or restore to stop; it cleans up after itself.
 #[tauri::command]
-pub fn backup_cancel(state: State<'_, AppState>) -> Result<(), IpcError> {
+pub async fn backup_cancel(state: State<'_, AppState>) -> Result<(), IpcError> {
     state.cancel.store(true, Ordering::SeqCst);
     Ok(())
 }
 
 #[tauri::command]
-pub fn backup_snooze(state: State<'_, AppState>, hours: u32) -> Result<ReminderStatus, IpcError> {
-    state.with_store(|store| remind::snooze(store, hours, state.clock.as_ref()))
+pub async fn backup_snooze(
+    state: State<'_, AppState>,
+    hours: u32,
+) -> Result<ReminderStatus, IpcError> {
+    state
+        .with_store(move |store, state| remind::snooze(store, hours, state.clock.as_ref()))
+        .await
 }
 
 #[tauri::command]
-pub fn backup_passphrase_reveal(
+pub async fn backup_passphrase_reveal(
     state: State<'_, AppState>,
 ) -> Result<RevealedPassphrase, IpcError> {
-    state.with_store(|store| {
-        let passphrase = passphrase::reveal(store, &OsEntropy, state.clock.as_ref())?;
-        Ok(RevealedPassphrase {
-            passphrase: passphrase.expose().clone(),
-            warning: RECOVERY_WARNING.to_owned(),
+    state
+        .with_store(move |store, state| {
+            let passphrase = passphrase::reveal(store, &OsEntropy, state.clock.as_ref())?;
+            Ok(RevealedPassphrase {
+                passphrase: passphrase.expose().clone(),
+                warning: RECOVERY_WARNING.to_owned(),
+            })
         })
-    })
+        .await
 }
 
 #[tauri::command]
-pub fn backup_passphrase_confirm(
+pub async fn backup_passphrase_confirm(
     state: State<'_, AppState>,
     typed: String,
 ) -> Result<bool, IpcError> {
     let typed = Sensitive::new(typed);
-    state.with_store(|store| passphrase::confirm(store, &typed, state.clock.as_ref()))
+    state
+        .with_store(move |store, state| passphrase::confirm(store, &typed, state.clock.as_ref()))
+        .await
 }

@@ -77,6 +77,7 @@ mod tests {
         let mut declarations = Declarations::default();
         declarations.visit::<IpcError>();
         declarations.visit::<AppInfo>();
+        declarations.visit::<persona_studio::openclaw::claw::ClawExport>();
         declarations.visit::<InitRequest>();
         declarations.visit::<SelfAccess>();
         declarations.visit::<DoctorReport>();

@@ -12,6 +12,7 @@ use persona_studio::tenant::{self, InitRequest, SelfAccess};
 use serde::Serialize;
 use tauri::State;
 
+use crate::state::blocking;
 use crate::{AppState, IpcError};
 
 /// What the shell tells the UI about itself.
@@ -22,7 +23,7 @@ pub struct AppInfo {
 }
 
 #[tauri::command]
-pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcError> {
+pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcError> {
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         home: state.home()?.root().display().to_string(),
@@ -30,19 +31,30 @@ pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcError> {
 }
 
 #[tauri::command]
-pub fn tenant_self(state: State<'_, AppState>) -> Result<SelfAccess, IpcError> {
-    state.with_store(|store| tenant::self_access(store, state.clock.as_ref()))
-}
-
-#[tauri::command]
-pub fn init_home(state: State<'_, AppState>, request: InitRequest) -> Result<SelfAccess, IpcError> {
+pub async fn tenant_self(state: State<'_, AppState>) -> Result<SelfAccess, IpcError> {
     state
-        .with_store(|store| tenant::init(store, &request, state.clock.as_ref(), state.ids.as_ref()))
+        .with_store(|store, state| {
+            tenant::self_access_cached(store, state.clock.as_ref(), &state.digests)
+        })
+        .await
 }
 
 #[tauri::command]
-pub fn run_doctor(state: State<'_, AppState>) -> Result<DoctorReport, IpcError> {
-    Ok(doctor::run(state.home()?, state.ids.as_ref()))
+pub async fn init_home(
+    state: State<'_, AppState>,
+    request: InitRequest,
+) -> Result<SelfAccess, IpcError> {
+    state
+        .with_store(move |store, state| {
+            tenant::init(store, &request, state.clock.as_ref(), state.ids.as_ref())
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn run_doctor(state: State<'_, AppState>) -> Result<DoctorReport, IpcError> {
+    let state = AppState::clone(&state);
+    blocking(move || Ok(doctor::run(state.home()?, state.ids.as_ref()))).await
 }
 
 /// Live validation of spec text in the editor: every problem, and the hash when it is valid.
@@ -53,107 +65,151 @@ pub struct SpecCheck {
 }
 
 #[tauri::command]
-pub fn spec_check(text: String) -> Result<SpecCheck, IpcError> {
-    let (problems, persona_hash) = spec_editor::check(&text);
-    Ok(SpecCheck {
-        problems,
-        persona_hash,
+pub async fn spec_check(text: String) -> Result<SpecCheck, IpcError> {
+    blocking(move || {
+        let (problems, persona_hash) = spec_editor::check(&text);
+        Ok(SpecCheck {
+            problems,
+            persona_hash,
+        })
     })
+    .await
 }
 
 #[tauri::command]
-pub fn spec_preview(text: String, context: InteractionContext) -> Result<PromptPlan, IpcError> {
-    Ok(spec_editor::preview(&text, context)?)
+pub async fn spec_preview(
+    text: String,
+    context: InteractionContext,
+) -> Result<PromptPlan, IpcError> {
+    blocking(move || Ok(spec_editor::preview(&text, context)?)).await
 }
 
 #[tauri::command]
-pub fn spec_agents(state: State<'_, AppState>) -> Result<Vec<String>, IpcError> {
-    state.with_actor(|store, actor| versions::agents(store, &actor.tenant_id))
+pub async fn spec_agents(state: State<'_, AppState>) -> Result<Vec<String>, IpcError> {
+    state
+        .with_actor(move |store, actor, _| versions::agents(store, &actor.tenant_id))
+        .await
 }
 
 #[tauri::command]
-pub fn spec_versions(
+pub async fn spec_versions(
     state: State<'_, AppState>,
     agent: String,
 ) -> Result<Vec<VersionSummary>, IpcError> {
-    state.with_actor(|store, actor| versions::list(store, &actor.tenant_id, &agent))
+    state
+        .with_actor(move |store, actor, _| versions::list(store, &actor.tenant_id, &agent))
+        .await
 }
 
 #[tauri::command]
-pub fn spec_get(
+pub async fn spec_get(
     state: State<'_, AppState>,
     agent: String,
     version: Option<u32>,
 ) -> Result<StoredVersion, IpcError> {
-    state.with_actor(|store, actor| versions::get(store, &actor.tenant_id, &agent, version))
+    state
+        .with_actor(move |store, actor, _| versions::get(store, &actor.tenant_id, &agent, version))
+        .await
 }
 
 #[tauri::command]
-pub fn spec_new_draft(
+pub async fn spec_new_draft(
     state: State<'_, AppState>,
     agent: String,
 ) -> Result<VersionSummary, IpcError> {
-    state.with_actor(|store, actor| {
-        versions::create_draft(store, actor, &agent, None, state.clock.as_ref())
-    })
+    state
+        .with_actor(move |store, actor, state| {
+            versions::create_draft(store, actor, &agent, None, state.clock.as_ref())
+        })
+        .await
 }
 
 #[tauri::command]
-pub fn spec_save_draft(
+pub async fn spec_save_draft(
     state: State<'_, AppState>,
     agent: String,
     text: String,
 ) -> Result<VersionSummary, IpcError> {
-    state.with_actor(|store, actor| {
-        versions::save_draft(store, actor, &agent, &text, state.clock.as_ref())
-    })
+    state
+        .with_actor(move |store, actor, state| {
+            versions::save_draft(store, actor, &agent, &text, state.clock.as_ref())
+        })
+        .await
 }
 
 #[tauri::command]
-pub fn spec_publish(state: State<'_, AppState>, agent: String) -> Result<VersionSummary, IpcError> {
-    state.with_actor(|store, actor| versions::publish(store, actor, &agent, state.clock.as_ref()))
+pub async fn spec_publish(
+    state: State<'_, AppState>,
+    agent: String,
+) -> Result<VersionSummary, IpcError> {
+    state
+        .with_actor(move |store, actor, state| {
+            versions::publish(store, actor, &agent, state.clock.as_ref())
+        })
+        .await
 }
 
 #[tauri::command]
-pub fn integrity_overview(state: State<'_, AppState>) -> Result<Vec<AgentIntegrity>, IpcError> {
-    state.with_actor(|store, actor| baseline::overview(store, &actor.tenant_id))
+pub async fn integrity_overview(
+    state: State<'_, AppState>,
+) -> Result<Vec<AgentIntegrity>, IpcError> {
+    state
+        .with_actor(move |store, actor, _| baseline::overview(store, &actor.tenant_id))
+        .await
 }
 
 #[tauri::command]
-pub fn integrity_diff(
+pub async fn integrity_diff(
     state: State<'_, AppState>,
     agent: String,
     path: String,
 ) -> Result<FileDiff, IpcError> {
-    state.with_actor(|store, actor| baseline::file_diff(store, &actor.tenant_id, &agent, &path))
+    state
+        .with_actor(move |store, actor, _| {
+            baseline::file_diff(store, &actor.tenant_id, &agent, &path)
+        })
+        .await
 }
 
 #[tauri::command]
-pub fn integrity_accept(state: State<'_, AppState>, agent: String) -> Result<Baseline, IpcError> {
-    state.with_actor(|store, actor| baseline::accept(store, actor, &agent, state.clock.as_ref()))
+pub async fn integrity_accept(
+    state: State<'_, AppState>,
+    agent: String,
+) -> Result<Baseline, IpcError> {
+    state
+        .with_actor(move |store, actor, state| {
+            baseline::accept(store, actor, &agent, state.clock.as_ref())
+        })
+        .await
 }
 
 #[tauri::command]
-pub fn audit_list(
+pub async fn audit_list(
     state: State<'_, AppState>,
     filter: AuditFilter,
 ) -> Result<Vec<AuditRecord>, IpcError> {
-    state.with_actor(|store, actor| audit::list(store.conn(), &actor.tenant_id, &filter))
+    state
+        .with_actor(move |store, actor, _| audit::list(store.conn(), &actor.tenant_id, &filter))
+        .await
 }
 
 #[tauri::command]
-pub fn audit_verify(state: State<'_, AppState>) -> Result<VerifyReport, IpcError> {
-    state.with_store(|store| tenant::verify_audit(store))
+pub async fn audit_verify(state: State<'_, AppState>) -> Result<VerifyReport, IpcError> {
+    state
+        .with_store(move |store, _| tenant::verify_audit(store))
+        .await
 }
 
 #[tauri::command]
-pub fn spec_use(
+pub async fn spec_use(
     state: State<'_, AppState>,
     agent: String,
     text: String,
     context: InteractionContext,
 ) -> Result<AttestedPlan, IpcError> {
-    state.with_actor(|store, actor| {
-        attest::compile_for_use(store, actor, &agent, &text, context, state.clock.as_ref())
-    })
+    state
+        .with_actor(move |store, actor, state| {
+            attest::compile_for_use(store, actor, &agent, &text, context, state.clock.as_ref())
+        })
+        .await
 }

@@ -6,6 +6,7 @@ mod bindings;
 mod commands;
 mod error;
 mod gov_commands;
+mod ipc_surface;
 mod onboarding_commands;
 mod preset_commands;
 mod state;
@@ -73,6 +74,7 @@ pub fn run() {
             preset_commands::preset_deprecate,
             preset_commands::preset_diff,
             preset_commands::preset_apply,
+            preset_commands::preset_export_claw,
             onboarding_commands::onboarding_state,
             onboarding_commands::onboarding_answer,
             onboarding_commands::onboarding_back,
@@ -99,160 +101,5 @@ pub fn run() {
     if let Err(error) = result {
         eprintln!("Persona Studio could not start: {error}");
         std::process::exit(1);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::collections::BTreeSet;
-
-    /// The quoted names between `start` and the next `end` in `text`.
-    fn names_between(text: &str, start: &str, end: &str) -> BTreeSet<String> {
-        let from = text.find(start).expect("start marker") + start.len();
-        let to = from + text[from..].find(end).expect("end marker");
-        text[from..to]
-            .lines()
-            .map(str::trim)
-            .filter(|line| !line.is_empty() && !line.starts_with("//"))
-            .map(|line| {
-                line.trim_end_matches(',')
-                    .trim_matches('"')
-                    .rsplit("::")
-                    .next()
-                    .unwrap()
-                    .to_owned()
-            })
-            .collect()
-    }
-
-    /// A command must be declared (build.rs), registered (here) and allowed (the capability);
-    /// missing one of the three only shows when the UI calls it.
-    #[test]
-    fn every_command_is_declared_registered_and_allowed() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let build = std::fs::read_to_string(root.join("build.rs")).unwrap();
-        let declared = names_between(&build, ".commands(&[", "]);");
-        let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
-        let registered = names_between(&lib, "generate_handler![", "])");
-        let capability: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(root.join("capabilities/default.json")).unwrap(),
-        )
-        .unwrap();
-        let allowed: BTreeSet<String> = capability["permissions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
-            .map(|name| name.replace('-', "_"))
-            .collect();
-        assert!(declared.len() > 50, "{declared:?}");
-        assert_eq!(
-            declared, registered,
-            "build.rs and generate_handler! differ"
-        );
-        assert_eq!(
-            declared, allowed,
-            "build.rs and capabilities/default.json differ"
-        );
-    }
-
-    /// Every `(name, file text)` of the command modules.
-    fn command_sources() -> Vec<(String, String)> {
-        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let mut out: Vec<(String, String)> = std::fs::read_dir(&src)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "rs"))
-            .map(|p| {
-                (
-                    p.display().to_string(),
-                    std::fs::read_to_string(&p).unwrap(),
-                )
-            })
-            .collect();
-        out.sort();
-        out
-    }
-
-    /// Each Rust command's argument names, camelCased as Tauri expects them over IPC (state
-    /// and channels-as-`Channel<…>` included; the `State` argument excluded).
-    fn rust_commands() -> std::collections::BTreeMap<String, BTreeSet<String>> {
-        let mut out = std::collections::BTreeMap::new();
-        for (_, text) in command_sources() {
-            let mut rest = text.as_str();
-            const MARK: &str = "\n#[tauri::command";
-            while let Some(at) = rest.find(MARK) {
-                rest = &rest[at + MARK.len()..];
-                let Some(sig_start) = rest
-                    .find("pub fn ")
-                    .filter(|&i| rest[..i].trim_start_matches("(async)").trim() == "]")
-                    .map(|i| i + "pub fn ".len())
-                else {
-                    continue;
-                };
-                let open = sig_start + rest[sig_start..].find('(').unwrap();
-                let close = open + rest[open..].find(") ->").unwrap();
-                let name = rest[sig_start..open].trim().to_owned();
-                let args = rest[open + 1..close]
-                    .split(',')
-                    .filter_map(|arg| arg.split_once(':'))
-                    .filter(|(_, ty)| !ty.trim_start().starts_with("State<"))
-                    .map(|(arg, _)| camel(arg.trim()))
-                    .collect();
-                out.insert(name, args);
-                rest = &rest[close..];
-            }
-        }
-        out
-    }
-
-    fn camel(snake: &str) -> String {
-        let mut out = String::new();
-        let mut upper = false;
-        for c in snake.chars() {
-            if c == '_' {
-                upper = true;
-            } else if upper {
-                out.extend(c.to_uppercase());
-                upper = false;
-            } else {
-                out.push(c);
-            }
-        }
-        out
-    }
-
-    /// The TypeScript wrappers (`ui/src/lib/backend/tauri.ts`) name each command and its
-    /// argument keys by hand; this keeps them equal to the Rust commands, so a renamed command
-    /// or argument fails here instead of in the window.
-    #[test]
-    fn typescript_wrappers_call_the_commands_with_their_argument_names() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let ts = std::fs::read_to_string(root.join("../ui/src/lib/backend/tauri.ts")).unwrap();
-        let mut called = std::collections::BTreeMap::new();
-        for piece in ts.split("call('").skip(1) {
-            let name_end = piece.find('\'').unwrap();
-            let name = piece[..name_end].to_owned();
-            let after = &piece[name_end + 1..];
-            let args: BTreeSet<String> = match after.trim_start().strip_prefix(", {") {
-                Some(object) => object[..object.find('}').unwrap()]
-                    .split(',')
-                    .map(|entry| entry.split(':').next().unwrap().trim().to_owned())
-                    .filter(|key| !key.is_empty())
-                    .collect(),
-                None => BTreeSet::new(),
-            };
-            called.insert(name, args);
-        }
-        let commands = rust_commands();
-        assert!(commands.len() > 50, "{commands:?}");
-        assert_eq!(
-            called.keys().collect::<Vec<_>>(),
-            commands.keys().collect::<Vec<_>>(),
-            "commands without a wrapper, or wrappers without a command"
-        );
-        for (name, args) in &commands {
-            assert_eq!(&called[name], args, "argument names of {name}");
-        }
     }
 }

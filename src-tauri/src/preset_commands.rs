@@ -13,132 +13,188 @@ use persona_studio::persona::spec::InteractionContext;
 use persona_studio::provision::apply::{self, ApplyOptions, ApplyReport};
 use tauri::State;
 
+use std::path::Path;
+
+use persona_studio::openclaw::claw::{self, ClawExport};
+
+use crate::state::blocking;
 use crate::{AppState, IpcError};
 
 #[tauri::command]
-pub fn preset_list(
+pub async fn preset_list(
     state: State<'_, AppState>,
     filter: PresetFilter,
 ) -> Result<Vec<PresetSummary>, IpcError> {
-    state.with_actor(|store, actor| catalog::list(store, &actor.tenant_id, &filter))
+    state
+        .with_actor(move |store, actor, _| catalog::list(store, &actor.tenant_id, &filter))
+        .await
 }
 
 #[tauri::command]
-pub fn preset_history(
+pub async fn preset_history(
     state: State<'_, AppState>,
     id: String,
 ) -> Result<Vec<PresetVersion>, IpcError> {
-    state.with_actor(|store, actor| catalog::history(store, &actor.tenant_id, &id))
+    state
+        .with_actor(move |store, actor, _| catalog::history(store, &actor.tenant_id, &id))
+        .await
 }
 
 #[tauri::command]
-pub fn preset_texts(
+pub async fn preset_texts(
     state: State<'_, AppState>,
     id: String,
     version: u32,
 ) -> Result<PresetTexts, IpcError> {
-    state.with_actor(|store, actor| {
-        let stored = catalog::get(store, &actor.tenant_id, &id, &VersionRef::Number(version))?;
-        editing::texts_of(&stored.bundle)
-    })
+    state
+        .with_actor(move |store, actor, _| {
+            let stored = catalog::get(store, &actor.tenant_id, &id, &VersionRef::Number(version))?;
+            editing::texts_of(&stored.bundle)
+        })
+        .await
 }
 
 #[tauri::command]
-pub fn preset_check(texts: PresetTexts) -> Result<PresetCheck, IpcError> {
-    Ok(editing::check(&texts))
+pub async fn preset_check(texts: PresetTexts) -> Result<PresetCheck, IpcError> {
+    blocking(move || Ok(editing::check(&texts))).await
 }
 
 #[tauri::command]
-pub fn preset_preview(
+pub async fn preset_preview(
     texts: PresetTexts,
     context: InteractionContext,
 ) -> Result<PromptPlan, IpcError> {
-    Ok(editing::preview(&texts, context)?)
+    blocking(move || Ok(editing::preview(&texts, context)?)).await
 }
 
 /// A new preset copied from `from`'s latest published version, or (with `from` absent) the
 /// next draft of preset `id` itself.
 #[tauri::command]
-pub fn preset_new_draft(
+pub async fn preset_new_draft(
     state: State<'_, AppState>,
     id: String,
     from: Option<String>,
 ) -> Result<PresetVersion, IpcError> {
-    state.with_actor(|store, actor| {
-        let bundle = match from {
-            Some(source) => {
-                Some(catalog::get(store, &actor.tenant_id, &source, &VersionRef::Latest)?.bundle)
-            }
-            None => None,
-        };
-        catalog::create_draft(store, actor, &id, bundle, state.clock.as_ref())
-    })
+    state
+        .with_actor(move |store, actor, state| {
+            let bundle = match from {
+                Some(source) => Some(
+                    catalog::get(store, &actor.tenant_id, &source, &VersionRef::Latest)?.bundle,
+                ),
+                None => None,
+            };
+            catalog::create_draft(store, actor, &id, bundle, state.clock.as_ref())
+        })
+        .await
 }
 
 #[tauri::command]
-pub fn preset_save_draft(
+pub async fn preset_save_draft(
     state: State<'_, AppState>,
     id: String,
     texts: PresetTexts,
 ) -> Result<PresetVersion, IpcError> {
-    state.with_actor(|store, actor| {
-        let bundle = editing::bundle_of(&texts)?;
-        catalog::save_draft(store, actor, &id, bundle, state.clock.as_ref())
-    })
+    state
+        .with_actor(move |store, actor, state| {
+            let bundle = editing::bundle_of(&texts)?;
+            catalog::save_draft(store, actor, &id, bundle, state.clock.as_ref())
+        })
+        .await
 }
 
 #[tauri::command]
-pub fn preset_publish(state: State<'_, AppState>, id: String) -> Result<PresetVersion, IpcError> {
-    state.with_actor(|store, actor| catalog::publish(store, actor, &id, state.clock.as_ref()))
+pub async fn preset_publish(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<PresetVersion, IpcError> {
+    state
+        .with_actor(move |store, actor, state| {
+            catalog::publish(store, actor, &id, state.clock.as_ref())
+        })
+        .await
 }
 
 #[tauri::command]
-pub fn preset_move_label(
+pub async fn preset_move_label(
     state: State<'_, AppState>,
     id: String,
     label: String,
     version: u32,
 ) -> Result<LabelInfo, IpcError> {
-    state.with_actor(|store, actor| {
-        catalog::move_label(store, actor, &id, &label, version, state.clock.as_ref())
-    })
+    state
+        .with_actor(move |store, actor, state| {
+            catalog::move_label(store, actor, &id, &label, version, state.clock.as_ref())
+        })
+        .await
 }
 
 #[tauri::command]
-pub fn preset_deprecate(state: State<'_, AppState>, id: String) -> Result<(), IpcError> {
-    state.with_actor(|store, actor| catalog::deprecate(store, actor, &id, state.clock.as_ref()))
+pub async fn preset_deprecate(state: State<'_, AppState>, id: String) -> Result<(), IpcError> {
+    state
+        .with_actor(move |store, actor, state| {
+            catalog::deprecate(store, actor, &id, state.clock.as_ref())
+        })
+        .await
 }
 
 #[tauri::command]
-pub fn preset_diff(
+pub async fn preset_diff(
     state: State<'_, AppState>,
     id: String,
     from: u32,
     to: u32,
 ) -> Result<Vec<FileDiff>, IpcError> {
-    state.with_actor(|store, actor| editing::diff_versions(store, &actor.tenant_id, &id, from, to))
+    state
+        .with_actor(move |store, actor, _| {
+            editing::diff_versions(store, &actor.tenant_id, &id, from, to)
+        })
+        .await
 }
 
 /// `reference` is what the CLI takes: `ID`, `ID@3`, `ID:production`.
 #[tauri::command]
-pub fn preset_apply(
+pub async fn preset_apply(
     state: State<'_, AppState>,
     reference: String,
     agent: String,
     workspace: PathBuf,
     options: ApplyOptions,
 ) -> Result<ApplyReport, IpcError> {
-    state.with_actor(|store, actor| {
-        let (id, version) = catalog::parse_ref(&reference)?;
-        apply::apply(
-            store,
-            actor,
-            &id,
-            &version,
-            &agent,
-            &workspace,
-            &options,
-            state.clock.as_ref(),
-        )
-    })
+    state
+        .with_actor(move |store, actor, state| {
+            let (id, version) = catalog::parse_ref(&reference)?;
+            apply::apply(
+                store,
+                actor,
+                &id,
+                &version,
+                &agent,
+                &workspace,
+                &options,
+                state.clock.as_ref(),
+            )
+        })
+        .await
+}
+
+/// Writes a stored preset version (`ID@N`) as an OpenClaw Claw package into `dir`, and as an
+/// npm-style tarball when `tgz` names a file.
+#[tauri::command]
+pub async fn preset_export_claw(
+    state: State<'_, AppState>,
+    reference: String,
+    dir: String,
+    tgz: Option<String>,
+) -> Result<ClawExport, IpcError> {
+    state
+        .with_actor(move |store, actor, _| {
+            claw::export_stored(
+                store,
+                &actor.tenant_id,
+                &reference,
+                Some(Path::new(&dir)),
+                tgz.as_deref().map(Path::new),
+            )
+        })
+        .await
 }

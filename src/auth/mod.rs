@@ -13,9 +13,12 @@ use crate::clock::Timestamp;
 use crate::store::Store;
 use crate::{Error, Result};
 
-/// A member's role within a tenant.
+/// A member's role within a tenant. Its wire names (`owner`, `admin`, `customer`) are the same
+/// in JSON, SQLite and on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
 pub enum Role {
     Owner,
     Admin,
@@ -23,30 +26,22 @@ pub enum Role {
 }
 
 impl Role {
+    /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Admin => "admin",
-            Role::Customer => "customer",
-        }
+        self.into()
     }
 
+    /// Parses a wire name; `invalid_input` naming the roles otherwise.
     pub fn parse(text: &str) -> Result<Role> {
-        match text {
-            "owner" => Ok(Role::Owner),
-            "admin" => Ok(Role::Admin),
-            "customer" => Ok(Role::Customer),
-            other => Err(Error::invalid(
-                "role",
-                format!("\"{other}\" is not a role; use owner, admin or customer"),
-            )),
-        }
+        Error::parse_name("role", Some("role"), text)
     }
 }
 
-/// A tenant's plan, which sets its quotas.
+/// A tenant's plan, which sets its quotas. Wire names: `free`, `pro`, `business`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
 pub enum Tier {
     Free,
     Pro,
@@ -54,24 +49,14 @@ pub enum Tier {
 }
 
 impl Tier {
+    /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::Free => "free",
-            Tier::Pro => "pro",
-            Tier::Business => "business",
-        }
+        self.into()
     }
 
+    /// Parses a wire name; `invalid_input` naming the tiers otherwise.
     pub fn parse(text: &str) -> Result<Tier> {
-        match text {
-            "free" => Ok(Tier::Free),
-            "pro" => Ok(Tier::Pro),
-            "business" => Ok(Tier::Business),
-            other => Err(Error::invalid(
-                "tier",
-                format!("\"{other}\" is not a tier; use free, pro or business"),
-            )),
-        }
+        Error::parse_name("tier", Some("tier"), text)
     }
 }
 

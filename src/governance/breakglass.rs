@@ -22,8 +22,9 @@ pub const MAX_TTL_SECS: i64 = 24 * 60 * 60;
 pub const MIN_REASON_CHARS: usize = 20;
 
 /// Where an override is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS, strum::IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum BreakGlassState {
     Open,
     Closed,
@@ -31,12 +32,9 @@ pub enum BreakGlassState {
 }
 
 impl BreakGlassState {
+    /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            BreakGlassState::Open => "open",
-            BreakGlassState::Closed => "closed",
-            BreakGlassState::Expired => "expired",
-        }
+        self.into()
     }
 }
 

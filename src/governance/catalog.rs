@@ -22,6 +22,8 @@ pub const STARTER_JSON: &str = include_str!("../../catalog/capabilities.json");
 /// What a capability is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
 pub enum CapabilityKind {
     Skill,
     Library,
@@ -31,6 +33,8 @@ pub enum CapabilityKind {
 /// How much harm a capability can do; ordered from low to critical.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
 pub enum RiskLevel {
     Low,
     Medium,
@@ -41,6 +45,8 @@ pub enum RiskLevel {
 /// Who vouches for a capability.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
 pub enum TrustTier {
     Official,
     Community,
@@ -49,55 +55,34 @@ pub enum TrustTier {
 /// Where a catalog entry came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
 pub enum CatalogOrigin {
     Starter,
     Admin,
 }
 
-macro_rules! text_enum {
-    ($ty:ident, $field:literal, $($variant:ident = $text:literal),+) => {
+/// `as_str` and `parse` over the strum derives; an unknown name is refused on `$field`.
+macro_rules! wire_name {
+    ($ty:ident, $field:literal) => {
         impl $ty {
+            /// The wire name (JSON and SQLite).
             pub fn as_str(self) -> &'static str {
-                match self { $($ty::$variant => $text),+ }
+                self.into()
             }
+
+            /// Parses a wire name; `invalid_input` naming the valid ones otherwise.
             pub fn parse(text: &str) -> Result<$ty> {
-                match text {
-                    $($text => Ok($ty::$variant),)+
-                    other => Err(Error::invalid($field, format!(
-                        "\"{other}\" is not one of: {}", [$($text),+].join(", ")))),
-                }
+                Error::parse_name($field, None, text)
             }
         }
     };
 }
 
-text_enum!(
-    CapabilityKind,
-    "kind",
-    Skill = "skill",
-    Library = "library",
-    Device = "device"
-);
-text_enum!(
-    RiskLevel,
-    "risk",
-    Low = "low",
-    Medium = "medium",
-    High = "high",
-    Critical = "critical"
-);
-text_enum!(
-    TrustTier,
-    "trust",
-    Official = "official",
-    Community = "community"
-);
-text_enum!(
-    CatalogOrigin,
-    "origin",
-    Starter = "starter",
-    Admin = "admin"
-);
+wire_name!(CapabilityKind, "kind");
+wire_name!(RiskLevel, "risk");
+wire_name!(TrustTier, "trust");
+wire_name!(CatalogOrigin, "origin");
 
 /// A catalog entry without its hash: exactly what `content_hash` covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]

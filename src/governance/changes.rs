@@ -19,6 +19,8 @@ use crate::{Error, Result};
 /// Where a change request is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
 pub enum ChangeState {
     Submitted,
     Triage,
@@ -28,32 +30,14 @@ pub enum ChangeState {
 }
 
 impl ChangeState {
+    /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ChangeState::Submitted => "submitted",
-            ChangeState::Triage => "triage",
-            ChangeState::Approved => "approved",
-            ChangeState::Rejected => "rejected",
-            ChangeState::Applied => "applied",
-        }
+        self.into()
     }
 
+    /// Parses a wire name; `invalid_input` naming the states otherwise.
     pub fn parse(text: &str) -> Result<ChangeState> {
-        Ok(match text {
-            "submitted" => ChangeState::Submitted,
-            "triage" => ChangeState::Triage,
-            "approved" => ChangeState::Approved,
-            "rejected" => ChangeState::Rejected,
-            "applied" => ChangeState::Applied,
-            other => {
-                return Err(Error::invalid(
-                    "state",
-                    format!(
-                        "\"{other}\" is not one of: submitted, triage, approved, rejected, applied"
-                    ),
-                ))
-            }
-        })
+        Error::parse_name("state", None, text)
     }
 
     /// Still waiting for a decision or for being applied.

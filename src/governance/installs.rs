@@ -36,6 +36,8 @@ const REASON_MAX_CHARS: usize = 1000;
 /// Where an install request is in its life (derived from the clock for expiry).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
 pub enum InstallState {
     Pending,
     Approved,
@@ -46,32 +48,14 @@ pub enum InstallState {
 }
 
 impl InstallState {
+    /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            InstallState::Pending => "pending",
-            InstallState::Approved => "approved",
-            InstallState::Rejected => "rejected",
-            InstallState::Expired => "expired",
-            InstallState::Installed => "installed",
-            InstallState::Uninstalled => "uninstalled",
-        }
+        self.into()
     }
 
+    /// Parses a wire name; `invalid_input` naming the states otherwise.
     pub fn parse(text: &str) -> Result<InstallState> {
-        Ok(match text {
-            "pending" => InstallState::Pending,
-            "approved" => InstallState::Approved,
-            "rejected" => InstallState::Rejected,
-            "expired" => InstallState::Expired,
-            "installed" => InstallState::Installed,
-            "uninstalled" => InstallState::Uninstalled,
-            other => {
-                return Err(Error::invalid(
-                    "state",
-                    format!("\"{other}\" is not one of: pending, approved, rejected, expired, installed, uninstalled"),
-                ))
-            }
-        })
+        Error::parse_name("state", None, text)
     }
 }
 

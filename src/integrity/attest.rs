@@ -23,6 +23,8 @@ const ENFORCEMENT_KEY: &str = "hash_enforcement";
 /// What happens when a compiled spec's hash differs from the published one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
 pub enum Enforcement {
     /// Record the attestation, say nothing.
     Off,
@@ -34,24 +36,14 @@ pub enum Enforcement {
 }
 
 impl Enforcement {
+    /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Enforcement::Off => "off",
-            Enforcement::Observe => "observe",
-            Enforcement::Enforce => "enforce",
-        }
+        self.into()
     }
 
+    /// Parses a wire name; `invalid_input` naming the modes otherwise.
     pub fn parse(text: &str) -> Result<Self> {
-        match text {
-            "off" => Ok(Enforcement::Off),
-            "observe" => Ok(Enforcement::Observe),
-            "enforce" => Ok(Enforcement::Enforce),
-            other => Err(Error::invalid(
-                "hash enforcement",
-                format!("\"{other}\" is not a mode; use off, observe or enforce"),
-            )),
-        }
+        Error::parse_name("hash enforcement", Some("mode"), text)
     }
 }
 

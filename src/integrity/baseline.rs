@@ -16,6 +16,7 @@ use crate::auth::members::require_unlocked_privileged;
 use crate::auth::Actor;
 use crate::canon::{Digest, DigestWriter};
 use crate::clock::{Clock, Timestamp};
+use crate::integrity::digest_cache::DigestCache;
 use crate::persona::versions::check_agent_name;
 use crate::persona::workspace::PersonaFile;
 use crate::store::Store;
@@ -184,8 +185,25 @@ type Blobs = BTreeMap<Digest, Vec<u8>>;
 
 /// What is on disk now: the state of each watched file that exists, and the kept contents.
 fn scan(workspace: &Path, paths: &[String]) -> Result<(Vec<FileState>, Blobs)> {
-    let mut states = Vec::new();
     let mut blobs = BTreeMap::new();
+    let states = scan_with(workspace, paths, |path, _| {
+        let (sha256, size, kept) =
+            hash_file(path, MAX_BLOB_BYTES).map_err(|e| Error::io("read", path, e))?;
+        if let Some(bytes) = kept {
+            blobs.insert(sha256, bytes);
+        }
+        Ok((sha256, size))
+    })?;
+    Ok((states, blobs))
+}
+
+/// What is on disk now, each existing regular file's digest and size given by `digest`.
+fn scan_with(
+    workspace: &Path,
+    paths: &[String],
+    mut digest: impl FnMut(&Path, &std::fs::Metadata) -> Result<(Digest, u64)>,
+) -> Result<Vec<FileState>> {
+    let mut states = Vec::new();
     for relative in paths {
         let path = workspace.join(relative);
         let metadata = match std::fs::metadata(&path) {
@@ -194,11 +212,7 @@ fn scan(workspace: &Path, paths: &[String]) -> Result<(Vec<FileState>, Blobs)> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(Error::io("read", &path, e)),
         };
-        let (sha256, size, kept) =
-            hash_file(&path, MAX_BLOB_BYTES).map_err(|e| Error::io("read", &path, e))?;
-        if let Some(bytes) = kept {
-            blobs.insert(sha256, bytes);
-        }
+        let (sha256, size) = digest(&path, &metadata)?;
         states.push(FileState {
             path: relative.clone(),
             size,
@@ -207,7 +221,7 @@ fn scan(workspace: &Path, paths: &[String]) -> Result<(Vec<FileState>, Blobs)> {
             sha256,
         });
     }
-    Ok((states, blobs))
+    Ok(states)
 }
 
 fn workspace_dir(path: &Path) -> Result<PathBuf> {
@@ -427,9 +441,39 @@ pub fn agent_for_workspace(store: &Store, tenant: &str, workspace: &Path) -> Res
         })
 }
 
-/// Compares `agent`'s workspace with its baseline.
+/// Compares `agent`'s workspace with its baseline, hashing every file.
 pub fn check(store: &Store, tenant: &str, agent: &str) -> Result<DriftReport> {
     let baseline = get(store, tenant, agent)?.ok_or_else(|| missing_baseline(agent))?;
+    let (workspace, paths) = paths_to_check(&baseline)?;
+    let (current, _) = scan(&workspace, &paths)?;
+    Ok(compare(&baseline, &current))
+}
+
+/// Like [`check`], re-hashing only files whose stat data changed since `cache` last saw them
+/// (see [`DigestCache`]); `now` is when the files are read.
+pub fn check_cached(
+    store: &Store,
+    tenant: &str,
+    agent: &str,
+    cache: &DigestCache,
+    now: Timestamp,
+) -> Result<DriftReport> {
+    let baseline = get(store, tenant, agent)?.ok_or_else(|| missing_baseline(agent))?;
+    let (workspace, paths) = paths_to_check(&baseline)?;
+    let current = scan_with(&workspace, &paths, |path, metadata| {
+        let (digest, _) = cache.digest(path, metadata, now, || {
+            hash_file(path, 0)
+                .map(|(digest, _, _)| digest)
+                .map_err(|e| Error::io("read", path, e))
+        })?;
+        Ok((digest, metadata.len()))
+    })?;
+    Ok(compare(&baseline, &current))
+}
+
+/// The workspace folder of `baseline` and the files to look at: the persona files, the watch
+/// list and every file the baseline has.
+fn paths_to_check(baseline: &Baseline) -> Result<(PathBuf, Vec<String>)> {
     let workspace = PathBuf::from(&baseline.workspace);
     if !workspace.is_dir() {
         return Err(Error::NotFound {
@@ -444,8 +488,7 @@ pub fn check(store: &Store, tenant: &str, agent: &str) -> Result<DriftReport> {
             paths.push(file.path.clone());
         }
     }
-    let (current, _) = scan(&workspace, &paths)?;
-    Ok(compare(&baseline, &current))
+    Ok((workspace, paths))
 }
 
 fn compare(baseline: &Baseline, current: &[FileState]) -> DriftReport {
@@ -673,12 +716,32 @@ pub struct AgentIntegrity {
     pub error: Option<String>,
 }
 
-/// Checks every agent of `tenant` that has a baseline.
+/// Checks every agent of `tenant` that has a baseline, hashing every file.
 pub fn overview(store: &Store, tenant: &str) -> Result<Vec<AgentIntegrity>> {
+    overview_with(store, tenant, |agent| check(store, tenant, agent))
+}
+
+/// Like [`overview`], through `cache` (see [`check_cached`]): what the Dashboard refreshes.
+pub fn overview_cached(
+    store: &Store,
+    tenant: &str,
+    cache: &DigestCache,
+    now: Timestamp,
+) -> Result<Vec<AgentIntegrity>> {
+    overview_with(store, tenant, |agent| {
+        check_cached(store, tenant, agent, cache, now)
+    })
+}
+
+fn overview_with(
+    store: &Store,
+    tenant: &str,
+    check: impl Fn(&str) -> Result<DriftReport>,
+) -> Result<Vec<AgentIntegrity>> {
     list(store, tenant)?
         .into_iter()
         .map(|b| {
-            let (report, error) = match check(store, tenant, &b.agent) {
+            let (report, error) = match check(&b.agent) {
                 Ok(report) => (Some(report), None),
                 Err(e) => (None, Some(e.to_string())),
             };

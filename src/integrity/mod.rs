@@ -3,4 +3,5 @@
 
 pub mod attest;
 pub mod baseline;
+pub mod digest_cache;
 pub mod registry;

@@ -15,7 +15,9 @@
 //! - the plan that would bring one of them to our agent ([`plan`], `sync --dry-run`), and
 //!   applying it once agreed to by its hash ([`sync()`]): the workspace files, and the config
 //!   entry through the OpenClaw CLI (`docs/cli/config.md`, [`OpenClawCli`]) or our own write;
-//! - bringing existing agents under our management ([`import()`]).
+//! - bringing existing agents under our management ([`import()`]);
+//! - Claws, OpenClaw's agent packages, made from a preset and read back ([`claw`],
+//!   `docs/cli/claws.md`).
 //!
 //! It knows nothing of the CLI or the app and never reads the process environment itself: the
 //! caller passes an [`Environment`] (which an OpenClaw process we start gets, and nothing
@@ -24,6 +26,7 @@
 mod agents;
 mod apply;
 mod budget;
+pub mod claw;
 mod config;
 mod error;
 mod import;

@@ -1,4 +1,4 @@
-//! What we keep of OpenClaw between runs, per tenant (migration `0008_openclaw.sql`):
+//! What we keep of OpenClaw between runs, per tenant (migration `0009_openclaw.sql`):
 //!
 //! - the **config entry baseline** of each agent: its entry as it was right after our last
 //!   sync or import (includes resolved, `${VAR}` as written), which `status` compares the

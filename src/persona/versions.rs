@@ -1,5 +1,7 @@
 //! Stored persona spec versions, per tenant and agent: drafts edited freely, published versions
-//! immutable (enforced by triggers too), and exactly one active version per agent.
+//! immutable (enforced by triggers too), and exactly one active version per agent. The versions
+//! are `store::documents` of kind `persona_spec` (the body is the spec JSON, the content hash
+//! the persona hash); the active version is the label [`ACTIVE`].
 
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
@@ -12,15 +14,22 @@ use crate::canon::{self, Digest};
 use crate::clock::{Clock, Timestamp};
 use crate::persona::compile::persona_hash;
 use crate::persona::spec::{self, PersonaSpec};
+use crate::store::documents::{self, Doc, Kind, Stamp, Version};
 use crate::store::Store;
 use crate::{Error, Result};
 
-/// Where a version is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum VersionState {
-    Draft,
-    Published,
+pub use crate::store::documents::VersionState;
+
+/// The label that names an agent's active version (moved by each publish).
+pub const ACTIVE: &str = "active";
+
+/// The stored document holding `agent`'s spec versions in `tenant`.
+fn doc<'a>(tenant: &'a str, agent: &'a str) -> Doc<'a> {
+    Doc {
+        kind: Kind::PersonaSpec,
+        tenant,
+        id: agent,
+    }
 }
 
 /// A stored version without its spec text.
@@ -136,21 +145,17 @@ pub(crate) fn insert_draft(
     now: Timestamp,
 ) -> Result<()> {
     ensure_agent(tx, &actor.tenant_id, agent, now)?;
-    tx.execute(
-        "INSERT INTO persona_versions
-           (tenant_id, agent, version, state, spec_json, persona_hash, created_at, created_by)
-         VALUES (?1, ?2, ?3, 'draft', ?4, ?5, ?6, ?7)",
-        params![
-            actor.tenant_id,
-            agent,
-            version,
-            text,
-            draft_hash(text).map(|h| h.to_string()),
-            now.to_string(),
-            actor.member_id
-        ],
-    )?;
-    Ok(())
+    documents::insert_draft(
+        tx,
+        doc(&actor.tenant_id, agent),
+        version,
+        text,
+        draft_hash(text).as_ref(),
+        Stamp {
+            member: &actor.member_id,
+            at: now,
+        },
+    )
 }
 
 /// Whether `tenant` has an agent called `agent`.
@@ -179,18 +184,13 @@ pub fn save_draft(
     let version = draft_version(store, &actor.tenant_id, agent)?.ok_or_else(|| no_draft(agent))?;
     let hash = draft_hash(spec_text);
     store.write(|tx| {
-        tx.execute(
-            "UPDATE persona_versions SET spec_json = ?1, persona_hash = ?2
-             WHERE tenant_id = ?3 AND agent = ?4 AND version = ?5 AND state = 'draft'",
-            params![
-                spec_text,
-                hash.map(|h| h.to_string()),
-                actor.tenant_id,
-                agent,
-                version
-            ],
-        )?;
-        Ok(())
+        documents::save_draft(
+            tx,
+            doc(&actor.tenant_id, agent),
+            version,
+            spec_text,
+            hash.as_ref(),
+        )
     })?;
     summary(store, &actor.tenant_id, agent, version)
 }
@@ -222,27 +222,14 @@ pub fn publish(
     let canonical = String::from_utf8(canon::to_canonical_vec(&spec)?)
         .map_err(|e| Error::invalid("spec", e.to_string()))?;
     let now = clock.now();
-    let previous = active(store, &actor.tenant_id, agent)?.map(|a| a.summary.version);
+    let stamp = Stamp {
+        member: &actor.member_id,
+        at: now,
+    };
+    let stored = doc(&actor.tenant_id, agent);
     store.write(|tx| {
-        tx.execute(
-            "UPDATE persona_versions
-             SET state = 'published', spec_json = ?1, persona_hash = ?2, published_at = ?3, published_by = ?4
-             WHERE tenant_id = ?5 AND agent = ?6 AND version = ?7 AND state = 'draft'",
-            params![
-                canonical,
-                hash.to_string(),
-                now.to_string(),
-                actor.member_id,
-                actor.tenant_id,
-                agent,
-                version
-            ],
-        )?;
-        tx.execute(
-            "INSERT INTO active_persona (tenant_id, agent, version) VALUES (?1, ?2, ?3)
-             ON CONFLICT (tenant_id, agent) DO UPDATE SET version = excluded.version",
-            params![actor.tenant_id, agent, version],
-        )?;
+        documents::publish(tx, stored, version, Some(&canonical), &hash, stamp)?;
+        let previous = documents::move_label(tx, stored, ACTIVE, version, stamp)?;
         audit::append(
             tx,
             &actor.tenant_id,
@@ -263,26 +250,12 @@ pub fn publish(
 
 /// Every version of `agent`, newest first.
 pub fn list(store: &Store, tenant: &str, agent: &str) -> Result<Vec<VersionSummary>> {
-    let mut statement = store.conn().prepare(
-        "SELECT v.version, v.state, v.persona_hash, v.created_at, v.published_at,
-                (a.version IS NOT NULL)
-         FROM persona_versions v
-         LEFT JOIN active_persona a
-           ON a.tenant_id = v.tenant_id AND a.agent = v.agent AND a.version = v.version
-         WHERE v.tenant_id = ?1 AND v.agent = ?2
-         ORDER BY v.version DESC",
-    )?;
-    let rows = statement.query_map(params![tenant, agent], |row| {
-        Ok(RawSummary {
-            version: row.get(0)?,
-            state: row.get(1)?,
-            hash: row.get(2)?,
-            created_at: row.get(3)?,
-            published_at: row.get(4)?,
-            active: row.get(5)?,
-        })
-    })?;
-    rows.map(|row| row?.into_summary(agent)).collect()
+    let stored = doc(tenant, agent);
+    let active = documents::label(store.conn(), stored, ACTIVE)?;
+    Ok(documents::versions(store.conn(), stored)?
+        .iter()
+        .map(|v| to_summary(agent, v, active))
+        .collect())
 }
 
 /// Agents of `tenant` that have any stored version, by name.
@@ -303,34 +276,29 @@ pub fn get(
     agent: &str,
     version: Option<u32>,
 ) -> Result<StoredVersion> {
+    let stored = doc(tenant, agent);
+    let active = documents::label(store.conn(), stored, ACTIVE)?;
     let version = match version {
         Some(v) => v,
-        None => active_version(store, tenant, agent)?.ok_or_else(|| Error::NotFound {
+        None => active.ok_or_else(|| Error::NotFound {
             what: format!("An active version of agent {agent}"),
             hint: "Publish a draft first with `spec publish`.".to_owned(),
         })?,
     };
-    let spec_json: Option<String> = store
-        .conn()
-        .query_row(
-            "SELECT spec_json FROM persona_versions WHERE tenant_id = ?1 AND agent = ?2 AND version = ?3",
-            params![tenant, agent, version],
-            |row| row.get(0),
-        )
-        .optional()?;
-    let spec_json = spec_json.ok_or_else(|| Error::NotFound {
-        what: format!("Version {version} of agent {agent}"),
-        hint: format!("List the versions with `spec list --agent {agent}`."),
-    })?;
+    let found =
+        documents::version(store.conn(), stored, version)?.ok_or_else(|| Error::NotFound {
+            what: format!("Version {version} of agent {agent}"),
+            hint: format!("List the versions with `spec list --agent {agent}`."),
+        })?;
     Ok(StoredVersion {
-        summary: summary(store, tenant, agent, version)?,
-        spec_json,
+        summary: to_summary(agent, &found, active),
+        spec_json: found.body,
     })
 }
 
 /// The active (published) version of `agent`, if any.
 pub fn active(store: &Store, tenant: &str, agent: &str) -> Result<Option<StoredVersion>> {
-    match active_version(store, tenant, agent)? {
+    match documents::label(store.conn(), doc(tenant, agent), ACTIVE)? {
         Some(version) => get(store, tenant, agent, Some(version)).map(Some),
         None => Ok(None),
     }
@@ -345,45 +313,28 @@ pub fn count_agents(store: &Store, tenant: &str) -> Result<i64> {
     )?)
 }
 
-fn active_version(store: &Store, tenant: &str, agent: &str) -> Result<Option<u32>> {
-    Ok(store
-        .conn()
-        .query_row(
-            "SELECT version FROM active_persona WHERE tenant_id = ?1 AND agent = ?2",
-            params![tenant, agent],
-            |row| row.get(0),
-        )
-        .optional()?)
-}
-
 fn draft_version(store: &Store, tenant: &str, agent: &str) -> Result<Option<u32>> {
-    Ok(store
-        .conn()
-        .query_row(
-            "SELECT version FROM persona_versions WHERE tenant_id = ?1 AND agent = ?2 AND state = 'draft'",
-            params![tenant, agent],
-            |row| row.get(0),
-        )
-        .optional()?)
+    documents::draft(store.conn(), doc(tenant, agent))
 }
 
 fn next_version(store: &Store, tenant: &str, agent: &str) -> Result<u32> {
-    let max: Option<u32> = store.conn().query_row(
-        "SELECT MAX(version) FROM persona_versions WHERE tenant_id = ?1 AND agent = ?2",
-        params![tenant, agent],
-        |row| row.get(0),
-    )?;
-    Ok(max.unwrap_or(0).saturating_add(1))
+    documents::next_number(store.conn(), doc(tenant, agent))
 }
 
 fn summary(store: &Store, tenant: &str, agent: &str, version: u32) -> Result<VersionSummary> {
-    list(store, tenant, agent)?
-        .into_iter()
-        .find(|s| s.version == version)
-        .ok_or_else(|| Error::NotFound {
-            what: format!("Version {version} of agent {agent}"),
-            hint: String::new(),
-        })
+    get(store, tenant, agent, Some(version)).map(|v| v.summary)
+}
+
+fn to_summary(agent: &str, version: &Version, active: Option<u32>) -> VersionSummary {
+    VersionSummary {
+        agent: agent.to_owned(),
+        version: version.number,
+        state: version.state,
+        persona_hash: version.content_hash,
+        created_at: version.created_at,
+        published_at: version.published_at,
+        active: active == Some(version.number),
+    }
 }
 
 fn no_draft(agent: &str) -> Error {
@@ -408,42 +359,4 @@ fn draft_hash(text: &str) -> Option<Digest> {
     spec::validate_json(text)
         .ok()
         .and_then(|spec| persona_hash(&spec).ok())
-}
-
-struct RawSummary {
-    version: u32,
-    state: String,
-    hash: Option<String>,
-    created_at: String,
-    published_at: Option<String>,
-    active: bool,
-}
-
-impl RawSummary {
-    fn into_summary(self, agent: &str) -> Result<VersionSummary> {
-        let bad = |field: &'static str, e: String| Error::invalid(field, e);
-        Ok(VersionSummary {
-            agent: agent.to_owned(),
-            version: self.version,
-            state: if self.state == "published" {
-                VersionState::Published
-            } else {
-                VersionState::Draft
-            },
-            persona_hash: self
-                .hash
-                .map(|h| {
-                    h.parse::<Digest>()
-                        .map_err(|e| bad("persona_hash", e.to_string()))
-                })
-                .transpose()?,
-            created_at: Timestamp::parse(&self.created_at)
-                .map_err(|e| bad("created_at", e.to_string()))?,
-            published_at: self
-                .published_at
-                .map(|t| Timestamp::parse(&t).map_err(|e| bad("published_at", e.to_string())))
-                .transpose()?,
-            active: self.active,
-        })
-    }
 }

@@ -1,8 +1,10 @@
 //! SQLite: opening the database file, its pragmas, and the embedded forward-only migrations.
 //!
-//! Table groups live with the feature that owns them; this module only owns the connection and
-//! the schema version (`PRAGMA user_version`).
+//! Table groups live with the feature that owns them; this module owns the connection, the
+//! schema version (`PRAGMA user_version`) and `documents`, the versioned-document mechanism
+//! (draft → publish → immutable, lineage, labels) that persona specs and presets share.
 
+pub mod documents;
 mod migrations;
 
 use std::path::{Path, PathBuf};

@@ -20,6 +20,8 @@ use crate::governance::changes::{self, ChangeRequest};
 use crate::governance::installs::{self, InstallRequest, InstallState, InstalledCapability};
 use crate::governance::quota::{self, QuotaUsage};
 use crate::ids::IdSource;
+use crate::integrity::baseline::{self, AgentIntegrity};
+pub use crate::integrity::digest_cache::DigestCache;
 use crate::store::Store;
 use crate::{Error, Result};
 
@@ -138,9 +140,32 @@ pub fn init(
     self_access(store, clock)
 }
 
+/// Opens the data folder's store with the audit checkpoint hook installed, so every committed
+/// write advances the keyring checkpoint. Both front ends open their stores through this.
+pub fn open(home: &crate::home::Home) -> Result<Store> {
+    let mut store = Store::open(home)?;
+    audit::install_checkpointing(&mut store);
+    Ok(store)
+}
+
 /// The self-access context of the acting member, read from SQLite and scoped to its tenant.
-/// Time-based state (unlock, expiry, break-glass) is evaluated at `clock.now()`.
+/// Time-based state (unlock, expiry, break-glass) is evaluated at `clock.now()`. Every watched
+/// workspace file is hashed; the app refreshes through [`self_access_cached`] instead.
 pub fn self_access(store: &Store, clock: &dyn Clock) -> Result<SelfAccess> {
+    gather(store, clock, None)
+}
+
+/// [`self_access`] with drift computed through `cache`: only files whose stat data changed
+/// since the last refresh are hashed again (see [`DigestCache`]).
+pub fn self_access_cached(
+    store: &Store,
+    clock: &dyn Clock,
+    cache: &DigestCache,
+) -> Result<SelfAccess> {
+    gather(store, clock, Some(cache))
+}
+
+fn gather(store: &Store, clock: &dyn Clock, cache: Option<&DigestCache>) -> Result<SelfAccess> {
     let now = clock.now();
     let actor = current_actor(store)?;
     let conn = store.conn();
@@ -160,22 +185,11 @@ pub fn self_access(store: &Store, clock: &dyn Clock) -> Result<SelfAccess> {
         installs::list(store, &actor.tenant_id, Some(InstallState::Pending), now)?;
     let open_changes = changes::list(store, &actor.tenant_id, true, None)?;
     let len = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-    let drift_alerts = crate::integrity::baseline::overview(store, &actor.tenant_id)?
-        .into_iter()
-        .filter_map(|item| match (item.report, item.error) {
-            (_, Some(problem)) => Some(DriftAlert {
-                agent: item.agent,
-                changes: 0,
-                problem: Some(problem),
-            }),
-            (Some(report), None) if !report.is_clean() => Some(DriftAlert {
-                agent: item.agent,
-                changes: u32::try_from(report.changes.len()).unwrap_or(u32::MAX),
-                problem: None,
-            }),
-            _ => None,
-        })
-        .collect();
+    let integrity = match cache {
+        Some(cache) => baseline::overview_cached(store, &actor.tenant_id, cache, now)?,
+        None => baseline::overview(store, &actor.tenant_id)?,
+    };
+    let drift_alerts = drift_alerts(integrity);
     Ok(SelfAccess {
         drift_alerts,
         backup: crate::backup::remind::status(store, clock)?,
@@ -202,9 +216,65 @@ pub fn self_access(store: &Store, clock: &dyn Clock) -> Result<SelfAccess> {
     })
 }
 
+/// The agents whose workspace drifted from its baseline, or could not be checked.
+fn drift_alerts(integrity: Vec<AgentIntegrity>) -> Vec<DriftAlert> {
+    integrity
+        .into_iter()
+        .filter_map(|item| match (item.report, item.error) {
+            (_, Some(problem)) => Some(DriftAlert {
+                agent: item.agent,
+                changes: 0,
+                problem: Some(problem),
+            }),
+            (Some(report), None) if !report.is_clean() => Some(DriftAlert {
+                agent: item.agent,
+                changes: u32::try_from(report.changes.len()).unwrap_or(u32::MAX),
+                problem: None,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Verifies the acting tenant's audit chain against its keyring checkpoint (`audit verify`).
 pub fn verify_audit(store: &Store) -> Result<audit::VerifyReport> {
     let actor = current_actor(store)?;
     let keyring = install_id(store)?.map(crate::secrets::Keyring::new);
     audit::verify(store.conn(), &actor.tenant_id, keyring.as_ref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{FixedClock, Timestamp};
+    use crate::home::Home;
+    use crate::ids::SequentialIds;
+
+    /// The checkpoint `open` arms lands in the (here in-memory) keyring after each committed
+    /// write, so deleting the newest audit rows is caught even though the rest still chains.
+    #[test]
+    fn the_keyring_checkpoint_catches_a_chain_cut_short() {
+        crate::secrets::memory::install();
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = open(&Home::new(dir.path())).unwrap();
+        let clock = FixedClock(Timestamp::from_unix_millis(1_790_000_000_000));
+        let request = InitRequest {
+            tenant_name: "Checkpoint Co".to_owned(),
+            owner_name: "Olive".to_owned(),
+            tier: Tier::Pro,
+        };
+        init(&mut store, &request, &clock, &SequentialIds::new("cp")).unwrap();
+        let report = verify_audit(&store).unwrap();
+        assert!(report.ok, "{report:?}");
+        assert_eq!(report.checkpoint_seq, Some(report.entries));
+
+        let last = report.entries;
+        store
+            .conn()
+            .execute("DELETE FROM audit_log WHERE seq = ?1", params![last])
+            .unwrap();
+        let report = verify_audit(&store).unwrap();
+        assert!(!report.ok, "{report:?}");
+        assert!(report.reason.unwrap().contains("checkpoint"));
+    }
 }

@@ -97,6 +97,28 @@ fn bad_input_exits_2_with_a_message_naming_the_problem() {
 }
 
 #[test]
+fn a_value_off_an_arguments_list_is_refused_naming_the_list() {
+    let home = TestHome::new();
+    let text = home.cli(&["init", "--tier", "platinum"]).expect_code(2);
+    assert!(
+        text.stderr
+            .contains("[possible values: free, pro, business]"),
+        "{}",
+        text.stderr
+    );
+    let json = home
+        .cli(&["--json", "init", "--tier", "platinum"])
+        .expect_code(2);
+    let body: serde_json::Value = serde_json::from_str(json.stderr.trim()).unwrap();
+    assert_eq!(body["code"], "invalid_input");
+    assert_eq!(
+        body["message"],
+        "Invalid --tier: \"platinum\" is not one of: free, pro, business"
+    );
+    assert!(!home.db_path().exists(), "nothing is created");
+}
+
+#[test]
 fn commands_on_an_empty_home_say_to_run_init() {
     let home = TestHome::new();
     let run = home.cli(&["tenant", "self"]).expect_code(1);

@@ -16,10 +16,10 @@ use serde_json::Value;
 use crate::support::{cli_in, test_clock, CliRun, TestHome};
 
 /// The test clock (see `support::test_clock`), as `PERSONA_STUDIO_NOW`.
-pub const TEST_NOW: &str = "2026-11-21T12:00:00Z";
+pub(crate) const TEST_NOW: &str = "2026-11-21T12:00:00Z";
 
 /// Variables that would point OpenClaw (or us) at another install.
-pub const FOREIGN: &[&str] = &[
+pub(crate) const FOREIGN: &[&str] = &[
     "OPENCLAW_CONFIG_PATH",
     "OPENCLAW_STATE_DIR",
     "OPENCLAW_HOME",
@@ -29,7 +29,7 @@ pub const FOREIGN: &[&str] = &[
 ];
 
 /// The real OpenClaw CLI. Missing is a failure, never a skip.
-pub fn openclaw_bin() -> PathBuf {
+pub(crate) fn openclaw_bin() -> PathBuf {
     match std::env::var_os("PS_OPENCLAW_BIN") {
         Some(bin) if !bin.is_empty() => PathBuf::from(bin),
         _ => panic!(
@@ -41,12 +41,12 @@ pub fn openclaw_bin() -> PathBuf {
 }
 
 /// A temporary OpenClaw install: `state/` (with `openclaw.json`), `home/` and `cwd/`.
-pub struct Install {
+pub(crate) struct Install {
     dir: tempfile::TempDir,
 }
 
 impl Install {
-    pub fn new(config: &str) -> Self {
+    pub(crate) fn new(config: &str) -> Self {
         let install = Install {
             dir: tempfile::tempdir().unwrap(),
         };
@@ -57,17 +57,17 @@ impl Install {
         install
     }
 
-    pub fn path(&self, relative: &str) -> PathBuf {
+    pub(crate) fn path(&self, relative: &str) -> PathBuf {
         self.dir.path().join(relative)
     }
 
-    pub fn write(&self, relative: &str, text: &str) {
+    pub(crate) fn write(&self, relative: &str, text: &str) {
         let path = self.path(relative);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
 
-    pub fn env(&self) -> [(&'static str, PathBuf); 2] {
+    pub(crate) fn env(&self) -> [(&'static str, PathBuf); 2] {
         [
             ("OPENCLAW_STATE_DIR", self.path("state")),
             ("HOME", self.path("home")),
@@ -75,7 +75,12 @@ impl Install {
     }
 
     /// Runs the real `openclaw ARGS…` against this install.
-    pub fn openclaw(&self, args: &[&str]) -> CliRun {
+    pub(crate) fn openclaw(&self, args: &[&str]) -> CliRun {
+        self.openclaw_with(args, &[])
+    }
+
+    /// The same with `extra` variables (such as `OPENCLAW_EXPERIMENTAL_CLAWS`).
+    pub(crate) fn openclaw_with(&self, args: &[&str], extra: &[(&str, &str)]) -> CliRun {
         let mut command = Command::new(openclaw_bin());
         for key in FOREIGN {
             command.env_remove(key);
@@ -83,6 +88,7 @@ impl Install {
         for (key, value) in self.env() {
             command.env(key, value);
         }
+        command.envs(extra.iter().copied());
         let output = command
             .args(args)
             .current_dir(self.path("cwd"))
@@ -95,13 +101,13 @@ impl Install {
         }
     }
 
-    pub fn validate(&self) {
+    pub(crate) fn validate(&self) {
         let run = self.openclaw(&["config", "validate"]).expect_code(0);
         assert!(run.stdout.contains("Config valid"), "{}", run.stdout);
     }
 
     /// `openclaw config get PATH --json`, as JSON.
-    pub fn config_get(&self, path: &str) -> Value {
+    pub(crate) fn config_get(&self, path: &str) -> Value {
         let run = self
             .openclaw(&["config", "get", path, "--json"])
             .expect_code(0);
@@ -110,18 +116,23 @@ impl Install {
     }
 
     /// Our `openclaw status ARGS…` for `home`, found through OPENCLAW_STATE_DIR like OpenClaw.
-    pub fn status(&self, home: &TestHome, args: &[&str]) -> CliRun {
+    pub(crate) fn status(&self, home: &TestHome, args: &[&str]) -> CliRun {
         self.ours(home, &[&["status"], args].concat())
     }
 
     /// Our `openclaw ARGS…` (with `--json`) against this install, at the test clock (the
     /// owner of a test home is unlocked then).
-    pub fn ours(&self, home: &TestHome, args: &[&str]) -> CliRun {
+    pub(crate) fn ours(&self, home: &TestHome, args: &[&str]) -> CliRun {
         self.ours_with(home, args, &[])
     }
 
     /// [`Install::ours`] with more variables (such as `PATH`).
-    pub fn ours_with(&self, home: &TestHome, args: &[&str], more: &[(&str, &str)]) -> CliRun {
+    pub(crate) fn ours_with(
+        &self,
+        home: &TestHome,
+        args: &[&str],
+        more: &[(&str, &str)],
+    ) -> CliRun {
         let env = self.env();
         let mut envs: Vec<(&str, &Path)> = env.iter().map(|(k, v)| (*k, v.as_path())).collect();
         envs.push(("PERSONA_STUDIO_NOW", Path::new(TEST_NOW)));
@@ -134,7 +145,7 @@ impl Install {
 
 /// A data folder whose owner applied the official `executive_assistant` preset to agent `exec`
 /// in `workspace` (which records its baseline).
-pub fn home_with_exec(workspace: &Path) -> TestHome {
+pub(crate) fn home_with_exec(workspace: &Path) -> TestHome {
     let home = TestHome::new();
     let mut store = home.init_core("Acme");
     let actor = tenant::current_actor(&store).unwrap();
@@ -367,7 +378,7 @@ fn bad_input_is_named_and_exits_2() {
 }
 
 /// Publishes the sample spec (Ada, 🦊, reasoning `high`) as `agent`'s active version.
-pub fn publish_sample_spec(home: &TestHome, agent: &str) {
+pub(crate) fn publish_sample_spec(home: &TestHome, agent: &str) {
     let mut store = Store::open(&home.home()).unwrap();
     let actor = tenant::current_actor(&store).unwrap();
     let text = serde_json::to_string(&spec::sample_spec()).unwrap();

@@ -257,12 +257,12 @@ fn versions_draft_publish_active_and_immutability() {
     );
     // ...and directly on the database.
     let direct = store.conn().execute(
-        "UPDATE persona_versions SET spec_json = '{}' WHERE agent = 'support-bot'",
+        "UPDATE documents SET body = '{}' WHERE kind = 'persona_spec' AND doc_id = 'support-bot'",
         [],
     );
     assert!(direct.unwrap_err().to_string().contains("immutable"));
     let delete = store.conn().execute(
-        "DELETE FROM persona_versions WHERE agent = 'support-bot'",
+        "DELETE FROM documents WHERE kind = 'persona_spec' AND doc_id = 'support-bot'",
         [],
     );
     assert!(delete.is_err());

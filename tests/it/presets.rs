@@ -179,13 +179,13 @@ fn published_versions_cannot_change_through_cli_api_or_database() {
     // Database: triggers refuse UPDATE and DELETE of published rows, and removing a preset.
     let conn = rusqlite::Connection::open(home.db_path()).unwrap();
     let update = conn.execute(
-        "UPDATE preset_versions SET bundle = '{}' WHERE preset_id = 'night_owl'",
+        "UPDATE documents SET body = '{}' WHERE kind = 'preset' AND doc_id = 'night_owl'",
         [],
     );
     assert!(update.unwrap_err().to_string().contains("immutable"));
     assert!(conn
         .execute(
-            "DELETE FROM preset_versions WHERE preset_id = 'night_owl'",
+            "DELETE FROM documents WHERE kind = 'preset' AND doc_id = 'night_owl'",
             []
         )
         .is_err());

@@ -16,7 +16,7 @@ tasks:
   test                install what is missing and run every test suite (Rust, UI, end to end)
   bench               run the release benchmarks; each prints ratios against a peer
                       measured in the same run
-  bindings            regenerate ui/src/lib/bindings.ts from the Rust types
+  bindings            regenerate ui/src/lib/bindings.ts and commands.ts from the Rust code
   setup               only install what is missing";
 
 fn main() {

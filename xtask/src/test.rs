@@ -154,7 +154,7 @@ pub fn bindings() -> Result<()> {
         deps::node_packages()?;
         build_ui()?;
     }
-    let _step = step("regenerating ui/src/lib/bindings.ts");
+    let _step = step("regenerating ui/src/lib/bindings.ts and commands.ts");
     sh(
         "UPDATE_BINDINGS=1 cargo test --quiet -p persona-studio-app --lib bindings",
         &[],
@@ -163,7 +163,7 @@ pub fn bindings() -> Result<()> {
 
 /// Runs every benchmark in release mode.
 pub fn bench() -> Result<()> {
-    for name in ["canon", "compile", "integrity"] {
+    for name in ["canon", "compile", "integrity", "dashboard"] {
         let _step = step(&format!("benchmark: {name}"));
         run_in(
             &root(),

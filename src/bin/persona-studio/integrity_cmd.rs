@@ -14,7 +14,7 @@ use persona_studio::tenant;
 use serde::Serialize;
 
 use crate::output::{Failure, Output};
-use crate::Env;
+use crate::{values, Env};
 
 #[derive(Debug, Subcommand)]
 pub enum IntegrityCommand {
@@ -50,8 +50,11 @@ pub enum AttestCommand {
         #[arg(long)]
         agent: Option<String>,
     },
-    /// Show or set hash enforcement: off, observe (default) or enforce.
-    Enforcement { mode: Option<String> },
+    /// Show or set hash enforcement (observe by default).
+    Enforcement {
+        #[arg(value_parser = values::wire::<Enforcement>())]
+        mode: Option<Enforcement>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,8 +120,7 @@ pub fn integrity(command: IntegrityCommand, env: &Env, out: &Output) -> Result<(
     match command {
         IntegrityCommand::Baseline { dir, agent, watch } => {
             let agent = agent_name(&dir, agent)?;
-            let mut store = env.open_store()?;
-            let actor = tenant::current_actor(&store)?;
+            let (mut store, actor) = env.open_acting()?;
             let recorded =
                 baseline::record(&mut store, &actor, &agent, &dir, &watch, env.clock.as_ref())?;
             out.value(&recorded, || {
@@ -141,8 +143,7 @@ pub fn integrity(command: IntegrityCommand, env: &Env, out: &Output) -> Result<(
             }
         }
         IntegrityCommand::Accept { dir, agent } => {
-            let mut store = env.open_store()?;
-            let actor = tenant::current_actor(&store)?;
+            let (mut store, actor) = env.open_acting()?;
             let agent = match agent {
                 Some(agent) => agent,
                 None => baseline::agent_for_workspace(&store, &actor.tenant_id, &dir)?,
@@ -161,8 +162,7 @@ pub fn integrity(command: IntegrityCommand, env: &Env, out: &Output) -> Result<(
 }
 
 fn check(dir: &Path, agent: Option<String>, env: &Env) -> Result<DriftReport, Failure> {
-    let store = env.open_store()?;
-    let actor = tenant::current_actor(&store)?;
+    let (store, actor) = env.open_acting()?;
     let agent = match agent {
         Some(agent) => agent,
         None => baseline::agent_for_workspace(&store, &actor.tenant_id, dir)?,
@@ -214,8 +214,7 @@ fn drift_text(report: &DriftReport) -> String {
 pub fn attest_cmd(command: AttestCommand, env: &Env, out: &Output) -> Result<(), Failure> {
     match command {
         AttestCommand::Stats { agent } => {
-            let store = env.open_store()?;
-            let actor = tenant::current_actor(&store)?;
+            let (store, actor) = env.open_acting()?;
             let stats = attest::stats(&store, &actor.tenant_id, agent.as_deref())?;
             out.value(&stats, || {
                 if stats.is_empty() {
@@ -239,15 +238,9 @@ pub fn attest_cmd(command: AttestCommand, env: &Env, out: &Output) -> Result<(),
             Ok(())
         }
         AttestCommand::Enforcement { mode } => {
-            let mut store = env.open_store()?;
-            let actor = tenant::current_actor(&store)?;
+            let (mut store, actor) = env.open_acting()?;
             if let Some(mode) = mode {
-                attest::set_enforcement(
-                    &mut store,
-                    &actor,
-                    Enforcement::parse(&mode)?,
-                    env.clock.as_ref(),
-                )?;
+                attest::set_enforcement(&mut store, &actor, mode, env.clock.as_ref())?;
             }
             let current = attest::enforcement(&store, &actor.tenant_id)?;
             out.value(&current, || {
@@ -327,11 +320,10 @@ pub fn registry_cmd(command: RegistryCommand, out: &Output) -> Result<(), Failur
 }
 
 pub fn audit_cmd(command: AuditCommand, env: &Env, out: &Output) -> Result<(), Failure> {
-    let store = env.open_store()?;
-    let actor = tenant::current_actor(&store)?;
+    let (store, actor) = env.open_acting()?;
     match command {
         AuditCommand::Verify => {
-            let report = persona_studio::tenant::verify_audit(&store)?;
+            let report = tenant::verify_audit(&store)?;
             out.value(&report, || match (&report.broken_seq, &report.reason) {
                 (Some(seq), Some(reason)) => format!("BROKEN at seq {seq}: {reason}"),
                 _ => format!(

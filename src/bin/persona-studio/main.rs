@@ -3,6 +3,7 @@
 //! 2 bad usage or bad input.
 
 mod backup_cmd;
+mod claw_cmd;
 mod gov_cmd;
 mod integrity_cmd;
 mod onboard_cmd;
@@ -11,18 +12,18 @@ mod output;
 mod preset_cmd;
 mod reasoning_cmd;
 mod spec_cmd;
+mod values;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use persona_studio::audit;
 use persona_studio::clock::{Clock, FixedClock, SystemClock, Timestamp};
 use persona_studio::home::Home;
 use persona_studio::ids::RandomIds;
 use persona_studio::store::Store;
-use persona_studio::tenant::{self, InitRequest, Tier};
+use persona_studio::tenant::{self, Actor, InitRequest, Tier};
 use persona_studio::{canon, doctor, Error};
 
 use crate::output::{Failure, Output};
@@ -49,20 +50,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Create the data folder, the database and the first tenant with its owner.
-    Init {
-        /// The tenant's display name.
-        #[arg(long, default_value = "My workspace")]
-        tenant: String,
-        /// The owner's display name.
-        #[arg(long, default_value = "Owner")]
-        owner: String,
-        /// The tenant's plan: free, pro or business.
-        #[arg(long, default_value = "free")]
-        tier: String,
-        /// Read the owner's passphrase from stdin (owner/admin actions need it to unlock).
-        #[arg(long)]
-        passphrase_stdin: bool,
-    },
+    Init(InitArgs),
     /// Check the data folder, the database, its schema version and the OS keyring.
     Doctor,
     /// Tenant commands.
@@ -168,6 +156,22 @@ enum Command {
     },
 }
 
+#[derive(Debug, clap::Args)]
+struct InitArgs {
+    /// The tenant's display name.
+    #[arg(long, default_value = "My workspace")]
+    tenant: String,
+    /// The owner's display name.
+    #[arg(long, default_value = "Owner")]
+    owner: String,
+    /// The tenant's plan, which sets its quotas.
+    #[arg(long, default_value = "free", value_parser = values::wire::<Tier>())]
+    tier: Tier,
+    /// Read the owner's passphrase from stdin (owner/admin actions need it to unlock).
+    #[arg(long)]
+    passphrase_stdin: bool,
+}
+
 #[derive(Debug, Subcommand)]
 enum TenantCommand {
     /// Show the acting tenant's self-access context.
@@ -190,14 +194,43 @@ impl Env {
             }
             .into());
         }
-        let mut store = Store::open(&self.home)?;
-        audit::install_checkpointing(&mut store);
-        Ok(store)
+        Ok(tenant::open(&self.home)?)
+    }
+
+    /// The store and the member acting on this computer (the local profile).
+    pub fn open_acting(&self) -> Result<(Store, Actor), Failure> {
+        let store = self.open_store()?;
+        let actor = tenant::current_actor(&store)?;
+        Ok((store, actor))
+    }
+}
+
+/// What most commands work with: the store, the acting member and the clock.
+pub struct Session<'a> {
+    pub store: &'a mut Store,
+    pub actor: &'a Actor,
+    pub clock: &'a dyn Clock,
+}
+
+impl<'a> Session<'a> {
+    pub fn new(store: &'a mut Store, actor: &'a Actor, env: &'a Env) -> Self {
+        Session {
+            store,
+            actor,
+            clock: env.clock.as_ref(),
+        }
     }
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // Whether to answer in JSON, before the command line is known to be valid.
+            let json = std::env::args_os().any(|arg| arg == "--json");
+            return output::parse_error(error, json);
+        }
+    };
     let out = Output::new(cli.json);
     match run(cli, &out) {
         Ok(()) => ExitCode::SUCCESS,
@@ -276,69 +309,13 @@ fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
         clock: clock()?,
     };
     match cli.command {
-        Command::Init {
-            tenant,
-            owner,
-            tier,
-            passphrase_stdin,
-        } => {
-            let request = InitRequest {
-                tenant_name: tenant,
-                owner_name: owner,
-                tier: Tier::parse(&tier)?,
-            };
-            let mut store = Store::open(&env.home)?;
-            audit::install_checkpointing(&mut store);
-            let mut context = tenant::init(&mut store, &request, env.clock.as_ref(), &RandomIds)?;
-            if passphrase_stdin {
-                drop(store);
-                gov_cmd::set_initial_passphrase(&env)?;
-                context = tenant::self_access(&env.open_store()?, env.clock.as_ref())?;
-            }
-            out.value(&context, || {
-                format!(
-                    "Created tenant \"{}\" ({}) with owner \"{}\" in {}",
-                    context.tenant.name,
-                    context.tenant.tier.as_str(),
-                    context.member.display_name,
-                    env.home.root().display()
-                )
-            });
-            Ok(())
-        }
-        Command::Doctor => {
-            let report = doctor::run(&env.home, &RandomIds);
-            out.value(&report, || output::doctor_text(&report));
-            if report.ok {
-                Ok(())
-            } else {
-                Err(Failure::silent(1))
-            }
-        }
+        Command::Init(args) => init(args, &env, out),
+        Command::Doctor => doctor(&env, out),
         Command::Tenant {
             command: TenantCommand::Self_,
-        } => {
-            let store = env.open_store()?;
-            let context = tenant::self_access(&store, env.clock.as_ref())?;
-            out.value(&context, || output::self_access_text(&context));
-            Ok(())
-        }
-        Command::Canon { file } => {
-            let canonical = canon::canonicalize(&read_bytes(&file)?)
-                .map_err(|e| Failure::from(Error::from(e)))?;
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(&canonical)
-                .and_then(|()| stdout.flush())
-                .map_err(|e| Failure::usage("io", format!("could not write stdout: {e}")))?;
-            Ok(())
-        }
-        Command::Hash { file } => {
-            let digest = canon::digest_json(&read_bytes(&file)?)
-                .map_err(|e| Failure::from(Error::from(e)))?;
-            out.value(&digest, || digest.to_string());
-            Ok(())
-        }
+        } => tenant_self(&env, out),
+        Command::Canon { file } => canonicalize(&file),
+        Command::Hash { file } => hash(&file, out),
         Command::Spec { command } => spec_cmd::run(command, &env, out),
         Command::Onboard(args) => onboard_cmd::run(args, &env, out, json),
         Command::Openclaw { command } => openclaw_cmd::run(command, &env, out),
@@ -357,4 +334,69 @@ fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
         Command::Backup { command } => backup_cmd::run(command, &env, out, json),
         Command::Destination { command } => backup_cmd::run_destination(command, &env, out),
     }
+}
+
+/// `init`: the data folder, the database, the tenant and its owner; with `--passphrase-stdin`
+/// the owner's passphrase too.
+fn init(args: InitArgs, env: &Env, out: &Output) -> Result<(), Failure> {
+    let request = InitRequest {
+        tenant_name: args.tenant,
+        owner_name: args.owner,
+        tier: args.tier,
+    };
+    let mut store = tenant::open(&env.home)?;
+    let mut context = tenant::init(&mut store, &request, env.clock.as_ref(), &RandomIds)?;
+    if args.passphrase_stdin {
+        drop(store);
+        gov_cmd::set_initial_passphrase(env)?;
+        context = tenant::self_access(&env.open_store()?, env.clock.as_ref())?;
+    }
+    out.value(&context, || {
+        format!(
+            "Created tenant \"{}\" ({}) with owner \"{}\" in {}",
+            context.tenant.name,
+            context.tenant.tier.as_str(),
+            context.member.display_name,
+            env.home.root().display()
+        )
+    });
+    Ok(())
+}
+
+/// `doctor`: exit 1 when a check failed.
+fn doctor(env: &Env, out: &Output) -> Result<(), Failure> {
+    let report = doctor::run(&env.home, &RandomIds);
+    out.value(&report, || output::doctor_text(&report));
+    if report.ok {
+        Ok(())
+    } else {
+        Err(Failure::silent(1))
+    }
+}
+
+/// `tenant self`.
+fn tenant_self(env: &Env, out: &Output) -> Result<(), Failure> {
+    let store = env.open_store()?;
+    let context = tenant::self_access(&store, env.clock.as_ref())?;
+    out.value(&context, || output::self_access_text(&context));
+    Ok(())
+}
+
+/// `canon`: the canonical bytes, as they are (no newline, no JSON wrapping).
+fn canonicalize(file: &str) -> Result<(), Failure> {
+    let canonical =
+        canon::canonicalize(&read_bytes(file)?).map_err(|e| Failure::from(Error::from(e)))?;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(&canonical)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Failure::usage("io", format!("could not write stdout: {e}")))
+}
+
+/// `hash`.
+fn hash(file: &str, out: &Output) -> Result<(), Failure> {
+    let digest =
+        canon::digest_json(&read_bytes(file)?).map_err(|e| Failure::from(Error::from(e)))?;
+    out.value(&digest, || digest.to_string());
+    Ok(())
 }

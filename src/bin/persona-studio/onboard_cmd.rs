@@ -12,11 +12,9 @@ use persona_studio::onboarding::recommend::{self, Answer, Answers, Recommendatio
 use persona_studio::onboarding::{
     self, session, AcceptOutcome, Choice, Customization, WizardState, WizardStatus,
 };
-use persona_studio::store::Store;
-use persona_studio::tenant::{self, Actor};
 
 use crate::output::{Failure, Output};
-use crate::Env;
+use crate::{Env, Session};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -126,7 +124,7 @@ pub fn run(args: OnboardArgs, env: &Env, out: &Output, json: bool) -> Result<(),
     match (args.answers, args.agent) {
         (Some(file), None) => recommend_only(&file, env, out),
         (answers, Some(agent)) => {
-            let (mut store, actor) = open(env)?;
+            let (mut store, actor) = env.open_acting()?;
             let state = match answers {
                 Some(file) => session::answer_all(
                     &mut store,
@@ -160,12 +158,6 @@ pub fn run(args: OnboardArgs, env: &Env, out: &Output, json: bool) -> Result<(),
     }
 }
 
-fn open(env: &Env) -> Result<(Store, Actor), Failure> {
-    let store = env.open_store()?;
-    let actor = tenant::current_actor(&store)?;
-    Ok((store, actor))
-}
-
 fn read_answers(file: &str) -> Result<Answers, Failure> {
     let text = crate::read_text(file)?;
     serde_json::from_str(&text).map_err(|e| {
@@ -181,7 +173,7 @@ fn read_answers(file: &str) -> Result<Answers, Failure> {
 fn recommend_only(file: &str, env: &Env, out: &Output) -> Result<(), Failure> {
     let answers = read_answers(file)?;
     let bank = questions::shipped()?;
-    let (store, actor) = open(env)?;
+    let (store, actor) = env.open_acting()?;
     let recommendation = recommend::recommend_for_tenant(
         &store,
         &actor.tenant_id,
@@ -194,7 +186,7 @@ fn recommend_only(file: &str, env: &Env, out: &Output) -> Result<(), Failure> {
 }
 
 fn run_command(command: OnboardCommand, env: &Env, out: &Output) -> Result<(), Failure> {
-    let (mut store, actor) = open(env)?;
+    let (mut store, actor) = env.open_acting()?;
     let clock = env.clock.as_ref();
     let state = match command {
         OnboardCommand::Status => session::load(&store, &actor)?,
@@ -227,8 +219,7 @@ fn run_command(command: OnboardCommand, env: &Env, out: &Output) -> Result<(), F
 /// The wizard in a terminal, one question at a time, over the same session calls as
 /// `onboard answer`/`back`; every answer is stored at once, so quitting loses nothing.
 fn interactive(env: &Env) -> Result<(), Failure> {
-    let (mut store, actor) = open(env)?;
-    let clock = env.clock.as_ref();
+    let (mut store, actor) = env.open_acting()?;
     let mut lines = std::io::stdin().lock().lines();
     let mut state = session::load(&store, &actor)?;
     if state.status == WizardStatus::Accepted {
@@ -238,88 +229,131 @@ fn interactive(env: &Env) -> Result<(), Failure> {
     if state.started_at.is_some() {
         println!("Resuming your onboarding where you stopped.");
     }
+    let mut s = Session::new(&mut store, &actor, env);
     loop {
-        let Some(index) = state.current else {
-            if let Some(r) = &state.recommendation {
-                println!("\n{}\n", text_of(r));
-            }
-            let Some(line) = ask(
-                &mut lines,
-                "Name the new agent to accept this (lowercase, e.g. wren), b to go back, q to stop: ",
-            ) else {
-                return saved();
-            };
-            match line.as_str() {
-                "q" => return saved(),
-                "b" => state = session::back(&mut store, &actor, clock)?,
-                agent => {
-                    let choice =
-                        Choice::recommended(state.recommendation.as_ref().ok_or_else(|| {
-                            Failure::new("internal", "the finished wizard has no recommendation", 1)
-                        })?);
-                    match onboarding::accept(&mut store, &actor, &choice, agent, clock, &RandomIds)
-                    {
-                        Ok(outcome) => {
-                            println!("{}", outcome_text(&outcome));
-                            return Ok(());
-                        }
-                        Err(e) => println!("  {e}"),
-                    }
-                }
-            }
-            continue;
+        let next = match state.current {
+            None => accept_step(&mut s, &state, &mut lines)?,
+            Some(index) => question_step(&mut s, &state, index, &mut lines)?,
         };
-        let Some(question) = state.questions.get(index) else {
-            return Err(Failure::new(
-                "internal",
-                "the wizard points past its questions; run `onboard reset`",
-                1,
-            ));
-        };
-        println!("\n{}", question_text(&state, index));
-        let hint = match (question.kind, state.answers.contains_key(&question.id)) {
-            (QuestionKind::Text, true) => "Type the text (Enter keeps it), b back, q stop: ",
-            (QuestionKind::Text, false) => "Type the text, b back, q stop: ",
-            (QuestionKind::Multiple, true) => {
-                "Choose numbers, comma-separated (Enter keeps *), b back, q stop: "
-            }
-            (QuestionKind::Multiple, false) => "Choose numbers, comma-separated, b back, q stop: ",
-            (QuestionKind::Single, true) => "Choose a number (Enter keeps *), b back, q stop: ",
-            (QuestionKind::Single, false) => "Choose a number, b back, q stop: ",
-        };
-        let Some(line) = ask(&mut lines, hint) else {
-            return saved();
-        };
-        let id = question.id.clone();
-        let result = match line.as_str() {
-            "q" => return saved(),
-            "b" => session::back(&mut store, &actor, clock),
-            "" => match state.answers.get(&id) {
-                Some(kept) => session::answer(&mut store, &actor, &id, kept.clone(), clock),
-                None => session::parse_input(question, "")
-                    .and_then(|a| session::answer(&mut store, &actor, &id, a, clock)),
-            },
-            input => session::parse_input(question, input)
-                .and_then(|a| session::answer(&mut store, &actor, &id, a, clock)),
-        };
-        match result {
-            Ok(next) => {
-                if !next.dropped.is_empty() {
-                    println!(
-                        "  (answers no longer asked were removed: {})",
-                        next.dropped.join(", ")
-                    );
-                }
-                state = next;
-            }
-            Err(e) if e.is_bad_input() => println!("  {e}"),
-            Err(e) => return Err(e.into()),
+        match next {
+            Next::Show(next) => state = *next,
+            Next::Again => {}
+            Next::Stop => return Ok(()),
         }
     }
 }
 
+/// Where the terminal wizard goes after one line of input.
+enum Next {
+    /// On to this state (boxed: a state is large next to the other variants).
+    Show(Box<WizardState>),
+    /// The same step again (the input was refused and the reason printed).
+    Again,
+    /// Quit: saved, or accepted.
+    Stop,
+}
+
+type Lines<'a> = std::io::Lines<std::io::StdinLock<'a>>;
+
+/// The finished wizard: show the recommendation and accept it under the agent name typed.
+fn accept_step(s: &mut Session, state: &WizardState, lines: &mut Lines) -> Result<Next, Failure> {
+    if let Some(r) = &state.recommendation {
+        println!("\n{}\n", text_of(r));
+    }
+    let Some(line) = ask(
+        lines,
+        "Name the new agent to accept this (lowercase, e.g. wren), b to go back, q to stop: ",
+    ) else {
+        return saved();
+    };
+    match line.as_str() {
+        "q" => saved(),
+        "b" => Ok(Next::Show(Box::new(session::back(
+            s.store, s.actor, s.clock,
+        )?))),
+        agent => {
+            let recommendation = state.recommendation.as_ref().ok_or_else(|| {
+                Failure::new("internal", "the finished wizard has no recommendation", 1)
+            })?;
+            let choice = Choice::recommended(recommendation);
+            match onboarding::accept(s.store, s.actor, &choice, agent, s.clock, &RandomIds) {
+                Ok(outcome) => {
+                    println!("{}", outcome_text(&outcome));
+                    Ok(Next::Stop)
+                }
+                Err(e) => {
+                    println!("  {e}");
+                    Ok(Next::Again)
+                }
+            }
+        }
+    }
+}
+
+/// One question: ask it and store the answer (Enter keeps the current one), or go back.
+fn question_step(
+    s: &mut Session,
+    state: &WizardState,
+    index: usize,
+    lines: &mut Lines,
+) -> Result<Next, Failure> {
+    let Some(question) = state.questions.get(index) else {
+        return Err(Failure::new(
+            "internal",
+            "the wizard points past its questions; run `onboard reset`",
+            1,
+        ));
+    };
+    println!("\n{}", question_text(state, index));
+    let answered = state.answers.contains_key(&question.id);
+    let Some(line) = ask(lines, input_hint(question.kind, answered)) else {
+        return saved();
+    };
+    let id = question.id.as_str();
+    let mut answer = |a| session::answer(s.store, s.actor, id, a, s.clock);
+    let result = match line.as_str() {
+        "q" => return saved(),
+        "b" => session::back(s.store, s.actor, s.clock),
+        "" => match state.answers.get(id) {
+            Some(kept) => answer(kept.clone()),
+            None => session::parse_input(question, "").and_then(answer),
+        },
+        input => session::parse_input(question, input).and_then(answer),
+    };
+    match result {
+        Ok(next) => {
+            if !next.dropped.is_empty() {
+                println!(
+                    "  (answers no longer asked were removed: {})",
+                    next.dropped.join(", ")
+                );
+            }
+            Ok(Next::Show(Box::new(next)))
+        }
+        Err(e) if e.is_bad_input() => {
+            println!("  {e}");
+            Ok(Next::Again)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What to type at a question of this kind, and whether Enter keeps an answer.
+fn input_hint(kind: QuestionKind, answered: bool) -> &'static str {
+    match (kind, answered) {
+        (QuestionKind::Text, true) => "Type the text (Enter keeps it), b back, q stop: ",
+        (QuestionKind::Text, false) => "Type the text, b back, q stop: ",
+        (QuestionKind::Multiple, true) => {
+            "Choose numbers, comma-separated (Enter keeps *), b back, q stop: "
+        }
+        (QuestionKind::Multiple, false) => "Choose numbers, comma-separated, b back, q stop: ",
+        (QuestionKind::Single, true) => "Choose a number (Enter keeps *), b back, q stop: ",
+        (QuestionKind::Single, false) => "Choose a number, b back, q stop: ",
+    }
+}
+
 /// Prints `prompt` and reads one trimmed line; `None` at the end of input.
-fn ask(lines: &mut std::io::Lines<std::io::StdinLock<'_>>, prompt: &str) -> Option<String> {
+fn ask(lines: &mut Lines, prompt: &str) -> Option<String> {
     print!("{prompt}");
     // A prompt that does not show is not worth failing over.
     let _ = std::io::stdout().flush();
@@ -329,9 +363,9 @@ fn ask(lines: &mut std::io::Lines<std::io::StdinLock<'_>>, prompt: &str) -> Opti
     }
 }
 
-fn saved() -> Result<(), Failure> {
+fn saved() -> Result<Next, Failure> {
     println!("\nSaved. Run `persona-studio onboard` again to continue where you stopped.");
-    Ok(())
+    Ok(Next::Stop)
 }
 
 fn answer_text(answer: &Answer) -> String {

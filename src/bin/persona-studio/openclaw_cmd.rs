@@ -15,7 +15,6 @@ use persona_studio::openclaw::{
 };
 use persona_studio::provision::apply::FileAction;
 use persona_studio::store::Store;
-use persona_studio::tenant;
 
 use crate::output::{Failure, Output};
 use crate::Env;
@@ -85,8 +84,7 @@ pub struct SyncArgs {
 }
 
 pub fn run(command: OpenClawCommand, env: &Env, out: &Output) -> Result<(), Failure> {
-    let mut store = env.open_store()?;
-    let actor = tenant::current_actor(&store)?;
+    let (mut store, actor) = env.open_acting()?;
     let environment = process_environment()?;
     match command {
         OpenClawCommand::Status { openclaw, agent } => {

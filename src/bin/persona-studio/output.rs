@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use persona_studio::doctor::DoctorReport;
 use persona_studio::tenant::SelfAccess;
 use persona_studio::Error;
@@ -155,6 +156,36 @@ impl Output {
         }
         ExitCode::from(failure.exit)
     }
+}
+
+/// A command line clap refused. With `--json`, a value that is not one of an argument's possible
+/// values is the `{code, message}` every other bad input is; anything else (help and version
+/// included) is printed by clap as usual, with its exit code (2 for a usage error).
+pub fn parse_error(error: clap::Error, json: bool) -> ExitCode {
+    if json && error.kind() == ErrorKind::InvalidValue {
+        if let Some(message) = invalid_value_message(&error) {
+            return Output::new(true).failure(&Failure::usage("invalid_input", message));
+        }
+    }
+    error.exit()
+}
+
+/// `Invalid --tier: "platinum" is not one of: free, pro, business`, from clap's error context.
+fn invalid_value_message(error: &clap::Error) -> Option<String> {
+    let text = |kind| match error.get(kind) {
+        Some(ContextValue::String(text)) => Some(text.as_str()),
+        _ => None,
+    };
+    let arg = text(ContextKind::InvalidArg)?;
+    let arg = arg.split(' ').next().unwrap_or(arg);
+    let value = text(ContextKind::InvalidValue)?;
+    let Some(ContextValue::Strings(valid)) = error.get(ContextKind::ValidValue) else {
+        return None;
+    };
+    Some(format!(
+        "Invalid {arg}: \"{value}\" is not one of: {}",
+        valid.join(", ")
+    ))
 }
 
 pub fn doctor_text(report: &DoctorReport) -> String {

@@ -2,19 +2,20 @@
 //! applying a preset to an agent's workspace.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 use persona_studio::persona::preset::catalog::{self, PresetFilter, PresetVersion};
 use persona_studio::persona::preset::Trust;
 use persona_studio::persona::preset::{editing, files};
 use persona_studio::persona::spec::Mode;
+use persona_studio::persona::versions::VersionState;
 use persona_studio::provision::apply::{self, ApplyOptions, ApplyReport, FileAction};
-use persona_studio::tenant;
 use persona_studio::textdiff;
 
+use crate::claw_cmd::{self, ExportFormat};
 use crate::output::{Failure, Output};
-use crate::Env;
+use crate::{values, Env, Session};
 
 #[derive(Debug, Subcommand)]
 pub enum PresetCommand {
@@ -24,12 +25,12 @@ pub enum PresetCommand {
         query: Option<String>,
         #[arg(long)]
         tag: Option<String>,
-        /// team or individual.
-        #[arg(long)]
-        mode: Option<String>,
-        /// official, community or local.
-        #[arg(long)]
-        trust: Option<String>,
+        /// Only presets for a team, or for one person.
+        #[arg(long, value_parser = values::wire::<Mode>())]
+        mode: Option<Mode>,
+        /// Only presets vouched for this way.
+        #[arg(long, value_parser = values::wire::<Trust>())]
+        trust: Option<Trust>,
         /// Include deprecated presets.
         #[arg(long)]
         all: bool,
@@ -54,9 +55,22 @@ pub enum PresetCommand {
     Deprecate { id: String },
     /// What changed between two versions (either may be the draft), as unified diffs.
     Diff { id: String, from: u32, to: u32 },
-    /// Write a folder: preset.json and the Markdown templates.
-    Export { preset: String, dir: PathBuf },
-    /// Read a folder back as a draft, or turn an agent workspace into one with --openclaw.
+    /// Write a folder: preset.json and the Markdown templates, or with --format claw an
+    /// OpenClaw Claw package (package.json, CLAW.md, workspace/).
+    Export {
+        preset: String,
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value_t)]
+        format: ExportFormat,
+        /// The version to export (the same as ID@N).
+        #[arg(long, value_name = "N")]
+        version: Option<u32>,
+        /// Also write the Claw as a deterministic npm-style tarball (needs --format claw).
+        #[arg(long, value_name = "FILE")]
+        tgz: Option<PathBuf>,
+    },
+    /// Read a folder back as a draft, turn an agent workspace into one with --openclaw, or read
+    /// an OpenClaw Claw package (folder or .tgz) with --claw.
     Import {
         dir: PathBuf,
         /// DIR is an agent workspace (SOUL.md, USER.md, …), not a preset folder.
@@ -65,6 +79,9 @@ pub enum PresetCommand {
         /// The preset id (required with --openclaw; otherwise from preset.json).
         #[arg(long)]
         id: Option<String>,
+        /// DIR is an OpenClaw Claw package: a folder or an npm-style .tgz.
+        #[arg(long, conflicts_with = "openclaw")]
+        claw: bool,
     },
     /// Write a content-addressed release of ID@VERSION into DIR.
     Release { preset: String, dir: PathBuf },
@@ -90,27 +107,6 @@ pub enum PresetCommand {
         #[arg(long)]
         yes: bool,
     },
-}
-
-fn parse_mode(text: &str) -> Result<Mode, Failure> {
-    text.parse().map_err(|_| {
-        Failure::usage(
-            "invalid_input",
-            format!("\"{text}\" is not a mode; use team or individual"),
-        )
-    })
-}
-
-fn parse_trust(text: &str) -> Result<Trust, Failure> {
-    match text {
-        "official" => Ok(Trust::Official),
-        "community" => Ok(Trust::Community),
-        "local" => Ok(Trust::Local),
-        other => Err(Failure::usage(
-            "invalid_input",
-            format!("\"{other}\" is not a trust tier; use official, community or local"),
-        )),
-    }
 }
 
 fn version_line(v: &PresetVersion) -> String {
@@ -184,33 +180,10 @@ fn apply_text(report: &ApplyReport) -> String {
 
 pub fn run(command: PresetCommand, env: &Env, out: &Output) -> Result<(), Failure> {
     if let PresetCommand::Verify { dir } = &command {
-        let check = files::verify_release(dir)?;
-        out.value(&check, || {
-            if check.ok {
-                format!(
-                    "{}: ok ({} v{})",
-                    dir.display(),
-                    check.preset.clone().unwrap_or_default(),
-                    check.version.unwrap_or(0)
-                )
-            } else {
-                check
-                    .problems
-                    .iter()
-                    .map(|p| format!("{}: {p}", dir.display()))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            }
-        });
-        return if check.ok {
-            Ok(())
-        } else {
-            Err(Failure::silent(1))
-        };
+        return verify(dir, out);
     }
-    let mut store = env.open_store()?;
-    let actor = tenant::current_actor(&store)?;
-    let clock = env.clock.as_ref();
+    let (mut store, actor) = env.open_acting()?;
+    let session = Session::new(&mut store, &actor, env);
     match command {
         PresetCommand::List {
             query,
@@ -222,127 +195,45 @@ pub fn run(command: PresetCommand, env: &Env, out: &Output) -> Result<(), Failur
             let filter = PresetFilter {
                 query,
                 tag,
-                mode: mode.as_deref().map(parse_mode).transpose()?,
-                trust: trust.as_deref().map(parse_trust).transpose()?,
+                mode,
+                trust,
                 include_deprecated: all,
             };
-            let presets = catalog::list(&store, &actor.tenant_id, &filter)?;
-            out.value(&presets, || {
-                presets
-                    .iter()
-                    .map(|p| {
-                        let labels: Vec<String> = p
-                            .labels
-                            .iter()
-                            .map(|l| format!("{}→v{}", l.label, l.version))
-                            .collect();
-                        format!(
-                            "{:<28} {:<10} {:<10} latest {} {}{}",
-                            p.id,
-                            p.trust.as_str(),
-                            p.mode.as_str(),
-                            p.latest_published
-                                .map_or("-".to_owned(), |v| format!("v{v}")),
-                            labels.join(" "),
-                            p.draft.map(|d| format!(" draft v{d}")).unwrap_or_default()
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            });
+            list(session, &filter, out)
         }
-        PresetCommand::Show { preset } => {
-            let (id, reference) = catalog::parse_ref(&preset)?;
-            let version = catalog::get(&store, &actor.tenant_id, &id, &reference)?;
-            out.value(&version, || {
-                let mut text = format!(
-                    "{}\n{}\n",
-                    version_line(&version),
-                    version.bundle.manifest.description
-                );
-                for name in version.bundle.files.keys() {
-                    text.push_str(&format!("  {name}\n"));
-                }
-                text
-            });
-        }
-        PresetCommand::History { id } => {
-            let versions = catalog::history(&store, &actor.tenant_id, &id)?;
-            out.value(&versions, || {
-                versions
-                    .iter()
-                    .map(version_line)
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            });
-        }
-        PresetCommand::Draft { id } => {
-            let draft = catalog::create_draft(&mut store, &actor, &id, None, clock)?;
-            out.value(&draft, || format!("Started {}", version_line(&draft)));
-        }
-        PresetCommand::Edit { id, dir } => {
-            let bundle = files::read_folder(&dir)?;
-            let draft = catalog::save_draft(&mut store, &actor, &id, bundle, clock)?;
-            out.value(&draft, || format!("Saved {}", version_line(&draft)));
-        }
-        PresetCommand::Publish { id } => {
-            let published = catalog::publish(&mut store, &actor, &id, clock)?;
-            out.value(&published, || {
-                format!("Published {}", version_line(&published))
-            });
-        }
+        PresetCommand::Show { preset } => show(session, &preset, out),
+        PresetCommand::History { id } => history(session, &id, out),
+        PresetCommand::Draft { id } => draft(session, &id, out),
+        PresetCommand::Edit { id, dir } => edit(session, &id, &dir, out),
+        PresetCommand::Publish { id } => publish(session, &id, out),
         PresetCommand::Label { id, label, version } => {
-            let moved = catalog::move_label(&mut store, &actor, &id, &label, version, clock)?;
-            out.value(&moved, || {
-                format!("{id}:{} now points at v{}", moved.label, moved.version)
-            });
+            move_label(session, &id, &label, version, out)
         }
-        PresetCommand::Deprecate { id } => {
-            catalog::deprecate(&mut store, &actor, &id, clock)?;
-            out.value(&serde_json::json!({"deprecated": id}), || {
-                format!("Deprecated {id}")
-            });
-        }
-        PresetCommand::Export { preset, dir } => {
-            let (id, reference) = catalog::parse_ref(&preset)?;
-            let version = catalog::get(&store, &actor.tenant_id, &id, &reference)?;
-            files::write_folder(&version.bundle, &dir)?;
-            out.value(&version.content_hash, || {
-                format!("Exported {} to {}", version_line(&version), dir.display())
-            });
-        }
-        PresetCommand::Import { dir, openclaw, id } => {
-            let bundle = if openclaw {
-                let id = id.ok_or_else(|| {
-                    Failure::usage(
-                        "invalid_input",
-                        "--openclaw needs --id ID for the new preset",
-                    )
-                })?;
-                files::from_workspace(&dir, &id)?
-            } else {
-                files::read_folder(&dir)?
-            };
-            let id = bundle.manifest.id.clone();
-            let draft = catalog::create_draft(&mut store, &actor, &id, Some(bundle), clock)?;
-            out.value(&draft, || {
-                format!("Imported {} as {}", dir.display(), version_line(&draft))
-            });
-        }
-        PresetCommand::Release { preset, dir } => {
-            let (id, reference) = catalog::parse_ref(&preset)?;
-            let version = catalog::get(&store, &actor.tenant_id, &id, &reference)?;
-            if version.state != persona_studio::persona::versions::VersionState::Published {
-                return Err(Failure::usage(
-                    "invalid_input",
-                    format!("{preset} is a draft; release a published version"),
-                ));
-            }
-            let manifest = files::write_release(&version, &dir)?;
-            out.value(&manifest, || {
-                format!("Released {} to {}", version_line(&version), dir.display())
-            });
-        }
+        PresetCommand::Deprecate { id } => deprecate(session, &id, out),
+        PresetCommand::Export {
+            preset,
+            dir,
+            format: ExportFormat::Claw,
+            version,
+            tgz,
+        } => claw_cmd::export(session, &preset, version, &dir, tgz.as_deref(), out),
+        PresetCommand::Export {
+            preset,
+            dir,
+            version,
+            tgz,
+            ..
+        } => export(session, &preset, version, tgz.is_some(), &dir, out),
+        PresetCommand::Import {
+            dir,
+            id,
+            claw: true,
+            ..
+        } => claw_cmd::import(session, &dir, id.as_deref(), out),
+        PresetCommand::Import {
+            dir, openclaw, id, ..
+        } => import(session, &dir, openclaw, id, out),
+        PresetCommand::Release { preset, dir } => release(session, &preset, &dir, out),
         PresetCommand::Apply {
             preset,
             agent,
@@ -355,33 +246,257 @@ pub fn run(command: PresetCommand, env: &Env, out: &Output) -> Result<(), Failur
             if overwrite_agent_files && !yes && !dry_run {
                 confirm_overwrite()?;
             }
-            let (id, reference) = catalog::parse_ref(&preset)?;
             let options = ApplyOptions {
                 dry_run,
                 overwrite_agent_files,
                 vars: parse_vars(&vars)?,
             };
-            let report = apply::apply(
-                &mut store, &actor, &id, &reference, &agent, &workspace, &options, clock,
-            )?;
-            out.value(&report, || apply_text(&report));
+            apply_to_workspace(session, &preset, &agent, &workspace, &options, out)
         }
-        PresetCommand::Diff { id, from, to } => {
-            let diffs = editing::diff_versions(&store, &actor.tenant_id, &id, from, to)?;
-            out.value(&diffs, || {
-                diffs
-                    .iter()
-                    .map(|d| {
-                        textdiff::unified(
-                            d.baseline.as_deref().unwrap_or_default(),
-                            d.current.as_deref().unwrap_or_default(),
-                            &d.path,
-                        )
-                    })
-                    .collect::<String>()
-            });
-        }
-        PresetCommand::Verify { .. } => {}
+        PresetCommand::Diff { id, from, to } => diff(session, &id, from, to, out),
+        PresetCommand::Verify { .. } => Ok(()),
     }
+}
+
+/// `preset verify`: exit 1 with the problems when the release does not verify.
+fn verify(dir: &Path, out: &Output) -> Result<(), Failure> {
+    let check = files::verify_release(dir)?;
+    out.value(&check, || {
+        if check.ok {
+            format!(
+                "{}: ok ({} v{})",
+                dir.display(),
+                check.preset.clone().unwrap_or_default(),
+                check.version.unwrap_or(0)
+            )
+        } else {
+            check
+                .problems
+                .iter()
+                .map(|p| format!("{}: {p}", dir.display()))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+    });
+    if check.ok {
+        Ok(())
+    } else {
+        Err(Failure::silent(1))
+    }
+}
+
+/// `preset list`.
+fn list(s: Session, filter: &PresetFilter, out: &Output) -> Result<(), Failure> {
+    let presets = catalog::list(s.store, &s.actor.tenant_id, filter)?;
+    out.value(&presets, || {
+        presets
+            .iter()
+            .map(|p| {
+                let labels: Vec<String> = p
+                    .labels
+                    .iter()
+                    .map(|l| format!("{}→v{}", l.label, l.version))
+                    .collect();
+                format!(
+                    "{:<28} {:<10} {:<10} latest {} {}{}",
+                    p.id,
+                    p.trust.as_str(),
+                    p.mode.as_str(),
+                    p.latest_published
+                        .map_or("-".to_owned(), |v| format!("v{v}")),
+                    labels.join(" "),
+                    p.draft.map(|d| format!(" draft v{d}")).unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    Ok(())
+}
+
+/// One version by reference: ID, ID@VERSION, ID@draft or ID:LABEL.
+fn get(s: &Session, preset: &str) -> Result<PresetVersion, Failure> {
+    let (id, reference) = catalog::parse_ref(preset)?;
+    Ok(catalog::get(s.store, &s.actor.tenant_id, &id, &reference)?)
+}
+
+/// `preset show`.
+fn show(s: Session, preset: &str, out: &Output) -> Result<(), Failure> {
+    let version = get(&s, preset)?;
+    out.value(&version, || {
+        let mut text = format!(
+            "{}\n{}\n",
+            version_line(&version),
+            version.bundle.manifest.description
+        );
+        for name in version.bundle.files.keys() {
+            text.push_str(&format!("  {name}\n"));
+        }
+        text
+    });
+    Ok(())
+}
+
+/// `preset history`.
+fn history(s: Session, id: &str, out: &Output) -> Result<(), Failure> {
+    let versions = catalog::history(s.store, &s.actor.tenant_id, id)?;
+    out.value(&versions, || {
+        versions
+            .iter()
+            .map(version_line)
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    Ok(())
+}
+
+/// `preset draft`.
+fn draft(s: Session, id: &str, out: &Output) -> Result<(), Failure> {
+    let draft = catalog::create_draft(s.store, s.actor, id, None, s.clock)?;
+    out.value(&draft, || format!("Started {}", version_line(&draft)));
+    Ok(())
+}
+
+/// `preset edit`.
+fn edit(s: Session, id: &str, dir: &Path, out: &Output) -> Result<(), Failure> {
+    let bundle = files::read_folder(dir)?;
+    let draft = catalog::save_draft(s.store, s.actor, id, bundle, s.clock)?;
+    out.value(&draft, || format!("Saved {}", version_line(&draft)));
+    Ok(())
+}
+
+/// `preset publish`.
+fn publish(s: Session, id: &str, out: &Output) -> Result<(), Failure> {
+    let published = catalog::publish(s.store, s.actor, id, s.clock)?;
+    out.value(&published, || {
+        format!("Published {}", version_line(&published))
+    });
+    Ok(())
+}
+
+/// `preset label`.
+fn move_label(
+    s: Session,
+    id: &str,
+    label: &str,
+    version: u32,
+    out: &Output,
+) -> Result<(), Failure> {
+    let moved = catalog::move_label(s.store, s.actor, id, label, version, s.clock)?;
+    out.value(&moved, || {
+        format!("{id}:{} now points at v{}", moved.label, moved.version)
+    });
+    Ok(())
+}
+
+/// `preset deprecate`.
+fn deprecate(s: Session, id: &str, out: &Output) -> Result<(), Failure> {
+    catalog::deprecate(s.store, s.actor, id, s.clock)?;
+    out.value(&serde_json::json!({"deprecated": id}), || {
+        format!("Deprecated {id}")
+    });
+    Ok(())
+}
+
+/// `preset export`.
+fn export(
+    s: Session,
+    preset: &str,
+    version: Option<u32>,
+    tgz: bool,
+    dir: &Path,
+    out: &Output,
+) -> Result<(), Failure> {
+    if tgz {
+        return Err(Failure::usage(
+            "invalid_input",
+            "--tgz writes a Claw; add --format claw",
+        ));
+    }
+    let (id, reference) = claw_cmd::reference(preset, version)?;
+    let version = catalog::get(s.store, &s.actor.tenant_id, &id, &reference)?;
+    files::write_folder(&version.bundle, dir)?;
+    out.value(&version.content_hash, || {
+        format!("Exported {} to {}", version_line(&version), dir.display())
+    });
+    Ok(())
+}
+
+/// `preset import`: a preset folder, or with `--openclaw` an agent workspace (then `id` names
+/// the new preset).
+fn import(
+    s: Session,
+    dir: &Path,
+    openclaw: bool,
+    id: Option<String>,
+    out: &Output,
+) -> Result<(), Failure> {
+    let bundle = if openclaw {
+        let id = id.ok_or_else(|| {
+            Failure::usage(
+                "invalid_input",
+                "--openclaw needs --id ID for the new preset",
+            )
+        })?;
+        files::from_workspace(dir, &id)?
+    } else {
+        files::read_folder(dir)?
+    };
+    let id = bundle.manifest.id.clone();
+    let draft = catalog::create_draft(s.store, s.actor, &id, Some(bundle), s.clock)?;
+    out.value(&draft, || {
+        format!("Imported {} as {}", dir.display(), version_line(&draft))
+    });
+    Ok(())
+}
+
+/// `preset release`: only a published version.
+fn release(s: Session, preset: &str, dir: &Path, out: &Output) -> Result<(), Failure> {
+    let version = get(&s, preset)?;
+    if version.state != VersionState::Published {
+        return Err(Failure::usage(
+            "invalid_input",
+            format!("{preset} is a draft; release a published version"),
+        ));
+    }
+    let manifest = files::write_release(&version, dir)?;
+    out.value(&manifest, || {
+        format!("Released {} to {}", version_line(&version), dir.display())
+    });
+    Ok(())
+}
+
+/// `preset apply`.
+fn apply_to_workspace(
+    s: Session,
+    preset: &str,
+    agent: &str,
+    workspace: &Path,
+    options: &ApplyOptions,
+    out: &Output,
+) -> Result<(), Failure> {
+    let (id, reference) = catalog::parse_ref(preset)?;
+    let report = apply::apply(
+        s.store, s.actor, &id, &reference, agent, workspace, options, s.clock,
+    )?;
+    out.value(&report, || apply_text(&report));
+    Ok(())
+}
+
+/// `preset diff`: unified diffs between two versions.
+fn diff(s: Session, id: &str, from: u32, to: u32, out: &Output) -> Result<(), Failure> {
+    let diffs = editing::diff_versions(s.store, &s.actor.tenant_id, id, from, to)?;
+    out.value(&diffs, || {
+        diffs
+            .iter()
+            .map(|d| {
+                textdiff::unified(
+                    d.baseline.as_deref().unwrap_or_default(),
+                    d.current.as_deref().unwrap_or_default(),
+                    &d.path,
+                )
+            })
+            .collect::<String>()
+    });
     Ok(())
 }

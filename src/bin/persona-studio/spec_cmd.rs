@@ -9,12 +9,11 @@ use persona_studio::persona::legacy::{self, LegacySettings};
 use persona_studio::persona::spec::{self, InteractionContext};
 use persona_studio::persona::versions::{self, StoredVersion, VersionSummary};
 use persona_studio::persona::workspace::WorkspaceFiles;
-use persona_studio::tenant;
 use persona_studio::Error;
 use serde::Serialize;
 
 use crate::output::{Failure, Output};
-use crate::Env;
+use crate::{values, Env};
 
 #[derive(Debug, Subcommand)]
 pub enum SpecCommand {
@@ -30,9 +29,9 @@ pub enum SpecCommand {
         /// Folder with SOUL.md, USER.md, IDENTITY.md and AGENTS.md (any may be missing).
         #[arg(long, value_name = "DIR")]
         workspace: Option<PathBuf>,
-        /// owner_training, owner_chat, public_share or public_widget.
-        #[arg(long, default_value = "owner_chat")]
-        context: String,
+        /// Where the conversation happens.
+        #[arg(long, default_value = "owner_chat", value_parser = values::wire::<InteractionContext>())]
+        context: InteractionContext,
         /// Record an attestation that this compile is used by --agent.
         #[arg(long, requires = "agent")]
         attest: bool,
@@ -96,34 +95,7 @@ struct ValidationOutput<'a> {
 
 pub fn run(command: SpecCommand, env: &Env, out: &Output) -> Result<(), Failure> {
     match command {
-        SpecCommand::Validate { file } => {
-            let text = crate::read_text(&file)?;
-            match spec::validate_json(&text) {
-                Ok(parsed) => {
-                    let hash = compile::persona_hash(&parsed)?.to_string();
-                    out.value(
-                        &ValidationOutput {
-                            valid: true,
-                            persona_hash: Some(hash.clone()),
-                            problems: &[],
-                        },
-                        || format!("valid: {} v{} {hash}", parsed.id, parsed.version),
-                    );
-                    Ok(())
-                }
-                Err(problems) => {
-                    out.value(
-                        &ValidationOutput {
-                            valid: false,
-                            persona_hash: None,
-                            problems: &problems,
-                        },
-                        || spec::describe_problems(&problems),
-                    );
-                    Err(Failure::silent(2))
-                }
-            }
-        }
+        SpecCommand::Validate { file } => validate(&file, out),
         SpecCommand::Compile {
             file,
             workspace,
@@ -131,140 +103,184 @@ pub fn run(command: SpecCommand, env: &Env, out: &Output) -> Result<(), Failure>
             attest,
             agent,
         } => {
-            let context: InteractionContext =
-                context.parse().map_err(|e: spec::ParseEnumError| {
-                    Failure::usage("invalid_input", e.to_string())
-                })?;
-            let text = crate::read_text(&file)?;
-            let parsed = spec::validate_json(&text).map_err(Error::SpecInvalid)?;
-            let files = match workspace {
-                Some(dir) => WorkspaceFiles::read_dir(&dir)?,
-                None => WorkspaceFiles::new(),
-            };
-            let plan = compile::compile(&parsed, &files, context)?;
-            if let (true, Some(agent)) = (attest, agent) {
-                let mut store = env.open_store()?;
-                let actor = tenant::current_actor(&store)?;
-                let attestation =
-                    attest::attest(&mut store, &actor, &agent, &plan, env.clock.as_ref())?;
-                if let Some(warning) = &attestation.warning {
-                    eprintln!("warning: {warning}");
-                }
-            }
-            out.value(&plan, || plan_text(&plan));
-            Ok(())
+            let agent = agent.filter(|_| attest);
+            compile_spec(&file, workspace, context, agent.as_deref(), env, out)
         }
-        SpecCommand::New { agent, from } => {
-            let text = from.map(|f| crate::read_text(&f)).transpose()?;
-            let mut store = env.open_store()?;
-            let actor = tenant::current_actor(&store)?;
-            let summary = versions::create_draft(
-                &mut store,
-                &actor,
-                &agent,
-                text.as_deref(),
-                env.clock.as_ref(),
-            )?;
-            out.value(&summary, || {
-                format!("Created draft {}", summary_line(&summary))
-            });
-            Ok(())
-        }
-        SpecCommand::Edit { agent, file } => {
-            let text = crate::read_text(&file)?;
-            let mut store = env.open_store()?;
-            let actor = tenant::current_actor(&store)?;
-            let summary =
-                versions::save_draft(&mut store, &actor, &agent, &text, env.clock.as_ref())?;
-            out.value(&summary, || {
-                format!("Saved draft {}", summary_line(&summary))
-            });
-            Ok(())
-        }
+        SpecCommand::New { agent, from } => new_draft(&agent, from.as_deref(), env, out),
+        SpecCommand::Edit { agent, file } => edit(&agent, &file, env, out),
         SpecCommand::Generate {
             agent,
             legacy: file,
-        } => {
-            let text = crate::read_text(&file)?;
-            let settings: LegacySettings = serde_json::from_str(&text).map_err(|e| {
-                Failure::usage(
-                    "invalid_input",
-                    format!("{file}: legacy settings are not valid: {e}"),
-                )
-            })?;
-            versions::check_agent_name(&agent)?;
-            let generated = legacy::generate(&agent, &settings)?;
-            let pretty = serde_json::to_string_pretty(&generated)
-                .map_err(|e| Failure::usage("invalid_input", e.to_string()))?;
-            let mut store = env.open_store()?;
-            let actor = tenant::current_actor(&store)?;
-            let summary = versions::create_draft(
-                &mut store,
-                &actor,
-                &agent,
-                Some(&pretty),
-                env.clock.as_ref(),
-            )?;
-            out.value(&summary, || {
-                format!("Generated draft {}", summary_line(&summary))
-            });
+        } => generate(&agent, &file, env, out),
+        SpecCommand::List { agent: None } => list_agents(env, out),
+        SpecCommand::List { agent: Some(agent) } => list(&agent, env, out),
+        SpecCommand::Show { agent, version } => show(&agent, version, env, out),
+        SpecCommand::Publish { agent } => publish(&agent, env, out),
+        SpecCommand::Active { agent } => active(&agent, env, out),
+    }
+}
+
+/// `spec validate`: exit 2 with every problem when the spec is not valid.
+fn validate(file: &str, out: &Output) -> Result<(), Failure> {
+    let text = crate::read_text(file)?;
+    match spec::validate_json(&text) {
+        Ok(parsed) => {
+            let hash = compile::persona_hash(&parsed)?.to_string();
+            out.value(
+                &ValidationOutput {
+                    valid: true,
+                    persona_hash: Some(hash.clone()),
+                    problems: &[],
+                },
+                || format!("valid: {} v{} {hash}", parsed.id, parsed.version),
+            );
             Ok(())
         }
-        SpecCommand::List { agent: None } => {
-            let store = env.open_store()?;
-            let actor = tenant::current_actor(&store)?;
-            let agents = versions::agents(&store, &actor.tenant_id)?;
-            out.value(&agents, || {
-                if agents.is_empty() {
-                    "No agents yet. Start one with `spec new --agent NAME`.".to_owned()
-                } else {
-                    agents.join("\n")
-                }
-            });
-            Ok(())
-        }
-        SpecCommand::List { agent: Some(agent) } => {
-            let store = env.open_store()?;
-            let actor = tenant::current_actor(&store)?;
-            let list = versions::list(&store, &actor.tenant_id, &agent)?;
-            out.value(&list, || {
-                if list.is_empty() {
-                    format!(
-                        "Agent {agent} has no versions. Start one with `spec new --agent {agent}`."
-                    )
-                } else {
-                    list.iter().map(summary_line).collect::<Vec<_>>().join("\n")
-                }
-            });
-            Ok(())
-        }
-        SpecCommand::Show { agent, version } => {
-            let store = env.open_store()?;
-            let actor = tenant::current_actor(&store)?;
-            let stored = versions::get(&store, &actor.tenant_id, &agent, version)?;
-            out.value(&stored, || stored_text(&stored));
-            Ok(())
-        }
-        SpecCommand::Publish { agent } => {
-            let mut store = env.open_store()?;
-            let actor = tenant::current_actor(&store)?;
-            let summary = versions::publish(&mut store, &actor, &agent, env.clock.as_ref())?;
-            out.value(&summary, || format!("Published {}", summary_line(&summary)));
-            Ok(())
-        }
-        SpecCommand::Active { agent } => {
-            let store = env.open_store()?;
-            let actor = tenant::current_actor(&store)?;
-            let active = versions::active(&store, &actor.tenant_id, &agent)?.ok_or_else(|| {
-                Error::NotFound {
-                    what: format!("An active version of agent {agent}"),
-                    hint: format!("Publish a draft with `spec publish --agent {agent}`."),
-                }
-            })?;
-            out.value(&active, || stored_text(&active));
-            Ok(())
+        Err(problems) => {
+            out.value(
+                &ValidationOutput {
+                    valid: false,
+                    persona_hash: None,
+                    problems: &problems,
+                },
+                || spec::describe_problems(&problems),
+            );
+            Err(Failure::silent(2))
         }
     }
+}
+
+/// `spec compile`; with `--attest --agent NAME`, also records that the agent uses this compile.
+fn compile_spec(
+    file: &str,
+    workspace: Option<PathBuf>,
+    context: InteractionContext,
+    attest_for: Option<&str>,
+    env: &Env,
+    out: &Output,
+) -> Result<(), Failure> {
+    let text = crate::read_text(file)?;
+    let parsed = spec::validate_json(&text).map_err(Error::SpecInvalid)?;
+    let files = match workspace {
+        Some(dir) => WorkspaceFiles::read_dir(&dir)?,
+        None => WorkspaceFiles::new(),
+    };
+    let plan = compile::compile(&parsed, &files, context)?;
+    if let Some(agent) = attest_for {
+        let (mut store, actor) = env.open_acting()?;
+        let attestation = attest::attest(&mut store, &actor, agent, &plan, env.clock.as_ref())?;
+        if let Some(warning) = &attestation.warning {
+            eprintln!("warning: {warning}");
+        }
+    }
+    out.value(&plan, || plan_text(&plan));
+    Ok(())
+}
+
+/// `spec new`: the next version as a draft, from a file or the active version.
+fn new_draft(agent: &str, from: Option<&str>, env: &Env, out: &Output) -> Result<(), Failure> {
+    let text = from.map(crate::read_text).transpose()?;
+    let (mut store, actor) = env.open_acting()?;
+    let summary = versions::create_draft(
+        &mut store,
+        &actor,
+        agent,
+        text.as_deref(),
+        env.clock.as_ref(),
+    )?;
+    out.value(&summary, || {
+        format!("Created draft {}", summary_line(&summary))
+    });
+    Ok(())
+}
+
+/// `spec edit`.
+fn edit(agent: &str, file: &str, env: &Env, out: &Output) -> Result<(), Failure> {
+    let text = crate::read_text(file)?;
+    let (mut store, actor) = env.open_acting()?;
+    let summary = versions::save_draft(&mut store, &actor, agent, &text, env.clock.as_ref())?;
+    out.value(&summary, || {
+        format!("Saved draft {}", summary_line(&summary))
+    });
+    Ok(())
+}
+
+/// `spec generate`: a draft from legacy settings.
+fn generate(agent: &str, file: &str, env: &Env, out: &Output) -> Result<(), Failure> {
+    let text = crate::read_text(file)?;
+    let settings: LegacySettings = serde_json::from_str(&text).map_err(|e| {
+        Failure::usage(
+            "invalid_input",
+            format!("{file}: legacy settings are not valid: {e}"),
+        )
+    })?;
+    versions::check_agent_name(agent)?;
+    let generated = legacy::generate(agent, &settings)?;
+    let pretty = serde_json::to_string_pretty(&generated)
+        .map_err(|e| Failure::usage("invalid_input", e.to_string()))?;
+    let (mut store, actor) = env.open_acting()?;
+    let summary =
+        versions::create_draft(&mut store, &actor, agent, Some(&pretty), env.clock.as_ref())?;
+    out.value(&summary, || {
+        format!("Generated draft {}", summary_line(&summary))
+    });
+    Ok(())
+}
+
+/// `spec list` without an agent: the agents.
+fn list_agents(env: &Env, out: &Output) -> Result<(), Failure> {
+    let (store, actor) = env.open_acting()?;
+    let agents = versions::agents(&store, &actor.tenant_id)?;
+    out.value(&agents, || {
+        if agents.is_empty() {
+            "No agents yet. Start one with `spec new --agent NAME`.".to_owned()
+        } else {
+            agents.join("\n")
+        }
+    });
+    Ok(())
+}
+
+/// `spec list --agent NAME`: the agent's versions.
+fn list(agent: &str, env: &Env, out: &Output) -> Result<(), Failure> {
+    let (store, actor) = env.open_acting()?;
+    let list = versions::list(&store, &actor.tenant_id, agent)?;
+    out.value(&list, || {
+        if list.is_empty() {
+            format!("Agent {agent} has no versions. Start one with `spec new --agent {agent}`.")
+        } else {
+            list.iter().map(summary_line).collect::<Vec<_>>().join("\n")
+        }
+    });
+    Ok(())
+}
+
+/// `spec show`.
+fn show(agent: &str, version: Option<u32>, env: &Env, out: &Output) -> Result<(), Failure> {
+    let (store, actor) = env.open_acting()?;
+    let stored = versions::get(&store, &actor.tenant_id, agent, version)?;
+    out.value(&stored, || stored_text(&stored));
+    Ok(())
+}
+
+/// `spec publish`.
+fn publish(agent: &str, env: &Env, out: &Output) -> Result<(), Failure> {
+    let (mut store, actor) = env.open_acting()?;
+    let summary = versions::publish(&mut store, &actor, agent, env.clock.as_ref())?;
+    out.value(&summary, || format!("Published {}", summary_line(&summary)));
+    Ok(())
+}
+
+/// `spec active`.
+fn active(agent: &str, env: &Env, out: &Output) -> Result<(), Failure> {
+    let (store, actor) = env.open_acting()?;
+    let active =
+        versions::active(&store, &actor.tenant_id, agent)?.ok_or_else(|| Error::NotFound {
+            what: format!("An active version of agent {agent}"),
+            hint: format!("Publish a draft with `spec publish --agent {agent}`."),
+        })?;
+    out.value(&active, || stored_text(&active));
+    Ok(())
 }
 
 fn summary_line(summary: &VersionSummary) -> String {

@@ -29,6 +29,8 @@ const MAX_TEMPLATE_BYTES: usize = 256 * 1024;
 /// Who vouches for a preset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
 pub enum Trust {
     Official,
     Community,
@@ -36,12 +38,9 @@ pub enum Trust {
 }
 
 impl Trust {
+    /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Trust::Official => "official",
-            Trust::Community => "community",
-            Trust::Local => "local",
-        }
+        self.into()
     }
 }
 

@@ -1,7 +1,8 @@
 //! The tenant's preset catalog in SQLite: drafts edited freely, published versions frozen with
 //! their content hash and lineage (the parent's hash), labels such as `production` that point
 //! at published versions (moving one is how you roll back), deprecation instead of removal,
-//! and the official presets shipped in `presets/official/`.
+//! and the official presets shipped in `presets/official/`. The versions and labels are
+//! `store::documents` of kind `preset` (the body is the bundle as canonical JSON).
 
 use include_dir::{include_dir, Dir};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -16,7 +17,7 @@ use crate::clock::{Clock, Timestamp};
 use crate::persona::preset::bundle::{check_preset_id, PresetBundle, Trust};
 use crate::persona::preset::files;
 use crate::persona::spec::Mode;
-use crate::persona::versions::VersionState;
+use crate::store::documents::{self, Doc, Kind, Stamp, Version};
 use crate::store::Store;
 use crate::{Error, Result};
 
@@ -83,10 +84,15 @@ pub enum Lifecycle {
     Deprecated,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct LabelInfo {
-    pub label: String,
-    pub version: u32,
+pub use crate::store::documents::{LabelInfo, VersionState};
+
+/// The stored document holding preset `id`'s versions in `tenant`.
+fn doc<'a>(tenant: &'a str, id: &'a str) -> Doc<'a> {
+    Doc {
+        kind: Kind::Preset,
+        tenant,
+        id,
+    }
 }
 
 /// A preset in the list, described by its newest version.
@@ -156,39 +162,6 @@ fn bundle_text(bundle: &PresetBundle) -> Result<String> {
         .map_err(|e| Error::invalid("preset", e.to_string()))
 }
 
-fn insert_version(
-    tx: &Transaction<'_>,
-    tenant: &str,
-    bundle: &PresetBundle,
-    version: u32,
-    state: VersionState,
-    member: &str,
-    now: Timestamp,
-) -> Result<Digest> {
-    // Lineage is recorded when a draft is published; new rows have no parent yet.
-    let hash = bundle.content_hash()?;
-    let published = state == VersionState::Published;
-    tx.execute(
-        "INSERT INTO preset_versions
-           (tenant_id, preset_id, version, state, bundle, content_hash,
-            created_at, created_by, published_at, published_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
-            tenant,
-            bundle.manifest.id,
-            version,
-            if published { "published" } else { "draft" },
-            bundle_text(bundle)?,
-            hash.to_string(),
-            now.to_string(),
-            member,
-            published.then(|| now.to_string()),
-            published.then_some(member),
-        ],
-    )?;
-    Ok(hash)
-}
-
 /// Seeds the official presets as published version 1 with the `production` label. Used by
 /// `tenant::init`, inside its transaction. Returns how many and a digest of their hashes.
 pub(crate) fn seed_official(
@@ -204,88 +177,47 @@ pub(crate) fn seed_official(
             "INSERT INTO presets (tenant_id, id, trust, lifecycle, created_at) VALUES (?1, ?2, 'official', 'active', ?3)",
             params![tenant, bundle.manifest.id, now.to_string()],
         )?;
-        let hash = insert_version(tx, tenant, bundle, 1, VersionState::Published, member, now)?;
-        tx.execute(
-            "INSERT INTO preset_labels (tenant_id, preset_id, label, version, moved_at, moved_by)
-             VALUES (?1, ?2, ?3, 1, ?4, ?5)",
-            params![
-                tenant,
-                bundle.manifest.id,
-                PRODUCTION,
-                now.to_string(),
-                member
-            ],
-        )?;
+        // Through the same lifecycle as any preset: a draft, published, labelled.
+        let stored = doc(tenant, &bundle.manifest.id);
+        let stamp = Stamp { member, at: now };
+        let hash = bundle.content_hash()?;
+        let text = bundle_text(bundle)?;
+        documents::insert_draft(tx, stored, 1, &text, Some(&hash), stamp)?;
+        documents::publish(tx, stored, 1, None, &hash, stamp)?;
+        documents::move_label(tx, stored, PRODUCTION, 1, stamp)?;
         hashes.push(hash.to_string());
     }
     Ok((bundles.len(), canon::digest_of(&hashes)?))
 }
 
-struct Row {
-    version: u32,
-    state: String,
-    bundle: String,
-    content_hash: String,
-    parent_hash: Option<String>,
-    created_at: String,
-    published_at: Option<String>,
-}
-
-fn to_version(id: &str, row: Row) -> Result<PresetVersion> {
+fn to_version(id: &str, stored: Version) -> Result<PresetVersion> {
     let bad = |what: &str, e: String| {
         Error::invalid(
             "stored preset",
-            format!("{id} v{}: {what}: {e}", row.version),
+            format!("{id} v{}: {what}: {e}", stored.number),
         )
     };
     let bundle: PresetBundle =
-        serde_json::from_str(&row.bundle).map_err(|e| bad("bundle", e.to_string()))?;
+        serde_json::from_str(&stored.body).map_err(|e| bad("bundle", e.to_string()))?;
     Ok(PresetVersion {
         id: id.to_owned(),
-        version: row.version,
-        state: if row.state == "published" {
-            VersionState::Published
-        } else {
-            VersionState::Draft
-        },
-        content_hash: row
+        version: stored.number,
+        state: stored.state,
+        content_hash: stored
             .content_hash
-            .parse()
-            .map_err(|e: canon::DigestParseError| bad("hash", e.to_string()))?,
-        parent_hash: row
-            .parent_hash
-            .map(|p| {
-                p.parse()
-                    .map_err(|e: canon::DigestParseError| bad("parent hash", e.to_string()))
-            })
-            .transpose()?,
-        created_at: Timestamp::parse(&row.created_at)
-            .map_err(|e| bad("created_at", e.to_string()))?,
-        published_at: row
-            .published_at
-            .map(|t| Timestamp::parse(&t).map_err(|e| bad("published_at", e.to_string())))
-            .transpose()?,
+            .ok_or_else(|| bad("hash", "missing".to_owned()))?,
+        parent_hash: stored.parent_hash,
+        created_at: stored.created_at,
+        published_at: stored.published_at,
         bundle,
     })
 }
 
 fn versions_of(store: &Store, tenant: &str, id: &str) -> Result<Vec<PresetVersion>> {
-    let mut statement = store.conn().prepare(
-        "SELECT version, state, bundle, content_hash, parent_hash, created_at, published_at
-         FROM preset_versions WHERE tenant_id = ?1 AND preset_id = ?2 ORDER BY version DESC",
-    )?;
-    let rows = statement.query_map(params![tenant, id], |r| {
-        Ok(Row {
-            version: r.get(0)?,
-            state: r.get(1)?,
-            bundle: r.get(2)?,
-            content_hash: r.get(3)?,
-            parent_hash: r.get(4)?,
-            created_at: r.get(5)?,
-            published_at: r.get(6)?,
-        })
-    })?;
-    rows.map(|row| to_version(id, row?)).collect()
+    documents::versions(store.conn(), doc(tenant, id))?
+        .into_iter()
+        .map(|v| to_version(id, v))
+        .collect()
 }
 
 /// Every version of preset `id`, newest first.
@@ -305,18 +237,7 @@ fn not_found(id: &str) -> Error {
 }
 
 fn labels_of(store: &Store, tenant: &str, id: &str) -> Result<Vec<LabelInfo>> {
-    let mut statement = store
-        .conn()
-        .prepare("SELECT label, version FROM preset_labels WHERE tenant_id = ?1 AND preset_id = ?2 ORDER BY label")?;
-    let labels = statement
-        .query_map(params![tenant, id], |r| {
-            Ok(LabelInfo {
-                label: r.get(0)?,
-                version: r.get(1)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(labels)
+    documents::labels(store.conn(), doc(tenant, id))
 }
 
 /// One version of a preset.
@@ -453,17 +374,40 @@ pub fn create_draft(
     }
     bundle.validate()?;
     let version = existing.first().map_or(1, |v| v.version + 1);
-    store.write(|tx| {
-        if existing.is_empty() {
-            tx.execute(
-                "INSERT INTO presets (tenant_id, id, trust, lifecycle, created_at) VALUES (?1, ?2, ?3, 'active', ?4)",
-                params![actor.tenant_id, id, bundle.manifest.trust.as_str(), now.to_string()],
-            )?;
-        }
-        insert_version(tx, &actor.tenant_id, &bundle, version, VersionState::Draft, &actor.member_id, now)?;
-        Ok(())
-    })?;
+    store.write(|tx| insert_draft_in(tx, actor, &bundle, version, existing.is_empty(), now))?;
     get(store, &actor.tenant_id, id, &VersionRef::Number(version))
+}
+
+/// Inserts draft `version` of preset `bundle.manifest.id` inside `tx`, and the preset itself
+/// when it is `new`. Returns the draft's content hash.
+fn insert_draft_in(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    bundle: &PresetBundle,
+    version: u32,
+    new: bool,
+    now: Timestamp,
+) -> Result<Digest> {
+    let id = &bundle.manifest.id;
+    if new {
+        tx.execute(
+            "INSERT INTO presets (tenant_id, id, trust, lifecycle, created_at) VALUES (?1, ?2, ?3, 'active', ?4)",
+            params![actor.tenant_id, id, bundle.manifest.trust.as_str(), now.to_string()],
+        )?;
+    }
+    let hash = bundle.content_hash()?;
+    documents::insert_draft(
+        tx,
+        doc(&actor.tenant_id, id),
+        version,
+        &bundle_text(bundle)?,
+        Some(&hash),
+        Stamp {
+            member: &actor.member_id,
+            at: now,
+        },
+    )?;
+    Ok(hash)
 }
 
 /// Whether `tenant` has a preset `id` (in any state).
@@ -491,20 +435,7 @@ pub(crate) fn create_new_draft_in(
     check_preset_id(&bundle.manifest.id)?;
     bundle.manifest.trust = Trust::Local;
     bundle.validate()?;
-    let id = bundle.manifest.id.clone();
-    tx.execute(
-        "INSERT INTO presets (tenant_id, id, trust, lifecycle, created_at) VALUES (?1, ?2, ?3, 'active', ?4)",
-        params![actor.tenant_id, id, Trust::Local.as_str(), now.to_string()],
-    )?;
-    insert_version(
-        tx,
-        &actor.tenant_id,
-        &bundle,
-        1,
-        VersionState::Draft,
-        &actor.member_id,
-        now,
-    )
+    insert_draft_in(tx, actor, &bundle, 1, true, now)
 }
 
 /// Replaces the open draft's content.
@@ -525,12 +456,13 @@ pub fn save_draft(
     let hash = bundle.content_hash()?;
     let text = bundle_text(&bundle)?;
     store.write(|tx| {
-        tx.execute(
-            "UPDATE preset_versions SET bundle = ?1, content_hash = ?2
-             WHERE tenant_id = ?3 AND preset_id = ?4 AND version = ?5 AND state = 'draft'",
-            params![text, hash.to_string(), actor.tenant_id, id, draft.version],
-        )?;
-        Ok(())
+        documents::save_draft(
+            tx,
+            doc(&actor.tenant_id, id),
+            draft.version,
+            &text,
+            Some(&hash),
+        )
     })?;
     get(
         store,
@@ -551,21 +483,20 @@ pub fn publish(
     require_unlocked_privileged(store.conn(), actor, now, "publish presets")?;
     let draft = get(store, &actor.tenant_id, id, &VersionRef::Draft)?;
     draft.bundle.validate()?;
-    let parent = versions_of(store, &actor.tenant_id, id)?
-        .into_iter()
-        .find(|v| v.state == VersionState::Published)
-        .map(|v| v.content_hash);
+    let stored = doc(&actor.tenant_id, id);
+    let parent = documents::latest_published_hash(store.conn(), stored)?;
     if parent == Some(draft.content_hash) {
         return Err(Error::Conflict(format!(
             "The draft of {id} is identical to its latest published version; change something first."
         )));
     }
+    let stamp = Stamp {
+        member: &actor.member_id,
+        at: now,
+    };
     store.write(|tx| {
-        tx.execute(
-            "UPDATE preset_versions SET state = 'published', parent_hash = ?1, published_at = ?2, published_by = ?3
-             WHERE tenant_id = ?4 AND preset_id = ?5 AND version = ?6 AND state = 'draft'",
-            params![parent.map(|p| p.to_string()), now.to_string(), actor.member_id, actor.tenant_id, id, draft.version],
-        )?;
+        let parent =
+            documents::publish(tx, stored, draft.version, None, &draft.content_hash, stamp)?;
         audit::append(
             tx,
             &actor.tenant_id,
@@ -602,23 +533,12 @@ pub fn move_label(
     let now = clock.now();
     require_unlocked_privileged(store.conn(), actor, now, "move preset labels")?;
     let target = get(store, &actor.tenant_id, id, &VersionRef::Number(version))?;
-    if target.state != VersionState::Published {
-        return Err(Error::Conflict(format!(
-            "Version {version} of {id} is a draft; labels point only at published versions."
-        )));
-    }
-    let previous = labels_of(store, &actor.tenant_id, id)?
-        .into_iter()
-        .find(|l| l.label == label)
-        .map(|l| l.version);
+    let stamp = Stamp {
+        member: &actor.member_id,
+        at: now,
+    };
     store.write(|tx| {
-        tx.execute(
-            "INSERT INTO preset_labels (tenant_id, preset_id, label, version, moved_at, moved_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (tenant_id, preset_id, label)
-             DO UPDATE SET version = excluded.version, moved_at = excluded.moved_at, moved_by = excluded.moved_by",
-            params![actor.tenant_id, id, label, version, now.to_string(), actor.member_id],
-        )?;
+        let previous = documents::move_label(tx, doc(&actor.tenant_id, id), label, version, stamp)?;
         audit::append(
             tx,
             &actor.tenant_id,

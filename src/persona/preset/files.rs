@@ -174,20 +174,32 @@ pub fn from_workspace(dir: &Path, id: &str) -> Result<PresetBundle> {
             })
         })
         .unwrap_or_else(|| id.replace('_', " "));
+    let description = format!("Imported from the workspace {}", dir.display());
+    draft_from_files(id, &name, &description, files)
+}
+
+/// A new local draft preset `id` from persona files (an agent workspace's, a Claw's): the
+/// sample spec with the name, tagged `imported`. `name` and `description` are cut to their
+/// limits.
+pub fn draft_from_files(
+    id: &str,
+    name: &str,
+    description: &str,
+    files: BTreeMap<String, String>,
+) -> Result<PresetBundle> {
+    check_preset_id(id)?;
+    let name: String = name.trim().chars().take(80).collect();
     let mut spec = spec::sample_spec();
     spec.id = id.to_owned();
     spec.version = 1;
-    spec.identity.name = name.chars().take(80).collect();
+    spec.identity.name = name.clone();
     spec.extensions.clear();
     let bundle = PresetBundle {
         manifest: PresetManifest {
             format_version: FORMAT_VERSION,
             id: id.to_owned(),
-            name: name.chars().take(80).collect(),
-            description: format!("Imported from the workspace {}", dir.display())
-                .chars()
-                .take(500)
-                .collect(),
+            name,
+            description: description.chars().take(500).collect(),
             tags: vec!["imported".to_owned()],
             mode: Mode::Individual,
             trust: Trust::Local,

@@ -18,14 +18,12 @@
 //! Deserializing straight into [`PersonaSpec`] checks shapes but not lengths, patterns,
 //! uniqueness or the visibility/context rule.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// Defines a fieldless enum whose JSON/TypeScript names, `as_str`, `NAMES`, `ALL` and `FromStr`
-/// all come from one list, so the validator's messages can never drift from the types.
+/// Defines a fieldless enum whose JSON/TypeScript names, `as_str`, `NAMES`, `ALL`, `Display` and
+/// `FromStr` all come from one list, so the validator's messages can never drift from the types.
+/// The string impls are strum's derives over that list; `FromStr` fails with [`ParseEnumError`].
 macro_rules! string_enum {
     (
         $(#[$meta:meta])*
@@ -38,8 +36,10 @@ macro_rules! string_enum {
             Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS
             $($(, $extra)*)?
         )]
+        #[derive(strum::IntoStaticStr, strum::Display, strum::EnumString, strum::VariantNames)]
+        #[strum(parse_err_ty = ParseEnumError, parse_err_fn = $name::unknown)]
         pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant,)+
+            $($(#[$vmeta])* #[serde(rename = $text)] #[strum(serialize = $text)] $variant,)+
         }
 
         impl $name {
@@ -50,30 +50,16 @@ macro_rules! string_enum {
 
             /// The JSON name of this value.
             pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text,)+
-                }
+                self.into()
             }
-        }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = ParseEnumError;
-
-            /// Parses the exact JSON name (lowercase, no surrounding spaces).
-            fn from_str(text: &str) -> Result<Self, Self::Err> {
-                match text {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(ParseEnumError {
-                        kind: $kind,
-                        got: other.to_string(),
-                        expected: $name::NAMES.join(", "),
-                    }),
+            /// What `FromStr` says of a text that is none of the names (exact, lowercase, no
+            /// surrounding spaces).
+            fn unknown(text: &str) -> ParseEnumError {
+                ParseEnumError {
+                    kind: $kind,
+                    got: text.to_string(),
+                    expected: $name::NAMES.join(", "),
                 }
             }
         }

@@ -25,9 +25,6 @@
 //! position in the model's list, just above the highest of our levels listed before it. Inside a
 //! spec document a level must be spelled exactly (`FromStr`, serde and the validator are strict).
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 use super::ParseEnumError;
@@ -89,8 +86,11 @@ impl ReasoningLevel {
 }
 
 /// Why [`ResolvedReasoning::level`] is what it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ReasoningSource {
     /// The model lists the preferred level.
     Preferred,
@@ -103,11 +103,7 @@ pub enum ReasoningSource {
 impl ReasoningSource {
     /// The snake_case name, as serialized.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ReasoningSource::Preferred => "preferred",
-            ReasoningSource::HighestSupported => "highest_supported",
-            ReasoningSource::ModelDefault => "model_default",
-        }
+        self.into()
     }
 }
 

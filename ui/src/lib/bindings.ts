@@ -157,6 +157,36 @@ installed: boolean, warning: string | null, };
 
 export type ChosenPreset = { id: string, name: string, mode: Mode, recommended: boolean, score: number | null, };
 
+export type ClawExport = { 
+/**
+ * The npm name.
+ */
+name: string, 
+/**
+ * The package version.
+ */
+version: string, 
+/**
+ * The preset's content hash, as recorded in the package.
+ */
+content_hash: string, 
+/**
+ * The package's files, package-relative.
+ */
+files: Array<string>, 
+/**
+ * The folder written, if any.
+ */
+dir: string | null, 
+/**
+ * The tarball written, if any.
+ */
+tgz: string | null, 
+/**
+ * sha256 of the tarball, when one was written.
+ */
+tgz_sha256: string | null, };
+
 export type Condition = { question: string, any_of: Array<string>, };
 
 export type Conflict = { key: string, winner: SettingValue, overridden: Array<SettingValue>, locked_to_spec: boolean, };

@@ -35,6 +35,7 @@ import type {
   VersionSummary,
   ApplyOptions,
   ApplyReport,
+  ClawExport,
   LabelInfo,
   PresetCheck,
   PresetFilter,
@@ -114,6 +115,7 @@ export interface Backend {
   presetDeprecate(id: string): Promise<void>;
   presetDiff(id: string, from: number, to: number): Promise<FileDiff[]>;
   presetApply(reference: string, agent: string, workspace: string, options: ApplyOptions): Promise<ApplyReport>;
+  presetExportClaw(reference: string, dir: string, tgz: string | null): Promise<ClawExport>;
   onboardingState(): Promise<WizardState>;
   onboardingAnswer(question: string, value: Answer): Promise<WizardState>;
   onboardingBack(): Promise<WizardState>;

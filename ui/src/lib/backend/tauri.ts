@@ -1,6 +1,7 @@
 // The Backend over Tauri IPC. Errors arrive as the core's `{code, message}` shape.
 import { Channel, invoke } from '@tauri-apps/api/core';
 import type { IpcError, Progress } from '../bindings';
+import type { Commands } from '../commands';
 import { BackendError, type Backend } from './index';
 
 function isIpcError(value: unknown): value is IpcError {
@@ -12,12 +13,30 @@ function isIpcError(value: unknown): value is IpcError {
   );
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+// Commands run off the main thread, so the window stays live while they work. How many are
+// in flight is published on <html data-ipc-pending>, which the end-to-end tests wait on.
+let pending = 0;
+
+function track(delta: number) {
+  pending += delta;
+  document.documentElement.dataset.ipcPending = String(pending);
+}
+
+// A command's argument object, optional when it takes none.
+type Args<K extends keyof Commands> =
+  Record<string, never> extends Commands[K]['args'] ? [args?: Commands[K]['args']] : [args: Commands[K]['args']];
+
+// The only door to IPC, typed by the generated command map: a wrong command name, argument key
+// or type, or a wrong return type in a wrapper, fails the type check.
+async function call<K extends keyof Commands>(command: K, ...args: Args<K>): Promise<Commands[K]['returns']> {
+  track(1);
   try {
-    return await invoke<T>(command, args);
+    return await invoke<Commands[K]['returns']>(command, args[0]);
   } catch (error) {
     if (isIpcError(error)) throw new BackendError(error.code, error.message);
     throw new BackendError('ipc', String(error));
+  } finally {
+    track(-1);
   }
 }
 
@@ -80,6 +99,7 @@ export const tauriBackend: Backend = {
   presetDeprecate: (id) => call('preset_deprecate', { id }),
   presetDiff: (id, from, to) => call('preset_diff', { id, from, to }),
   presetApply: (reference, agent, workspace, options) => call('preset_apply', { reference, agent, workspace, options }),
+  presetExportClaw: (reference, dir, tgz) => call('preset_export_claw', { reference, dir, tgz }),
   onboardingState: () => call('onboarding_state'),
   onboardingAnswer: (question, value) => call('onboarding_answer', { question, value }),
   onboardingBack: () => call('onboarding_back'),

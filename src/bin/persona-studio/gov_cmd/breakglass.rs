@@ -1,0 +1,112 @@
+//! `persona-studio breakglass …` and `persona-studio quota show`: the emergency override and
+//! the tier's quota.
+
+use clap::Subcommand;
+use persona_studio::governance::breakglass::{self, BreakGlass, BreakGlassStatus};
+use persona_studio::governance::quota::{self, format_bytes, QuotaUsage};
+use persona_studio::ids::RandomIds;
+
+use super::ttl;
+use crate::output::{Failure, Output};
+use crate::Env;
+
+#[derive(Debug, Subcommand)]
+pub enum BreakglassCommand {
+    /// Open an emergency override: installs skip approval until it closes (owner or admin).
+    Open {
+        /// Why (at least 20 characters).
+        #[arg(long)]
+        reason: String,
+        /// How long, such as 30m or 2h (default 1h, at most 24h).
+        #[arg(long)]
+        ttl: Option<String>,
+    },
+    /// Close the open override now.
+    Close,
+    /// Show whether an override is open.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QuotaCommand {
+    /// Show ability slots and storage used and allowed by the tier.
+    Show,
+}
+
+pub fn run_breakglass(command: BreakglassCommand, env: &Env, out: &Output) -> Result<(), Failure> {
+    let clock = env.clock.as_ref();
+    let (mut store, actor) = env.open_acting()?;
+    match command {
+        BreakglassCommand::Open {
+            reason,
+            ttl: ttl_text,
+        } => {
+            let ttl_secs = ttl(ttl_text.as_deref())?;
+            let opened =
+                breakglass::open(&mut store, &actor, &reason, ttl_secs, clock, &RandomIds)?;
+            out.value(&opened, || {
+                format!(
+                    "Break-glass OPEN until {}: {}",
+                    opened.expires_at,
+                    breakglass_line(&opened)
+                )
+            });
+        }
+        BreakglassCommand::Close => {
+            let closed = breakglass::close(&mut store, &actor, clock)?;
+            out.value(&closed, || format!("Closed: {}", breakglass_line(&closed)));
+        }
+        BreakglassCommand::Status => {
+            let status = breakglass::status(&store, &actor.tenant_id, clock.now())?;
+            out.value(&status, || breakglass_status_text(&status));
+        }
+    }
+    Ok(())
+}
+
+pub fn run_quota(command: QuotaCommand, env: &Env, out: &Output) -> Result<(), Failure> {
+    match command {
+        QuotaCommand::Show => {
+            let (store, actor) = env.open_acting()?;
+            let usage = quota::usage(&store, &actor.tenant_id)?;
+            out.value(&usage, || quota_text(&usage));
+        }
+    }
+    Ok(())
+}
+
+pub fn quota_text(q: &QuotaUsage) -> String {
+    format!(
+        "Tier {}: {} of {} ability slots used, {} of {} storage used ({} installed)",
+        quota::tier_label(q.tier),
+        q.slots_used,
+        q.slots_limit,
+        format_bytes(q.storage_used),
+        format_bytes(q.storage_limit),
+        q.installed
+    )
+}
+
+fn breakglass_line(b: &BreakGlass) -> String {
+    format!(
+        "{} {} (opened by {} at {}, until {}): {}",
+        b.id,
+        b.state.as_str(),
+        b.opened_by,
+        b.opened_at,
+        b.expires_at,
+        b.reason
+    )
+}
+
+pub fn breakglass_status_text(s: &BreakGlassStatus) -> String {
+    match (&s.latest, s.open) {
+        (Some(b), true) => format!(
+            "Break-glass OPEN, {}s left: {}",
+            s.remaining_secs.unwrap_or(0),
+            breakglass_line(b)
+        ),
+        (Some(b), false) => format!("Break-glass closed. Latest: {}", breakglass_line(b)),
+        (None, _) => "Break-glass closed. None was ever opened.".to_owned(),
+    }
+}

@@ -1,0 +1,34 @@
+//! `persona-studio capability|install|breakglass|quota|change|member …`: governance, each
+//! subcommand one core call. Passphrases are read from stdin (never from arguments).
+
+mod breakglass;
+mod capability;
+mod change;
+mod install;
+mod member;
+
+use crate::output::Failure;
+
+pub use breakglass::{
+    breakglass_status_text, quota_text, run_breakglass, run_quota, BreakglassCommand, QuotaCommand,
+};
+pub use capability::{run_capability, CapabilityCommand};
+pub use change::{run_change, ChangeCommand};
+pub use install::{run_install, InstallCommand};
+pub use member::{run_member, set_initial_passphrase, MemberCommand};
+
+/// A duration argument such as `30m` or `7d`, in seconds.
+fn ttl(text: Option<&str>) -> Result<Option<i64>, Failure> {
+    Ok(text
+        .map(persona_studio::governance::breakglass::parse_ttl)
+        .transpose()?)
+}
+
+/// One line per item, or `empty` when there is none.
+fn lines<T>(items: &[T], empty: &str, line: impl Fn(&T) -> String) -> String {
+    if items.is_empty() {
+        empty.to_owned()
+    } else {
+        items.iter().map(line).collect::<Vec<_>>().join("\n")
+    }
+}
