@@ -115,19 +115,19 @@ fn main() {
     for dir in ["os-home", "cwd"] {
         std::fs::create_dir_all(root.join(dir)).unwrap();
     }
-    let vars = [
+    let vars = vec![
         (
             "HOME".to_owned(),
             root.join("os-home").display().to_string(),
         ),
         ("OPENCLAW_STATE_DIR".to_owned(), state.display().to_string()),
     ];
+
+    // The core call, in process.
     let env = Environment::new(vars.clone(), root.join("cwd"));
     let owner = tenant::current_actor(&store).unwrap();
     let options = SyncOptions::default();
-
-    // The core call, in process.
-    let core = time(200, || {
+    let core = median(time(200, || {
         openclaw::plan(
             &mut store,
             &owner,
@@ -137,32 +137,17 @@ fn main() {
             &SystemClock,
         )
         .unwrap();
-    });
-    let core = median(core);
+    }));
     println!(
         "openclaw::plan (core, in process): median {:.2} ms",
         core * 1e3
     );
 
-    // The CLI, as a user runs it.
-    let ours = env!("CARGO_BIN_EXE_persona-studio");
-    let run = |program: &str, args: &[&str]| {
-        let output = Command::new(program)
-            .args(args)
-            .env_clear()
-            .envs(vars.iter().cloned())
-            .env("PATH", "/usr/bin:/bin")
-            .current_dir(root.join("cwd"))
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{program} {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    };
+    // The CLI as a user runs it, then the peer on the same file.
+    let run = Runner { root, vars };
     let home = root.join("home").display().to_string();
-    let cli_args = [
+    let ours = env!("CARGO_BIN_EXE_persona-studio");
+    let args = [
         "--home",
         home.as_str(),
         "--json",
@@ -172,12 +157,23 @@ fn main() {
         "exec",
         "--dry-run",
     ];
-    let cli = median(time(runs, || run(ours, &cli_args)));
+    let cli = median(time(runs, || run.run(ours, &args)));
     println!(
         "persona-studio openclaw sync --dry-run (process): median {:.1} ms over {runs} runs",
         cli * 1e3
     );
+    let Some(peer) = peer(&run, runs) else {
+        return;
+    };
+    println!(
+        "ratio sync --dry-run / openclaw config get: {:.3} (lower is faster; the dry run also renders the preset, diffs the files and plans the entry)",
+        cli / peer
+    );
+}
 
+/// The median of the real `openclaw config get` of the agent's entry, or `None` (said) when
+/// the OpenClaw CLI is not installed.
+fn peer(run: &Runner<'_>, runs: usize) -> Option<f64> {
     let peer = std::env::var_os("PS_OPENCLAW_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -188,16 +184,37 @@ fn main() {
             "peer skipped: no OpenClaw CLI at {} (run `cargo xtask setup`)",
             peer.display()
         );
-        return;
+        return None;
     }
-    let peer_args = ["config", "get", "agents.entries.exec", "--json"];
-    let peer_time = median(time(runs, || run(peer.to_str().unwrap(), &peer_args)));
+    let args = ["config", "get", "agents.entries.exec", "--json"];
+    let time = median(time(runs, || run.run(peer.to_str().unwrap(), &args)));
     println!(
         "openclaw config get agents.entries.exec (peer, same file): median {:.1} ms",
-        peer_time * 1e3
+        time * 1e3
     );
-    println!(
-        "ratio sync --dry-run / openclaw config get: {:.3} (lower is faster; the dry run renders 5 files, diffs them and plans the entry)",
-        cli / peer_time
-    );
+    Some(time)
+}
+
+/// Runs a program with only the install's variables, in its current folder.
+struct Runner<'a> {
+    root: &'a Path,
+    vars: Vec<(String, String)>,
+}
+
+impl Runner<'_> {
+    fn run(&self, program: &str, args: &[&str]) {
+        let output = Command::new(program)
+            .args(args)
+            .env_clear()
+            .envs(self.vars.iter().cloned())
+            .env("PATH", "/usr/bin:/bin")
+            .current_dir(self.root.join("cwd"))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{program} {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }

@@ -105,19 +105,28 @@ pub(super) fn remember_plan(
 ) -> Result<()> {
     let body = String::from_utf8(canon::to_canonical_vec(&plan.body)?)
         .map_err(|e| Error::invalid("plan", e.to_string()))?;
-    let agent = &plan.body.agent;
+    remember(
+        store,
+        (tenant, &plan.body.agent),
+        &plan.plan_hash,
+        &body,
+        now,
+    )
+}
+
+fn remember(
+    store: &mut Store,
+    (tenant, agent): (&str, &str),
+    hash: &Digest,
+    body: &str,
+    now: Timestamp,
+) -> Result<()> {
     store.write(|tx| {
         tx.execute(
             "INSERT INTO openclaw_plans (tenant_id, agent, plan_hash, body, shown_at)
              VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (tenant_id, agent, plan_hash) DO UPDATE SET shown_at = excluded.shown_at",
-            params![
-                tenant,
-                agent,
-                plan.plan_hash.to_string(),
-                body,
-                now.to_string()
-            ],
+            params![tenant, agent, hash.to_string(), body, now.to_string()],
         )?;
         tx.execute(
             "DELETE FROM openclaw_plans WHERE tenant_id = ?1 AND agent = ?2 AND plan_hash NOT IN
@@ -146,4 +155,48 @@ pub(super) fn shown_plan(
         .optional()?;
     body.map(|text| serde_json::from_str(&text).map_err(|e| Error::invalid("plan", e.to_string())))
         .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn the_last_plans_of_each_agent_are_remembered() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_path(&dir.path().join("db.sqlite")).unwrap();
+        store
+            .conn()
+            .execute_batch(
+                "INSERT INTO tenants VALUES ('t1', 'A', 'pro', 'x'), ('t2', 'B', 'pro', 'x');",
+            )
+            .unwrap();
+        let hash = |n: u32| Digest::of_bytes(format!("plan {n}").as_bytes());
+        let at = |n: u32| Timestamp::parse(&format!("2026-11-21T12:{n:02}:00Z")).unwrap();
+        for n in 0..12 {
+            remember(
+                &mut store,
+                ("t1", "exec"),
+                &hash(n),
+                &format!("{{\"n\":{n}}}"),
+                at(n),
+            )
+            .unwrap();
+        }
+        remember(&mut store, ("t1", "other"), &hash(0), "{}", at(13)).unwrap();
+        let shown = |tenant: &str, agent: &str, n: u32| {
+            shown_plan(&store, tenant, agent, &hash(n)).unwrap()
+        };
+        assert_eq!(shown("t1", "exec", 11), Some(serde_json::json!({"n": 11})));
+        assert!(shown("t1", "exec", 2).is_some());
+        assert_eq!(
+            shown("t1", "exec", 1),
+            None,
+            "only the last {PLANS_KEPT} are kept"
+        );
+        assert!(shown("t1", "other", 0).is_some(), "kept per agent");
+        assert_eq!(shown("t2", "exec", 11), None, "and per tenant");
+    }
 }
