@@ -36,8 +36,10 @@ pub struct LevelTable {
 }
 
 /// Where a plan's model levels came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
 pub enum LevelsSource {
     /// The caller listed them.
     Given,
@@ -45,6 +47,13 @@ pub enum LevelsSource {
     Table,
     /// Neither: the model is unknown (or the agent has none), so it keeps its default.
     Unknown,
+}
+
+impl LevelsSource {
+    /// The snake_case name, as serialized.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 /// The levels a sync resolves the reasoning policy against, and where they came from.

@@ -301,12 +301,12 @@ fn plan_text(plan: &SyncPlan) -> String {
     }
     let levels = &body.model_levels;
     text.push_str(&format!(
-        "\n  reasoning: {} ({}; model {} levels [{}] from {:?})",
+        "\n  reasoning: {} ({}; model {} levels [{}] from {})",
         body.reasoning.level.as_deref().unwrap_or("model default"),
         body.reasoning.source.as_str(),
         levels.model.as_deref().unwrap_or("(none)"),
         levels.levels.join(","),
-        levels.source
+        levels.source.as_str()
     ));
     text.push_str(&match (&body.writer.kind, &body.writer.openclaw_bin) {
         (WriterKind::OpenclawCli, Some(bin)) => {
