@@ -55,7 +55,7 @@ def test_edit_validate_publish_and_activate(cli, launch_app, home):
     # Published means immutable: even a direct write to the database is refused.
     conn = sqlite3.connect(home / "persona-studio.db")
     try:
-        conn.execute("UPDATE persona_versions SET spec_json = '{}' WHERE agent = 'support-bot'")
+        conn.execute("UPDATE documents SET body = '{}' WHERE kind = 'persona_spec' AND doc_id = 'support-bot'")
         raise AssertionError("the published row was modified")
     except sqlite3.IntegrityError as error:
         assert "immutable" in str(error)

@@ -367,7 +367,7 @@ pub fn get(store: &Store, tenant: &str, agent: &str) -> Result<Option<Baseline>>
     let Some((workspace, recorded_at)) = head else {
         return Ok(None);
     };
-    let mut statement = store.conn().prepare(
+    let mut statement = store.conn().prepare_cached(
         "SELECT path, size, mtime_ns, mode, sha256 FROM baseline_files
          WHERE tenant_id = ?1 AND agent = ?2 ORDER BY path",
     )?;
@@ -393,9 +393,9 @@ pub fn get(store: &Store, tenant: &str, agent: &str) -> Result<Option<Baseline>>
                 .map_err(|e| Error::AuditBroken(format!("baseline hash of {agent}: {e}")))?,
         });
     }
-    let mut statement = store
-        .conn()
-        .prepare("SELECT path FROM watch_list WHERE tenant_id = ?1 AND agent = ?2 ORDER BY path")?;
+    let mut statement = store.conn().prepare_cached(
+        "SELECT path FROM watch_list WHERE tenant_id = ?1 AND agent = ?2 ORDER BY path",
+    )?;
     let watch_list = statement
         .query_map(params![tenant, agent], |row| row.get(0))?
         .collect::<rusqlite::Result<Vec<String>>>()?;
@@ -444,9 +444,7 @@ pub fn agent_for_workspace(store: &Store, tenant: &str, workspace: &Path) -> Res
 /// Compares `agent`'s workspace with its baseline, hashing every file.
 pub fn check(store: &Store, tenant: &str, agent: &str) -> Result<DriftReport> {
     let baseline = get(store, tenant, agent)?.ok_or_else(|| missing_baseline(agent))?;
-    let (workspace, paths) = paths_to_check(&baseline)?;
-    let (current, _) = scan(&workspace, &paths)?;
-    Ok(compare(&baseline, &current))
+    drift_of(&baseline, None)
 }
 
 /// Like [`check`], re-hashing only files whose stat data changed since `cache` last saw them
@@ -459,16 +457,25 @@ pub fn check_cached(
     now: Timestamp,
 ) -> Result<DriftReport> {
     let baseline = get(store, tenant, agent)?.ok_or_else(|| missing_baseline(agent))?;
-    let (workspace, paths) = paths_to_check(&baseline)?;
-    let current = scan_with(&workspace, &paths, |path, metadata| {
-        let (digest, _) = cache.digest(path, metadata, now, || {
-            hash_file(path, 0)
-                .map(|(digest, _, _)| digest)
-                .map_err(|e| Error::io("read", path, e))
-        })?;
-        Ok((digest, metadata.len()))
-    })?;
-    Ok(compare(&baseline, &current))
+    drift_of(&baseline, Some((cache, now)))
+}
+
+/// The workspace of `baseline` compared with it: every file hashed, or through a digest cache
+/// and the time the files are read.
+fn drift_of(baseline: &Baseline, cache: Option<(&DigestCache, Timestamp)>) -> Result<DriftReport> {
+    let (workspace, paths) = paths_to_check(baseline)?;
+    let current = match cache {
+        None => scan(&workspace, &paths)?.0,
+        Some((cache, now)) => scan_with(&workspace, &paths, |path, metadata| {
+            let (digest, _) = cache.digest(path, metadata, now, || {
+                hash_file(path, 0)
+                    .map(|(digest, _, _)| digest)
+                    .map_err(|e| Error::io("read", path, e))
+            })?;
+            Ok((digest, metadata.len()))
+        })?,
+    };
+    Ok(compare(baseline, &current))
 }
 
 /// The workspace folder of `baseline` and the files to look at: the persona files, the watch
@@ -718,7 +725,7 @@ pub struct AgentIntegrity {
 
 /// Checks every agent of `tenant` that has a baseline, hashing every file.
 pub fn overview(store: &Store, tenant: &str) -> Result<Vec<AgentIntegrity>> {
-    overview_with(store, tenant, |agent| check(store, tenant, agent))
+    overview_with(store, tenant, None)
 }
 
 /// Like [`overview`], through `cache` (see [`check_cached`]): what the Dashboard refreshes.
@@ -728,20 +735,18 @@ pub fn overview_cached(
     cache: &DigestCache,
     now: Timestamp,
 ) -> Result<Vec<AgentIntegrity>> {
-    overview_with(store, tenant, |agent| {
-        check_cached(store, tenant, agent, cache, now)
-    })
+    overview_with(store, tenant, Some((cache, now)))
 }
 
 fn overview_with(
     store: &Store,
     tenant: &str,
-    check: impl Fn(&str) -> Result<DriftReport>,
+    cache: Option<(&DigestCache, Timestamp)>,
 ) -> Result<Vec<AgentIntegrity>> {
     list(store, tenant)?
         .into_iter()
         .map(|b| {
-            let (report, error) = match check(&b.agent) {
+            let (report, error) = match drift_of(&b, cache) {
                 Ok(report) => (Some(report), None),
                 Err(e) => (None, Some(e.to_string())),
             };
