@@ -147,7 +147,7 @@ fn check_relative(path: &str) -> Result<String> {
         .join("/"))
 }
 
-fn watched_paths(watch_list: &[String]) -> Vec<String> {
+pub(super) fn watched_paths(watch_list: &[String]) -> Vec<String> {
     let mut paths: Vec<String> = PersonaFile::BY_PRECEDENCE
         .iter()
         .map(|f| f.file_name().to_owned())
@@ -181,10 +181,10 @@ fn mtime_ns(metadata: &std::fs::Metadata) -> i64 {
 }
 
 /// Contents of small files, by their hash.
-type Blobs = BTreeMap<Digest, Vec<u8>>;
+pub(super) type Blobs = BTreeMap<Digest, Vec<u8>>;
 
 /// What is on disk now: the state of each watched file that exists, and the kept contents.
-fn scan(workspace: &Path, paths: &[String]) -> Result<(Vec<FileState>, Blobs)> {
+pub(super) fn scan(workspace: &Path, paths: &[String]) -> Result<(Vec<FileState>, Blobs)> {
     let mut blobs = BTreeMap::new();
     let states = scan_with(workspace, paths, |path, _| {
         let (sha256, size, kept) =
@@ -224,7 +224,7 @@ fn scan_with(
     Ok(states)
 }
 
-fn workspace_dir(path: &Path) -> Result<PathBuf> {
+pub(super) fn workspace_dir(path: &Path) -> Result<PathBuf> {
     if !path.is_dir() {
         return Err(Error::invalid(
             "workspace",
@@ -305,7 +305,7 @@ pub fn record(
     get(store, &actor.tenant_id, agent)?.ok_or_else(|| missing_baseline(agent))
 }
 
-fn write_files(
+pub(super) fn write_files(
     tx: &Transaction<'_>,
     tenant: &str,
     agent: &str,
@@ -340,7 +340,7 @@ fn write_files(
     Ok(())
 }
 
-fn hashes_of(states: &[FileState]) -> BTreeMap<String, String> {
+pub(super) fn hashes_of(states: &[FileState]) -> BTreeMap<String, String> {
     states
         .iter()
         .map(|s| (s.path.clone(), s.sha256.to_string()))
@@ -605,73 +605,6 @@ pub fn accept(
         Ok(())
     })?;
     get(store, &actor.tenant_id, agent)?.ok_or_else(|| missing_baseline(agent))
-}
-
-/// A workspace read for a baseline, not yet stored.
-#[derive(Debug, Clone)]
-pub(crate) struct Snapshot {
-    workspace: PathBuf,
-    states: Vec<FileState>,
-    blobs: Blobs,
-}
-
-impl Snapshot {
-    /// Each file's sha256, by path.
-    pub(crate) fn hashes(&self) -> BTreeMap<String, String> {
-        hashes_of(&self.states)
-    }
-}
-
-/// Reads `workspace` as `agent`'s baseline would hold it (its watch list, if it has one).
-pub(crate) fn snapshot(
-    store: &Store,
-    tenant: &str,
-    agent: &str,
-    workspace: &Path,
-) -> Result<Snapshot> {
-    check_agent_name(agent)?;
-    let watch = get(store, tenant, agent)?
-        .map(|b| b.watch_list)
-        .unwrap_or_default();
-    let workspace = workspace_dir(workspace)?;
-    let (states, blobs) = scan(&workspace, &watched_paths(&watch))?;
-    Ok(Snapshot {
-        workspace,
-        states,
-        blobs,
-    })
-}
-
-/// Makes `snapshot` `agent`'s baseline inside `tx` (recording or replacing it) without an
-/// audit entry: the caller appends one entry naming the old and new hashes (invariant 15).
-pub(crate) fn store_in(
-    tx: &Transaction<'_>,
-    actor: &Actor,
-    agent: &str,
-    snapshot: &Snapshot,
-    now: Timestamp,
-) -> Result<()> {
-    tx.execute(
-        "INSERT INTO baselines (tenant_id, agent, workspace, recorded_at, recorded_by)
-         VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (tenant_id, agent) DO UPDATE SET
-           workspace = excluded.workspace, recorded_at = excluded.recorded_at,
-           recorded_by = excluded.recorded_by",
-        params![
-            actor.tenant_id,
-            agent,
-            snapshot.workspace.display().to_string(),
-            now.to_string(),
-            actor.member_id
-        ],
-    )?;
-    write_files(
-        tx,
-        &actor.tenant_id,
-        agent,
-        &snapshot.states,
-        &snapshot.blobs,
-    )
 }
 
 pub use crate::textdiff::FileDiff;

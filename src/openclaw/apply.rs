@@ -28,7 +28,7 @@ use crate::auth::members::require_unlocked_privileged;
 use crate::auth::Actor;
 use crate::canon::Digest;
 use crate::clock::Clock;
-use crate::integrity::baseline;
+use crate::integrity::{baseline, snapshot};
 use crate::provision::apply::FileAction;
 use crate::store::Store;
 use crate::Result;
@@ -95,11 +95,11 @@ pub fn sync(
             .unwrap_or_default(),
         entry: entry_baseline(store, &actor.tenant_id, agent)?.map(|b| b.sha256.to_string()),
     };
-    let snapshot = baseline::snapshot(store, &actor.tenant_id, agent, workspace)?;
+    let snapshot = snapshot::snapshot(store, &actor.tenant_id, agent, workspace)?;
     let config_path = computed.located.config.display().to_string();
     let now = clock.now();
     let entry_sha256 = store.write(|tx| {
-        baseline::store_in(tx, actor, agent, &snapshot, now)?;
+        snapshot::store_in(tx, actor, agent, &snapshot, now)?;
         let sha = store_entry_in(tx, actor, agent, (&config_path, &entry_path), &entry, now)?;
         let data = synced(
             &computed.plan,

@@ -25,7 +25,7 @@ use crate::audit;
 use crate::auth::members::require_unlocked_privileged;
 use crate::auth::Actor;
 use crate::clock::Clock;
-use crate::integrity::baseline;
+use crate::integrity::{baseline, snapshot};
 use crate::naming::is_valid_id;
 use crate::persona::preset::catalog;
 use crate::persona::preset::files::from_workspace;
@@ -162,11 +162,11 @@ fn import_one(
         outcome.action = ImportAction::WouldImport;
         return Ok(outcome);
     }
-    let snapshot = baseline::snapshot(store, &actor.tenant_id, &agent.id, workspace)?;
+    let snapshot = snapshot::snapshot(store, &actor.tenant_id, &agent.id, workspace)?;
     let now = clock.now();
     store.write(|tx| {
         let content_hash = catalog::create_new_draft_in(tx, actor, bundle, now)?;
-        baseline::store_in(tx, actor, &agent.id, &snapshot, now)?;
+        snapshot::store_in(tx, actor, &agent.id, &snapshot, now)?;
         let entry_sha = store_entry_in(
             tx,
             actor,
