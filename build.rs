@@ -1,5 +1,6 @@
-//! `include_dir!` embeds `migrations/`, `presets/official/` and `catalog/` at compile time, but
-//! stable Rust does not track the files it reads: tell cargo to rebuild when they change.
+//! `include_dir!`/`include_str!` embed `migrations/`, `presets/official/`, `catalog/`, `schemas/`,
+//! `onboarding/` and `openclaw/` at compile time, but stable Rust does not track the files it
+//! reads: tell cargo to rebuild when they change.
 
 fn main() {
     for dir in [
@@ -8,6 +9,7 @@ fn main() {
         "catalog",
         "schemas",
         "onboarding",
+        "openclaw",
     ] {
         println!("cargo:rerun-if-changed={dir}");
     }

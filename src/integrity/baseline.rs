@@ -147,7 +147,7 @@ fn check_relative(path: &str) -> Result<String> {
         .join("/"))
 }
 
-fn watched_paths(watch_list: &[String]) -> Vec<String> {
+pub(super) fn watched_paths(watch_list: &[String]) -> Vec<String> {
     let mut paths: Vec<String> = PersonaFile::BY_PRECEDENCE
         .iter()
         .map(|f| f.file_name().to_owned())
@@ -181,10 +181,10 @@ fn mtime_ns(metadata: &std::fs::Metadata) -> i64 {
 }
 
 /// Contents of small files, by their hash.
-type Blobs = BTreeMap<Digest, Vec<u8>>;
+pub(super) type Blobs = BTreeMap<Digest, Vec<u8>>;
 
 /// What is on disk now: the state of each watched file that exists, and the kept contents.
-fn scan(workspace: &Path, paths: &[String]) -> Result<(Vec<FileState>, Blobs)> {
+pub(super) fn scan(workspace: &Path, paths: &[String]) -> Result<(Vec<FileState>, Blobs)> {
     let mut blobs = BTreeMap::new();
     let states = scan_with(workspace, paths, |path, _| {
         let (sha256, size, kept) =
@@ -224,7 +224,7 @@ fn scan_with(
     Ok(states)
 }
 
-fn workspace_dir(path: &Path) -> Result<PathBuf> {
+pub(super) fn workspace_dir(path: &Path) -> Result<PathBuf> {
     if !path.is_dir() {
         return Err(Error::invalid(
             "workspace",
@@ -305,7 +305,7 @@ pub fn record(
     get(store, &actor.tenant_id, agent)?.ok_or_else(|| missing_baseline(agent))
 }
 
-fn write_files(
+pub(super) fn write_files(
     tx: &Transaction<'_>,
     tenant: &str,
     agent: &str,
@@ -340,7 +340,7 @@ fn write_files(
     Ok(())
 }
 
-fn hashes_of(states: &[FileState]) -> BTreeMap<String, String> {
+pub(super) fn hashes_of(states: &[FileState]) -> BTreeMap<String, String> {
     states
         .iter()
         .map(|s| (s.path.clone(), s.sha256.to_string()))

@@ -5,3 +5,4 @@ pub mod attest;
 pub mod baseline;
 pub mod digest_cache;
 pub mod registry;
+pub(crate) mod snapshot;

@@ -130,6 +130,25 @@ pub fn roster(config: &Value, located: &Located, env: &Environment) -> Result<Ro
     Ok(Roster { layout, agents })
 }
 
+/// `agents`, or only the one with id `only`; an id the config (at `path`) does not have is
+/// [`OpenClawError::UnknownAgent`].
+pub(super) fn select(agents: Vec<Agent>, only: Option<&str>, path: &Path) -> Result<Vec<Agent>> {
+    let Some(id) = only else {
+        return Ok(agents);
+    };
+    let known: Vec<String> = agents.iter().map(|agent| agent.id.clone()).collect();
+    let selected: Vec<Agent> = agents.into_iter().filter(|agent| agent.id == id).collect();
+    if selected.is_empty() {
+        return Err(OpenClawError::UnknownAgent {
+            id: id.to_owned(),
+            path: path.to_path_buf(),
+            known,
+        }
+        .into());
+    }
+    Ok(selected)
+}
+
 fn declared(agents: &Map<String, Value>, path: &Path) -> Result<(Layout, Vec<Declared>)> {
     match (agents.get("entries"), agents.get("list")) {
         (Some(_), Some(_)) => Err(invalid(

@@ -38,8 +38,13 @@ const MAX_INCLUDE_PATH: usize = 4096;
 pub struct ConfigFiles {
     /// The merged document.
     pub value: Value,
+    /// The config file itself as parsed, its `$include`s not followed.
+    pub raw: Value,
     /// The included files, in the order they were read (lexical paths).
     pub includes: Vec<PathBuf>,
+    /// The files (the config and its includes) that hold JSON5 comments, which no writer
+    /// keeps.
+    pub commented: Vec<PathBuf>,
 }
 
 /// Reads the config at `path` (absolute) and every file it includes.
@@ -52,13 +57,16 @@ pub fn read_config(path: &Path) -> Result<ConfigFiles> {
         root_real,
         total: 0,
         includes: Vec::new(),
+        commented: Vec::new(),
     };
     let text = reader.read(&path, &path)?;
-    let value = parse_json5(&path, &text)?;
-    let value = reader.expand(value, &path, std::slice::from_ref(&path))?;
+    let raw = reader.parse(&path, &text)?;
+    let value = reader.expand(raw.clone(), &path, std::slice::from_ref(&path))?;
     Ok(ConfigFiles {
         value,
+        raw,
         includes: reader.includes,
+        commented: reader.commented,
     })
 }
 
@@ -83,9 +91,19 @@ struct Reader {
     root_real: PathBuf,
     total: u64,
     includes: Vec<PathBuf>,
+    commented: Vec<PathBuf>,
 }
 
 impl Reader {
+    /// Parses one file's text, noting whether it has comments.
+    fn parse(&mut self, path: &Path, text: &str) -> Result<Value> {
+        let value = parse_json5(path, text)?;
+        if scan(text, MAX_NESTING).comments {
+            self.commented.push(path.to_path_buf());
+        }
+        Ok(value)
+    }
+
     /// Reads one regular file as UTF-8, refusing it before reading when it is too large.
     /// `shown` is the path named in errors.
     fn read(&mut self, path: &Path, shown: &Path) -> Result<String> {
@@ -245,7 +263,7 @@ impl Reader {
             )));
         }
         let text = self.read(&real, &target)?;
-        let value = parse_json5(&target, &text)?;
+        let value = self.parse(&target, &text)?;
         self.includes.push(target.clone());
         let mut deeper = chain.to_vec();
         deeper.push(target.clone());
@@ -302,7 +320,7 @@ pub fn parse_json5(path: &Path, text: &str) -> Result<Value> {
         }
         .into()
     };
-    if let Some((line, column)) = too_deep(text, MAX_NESTING) {
+    if let Some((line, column)) = scan(text, MAX_NESTING).too_deep {
         return Err(not_json5(format!(
             "it nests deeper than {MAX_NESTING} levels at line {line}, column {column}"
         )));
@@ -310,9 +328,21 @@ pub fn parse_json5(path: &Path, text: &str) -> Result<Value> {
     json5::from_str::<Value>(text).map_err(|e| not_json5(e.to_string()))
 }
 
-/// The 1-based line and column where brackets first nest deeper than `limit`, skipping strings
-/// and comments; `None` when they never do.
-fn too_deep(text: &str, limit: usize) -> Option<(usize, usize)> {
+/// What [`scan`] finds in a JSON5 text before it is parsed.
+struct TextScan {
+    /// The 1-based line and column where brackets first nest deeper than the limit.
+    too_deep: Option<(usize, usize)>,
+    /// Whether it holds a comment (up to that point).
+    comments: bool,
+}
+
+/// Walks a JSON5 text once, skipping strings: where brackets first nest deeper than `limit`,
+/// and whether there are comments.
+fn scan(text: &str, limit: usize) -> TextScan {
+    let mut found = TextScan {
+        too_deep: None,
+        comments: false,
+    };
     let mut depth = 0usize;
     let (mut line, mut column) = (1usize, 0usize);
     let mut chars = text.chars().peekable();
@@ -344,16 +374,21 @@ fn too_deep(text: &str, limit: usize) -> Option<(usize, usize)> {
             (None, Some(_)) => {}
             (None, None) => match c {
                 '"' | '\'' => quote = Some(c),
-                '/' if chars.peek() == Some(&'/') => comment = Some(false),
+                '/' if chars.peek() == Some(&'/') => {
+                    comment = Some(false);
+                    found.comments = true;
+                }
                 '/' if chars.peek() == Some(&'*') => {
                     chars.next();
                     column += 1;
                     comment = Some(true);
+                    found.comments = true;
                 }
                 '{' | '[' => {
                     depth += 1;
                     if depth > limit {
-                        return Some((line, column));
+                        found.too_deep = Some((line, column));
+                        return found;
                     }
                 }
                 '}' | ']' => depth = depth.saturating_sub(1),
@@ -361,7 +396,7 @@ fn too_deep(text: &str, limit: usize) -> Option<(usize, usize)> {
             },
         }
     }
-    None
+    found
 }
 
 #[cfg(unix)]

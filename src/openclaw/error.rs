@@ -1,7 +1,8 @@
-//! What can go wrong reading an OpenClaw install, in OpenClaw's own words: the config file, its
-//! JSON5, its `$include` files and its agents (openclaw 2026.9.6, `docs/gateway/configuration.md`
-//! and `docs/gateway/configuration/common-tasks.md`). Every message names the file and the
-//! problem; none says which command to run, since the core does not know who called it.
+//! What can go wrong with an OpenClaw install, in OpenClaw's own words: the config file, its
+//! JSON5, its `$include` files, its agents, a sync plan and the OpenClaw CLI (openclaw 2026.9.6,
+//! `docs/gateway/configuration.md`, `docs/gateway/configuration/common-tasks.md` and
+//! `docs/cli/config.md`). Every message names the file and the problem; none says which
+//! command of ours to run, since the core does not know who called it.
 
 use std::path::PathBuf;
 
@@ -80,6 +81,101 @@ pub enum OpenClawError {
         /// The ids it has.
         known: Vec<String>,
     },
+
+    /// The workspace folder OpenClaw would use for one of our agents is gone.
+    #[error("The workspace {} of OpenClaw agent \"{agent}\" does not exist; restore it, or point the agent at its folder in the OpenClaw config. Nothing was written.", .workspace.display())]
+    WorkspaceMissing {
+        /// The agent id.
+        agent: String,
+        /// The folder.
+        workspace: PathBuf,
+    },
+
+    /// The plan being applied is not the plan as it is now.
+    #[error("The sync plan of agent \"{agent}\" changed since it was shown ({expected}, now {current}): {}. Nothing was written; review the new plan.", .changes.join("; "))]
+    PlanChanged {
+        /// The agent id.
+        agent: String,
+        /// The hash the caller agreed to.
+        expected: String,
+        /// The hash of the plan now.
+        current: String,
+        /// What differs, one phrase each.
+        changes: Vec<String>,
+    },
+
+    /// The plan hash given was never shown for this agent (or is no longer remembered).
+    #[error("No sync plan {given} was shown for agent \"{agent}\" (the last {kept} plans of each agent are remembered); the plan now is {current}. Nothing was written; review it first.")]
+    PlanUnknown {
+        /// The agent id.
+        agent: String,
+        /// The hash given.
+        given: String,
+        /// The hash of the plan now.
+        current: String,
+        /// How many plans per agent are remembered.
+        kept: u32,
+    },
+
+    /// The agent's entry lives (in part) in a file the config includes, and only OpenClaw's own
+    /// writer edits included files.
+    #[error("The config entry of agent \"{agent}\" comes from an included file ($include at {at} in {}); without the OpenClaw CLI we write only entries of the main config file. Nothing was written.", .path.display())]
+    EntryIncluded {
+        /// The agent id.
+        agent: String,
+        /// The file holding the `$include`.
+        path: PathBuf,
+        /// The config path of the object holding it (`agents.entries`).
+        at: String,
+    },
+
+    /// The OpenClaw CLI could not be started.
+    #[error("Could not run the OpenClaw CLI {}: {detail}.", .bin.display())]
+    CliNotRunnable {
+        /// The executable.
+        bin: PathBuf,
+        /// Why.
+        detail: String,
+    },
+
+    /// The OpenClaw CLI ended with an error.
+    #[error("The OpenClaw CLI {} could not {action} (exit code {}):\n{output}", .bin.display(), .code.map_or("none: it was killed".to_owned(), |c| c.to_string()))]
+    CliFailed {
+        /// The executable.
+        bin: PathBuf,
+        /// What it was asked to do.
+        action: String,
+        /// Its exit code.
+        code: Option<i32>,
+        /// The last lines it printed.
+        output: String,
+    },
+
+    /// The OpenClaw CLI took longer than allowed and was stopped.
+    #[error("The OpenClaw CLI {} did not {action} within {seconds} seconds and was stopped.", .bin.display())]
+    CliTimeout {
+        /// The executable.
+        bin: PathBuf,
+        /// What it was asked to do.
+        action: String,
+        /// The limit.
+        seconds: u64,
+    },
+
+    /// After a write, the entry does not hold what the plan wrote.
+    #[error("After writing {}, agent \"{agent}\" has {key} = {found} where the sync wrote {wrote}.", .path.display())]
+    WriteMismatch {
+        /// The agent id.
+        agent: String,
+        /// The config file.
+        path: PathBuf,
+        /// The key.
+        key: String,
+        /// What was written (JSON).
+        wrote: String,
+        /// What is there (JSON, or "absent").
+        found: String,
+    },
 }
 
 impl OpenClawError {
@@ -93,12 +189,28 @@ impl OpenClawError {
             OpenClawError::Invalid { .. } => "openclaw_config_invalid",
             OpenClawError::IncludeRefused { .. } => "openclaw_include_refused",
             OpenClawError::UnknownAgent { .. } => "openclaw_unknown_agent",
+            OpenClawError::WorkspaceMissing { .. } => "openclaw_workspace_missing",
+            OpenClawError::PlanChanged { .. } => "openclaw_plan_changed",
+            OpenClawError::PlanUnknown { .. } => "openclaw_plan_unknown",
+            OpenClawError::EntryIncluded { .. } => "openclaw_entry_included",
+            OpenClawError::CliNotRunnable { .. } => "openclaw_cli_not_runnable",
+            OpenClawError::CliFailed { .. } => "openclaw_cli_failed",
+            OpenClawError::CliTimeout { .. } => "openclaw_cli_timeout",
+            OpenClawError::WriteMismatch { .. } => "openclaw_write_mismatch",
         }
     }
 
-    /// True when the config (or the agent asked for) is wrong, rather than missing.
+    /// True when the config, the agent asked for or the plan given is wrong; false when
+    /// something is missing or the OpenClaw CLI failed.
     pub fn is_bad_input(&self) -> bool {
-        !matches!(self, OpenClawError::NotFound { .. })
+        !matches!(
+            self,
+            OpenClawError::NotFound { .. }
+                | OpenClawError::CliNotRunnable { .. }
+                | OpenClawError::CliFailed { .. }
+                | OpenClawError::CliTimeout { .. }
+                | OpenClawError::WriteMismatch { .. }
+        )
     }
 }
 

@@ -12,19 +12,31 @@
 //! - its agents ([`roster`]): `agents.entries.<id>` or the legacy `agents.list: [{id, …}]`,
 //!   `docs/gateway/config-agents/entries-and-multi-agent.md`;
 //! - what we report about them ([`status()`]);
-//! - the plan that would bring one of them to our agent ([`plan`], `sync --dry-run`);
+//! - the plan that would bring one of them to our agent ([`plan`], `sync --dry-run`), and
+//!   applying it once agreed to by its hash ([`sync()`]): the workspace files, and the config
+//!   entry through the OpenClaw CLI (`docs/cli/config.md`, [`OpenClawCli`]) or our own write;
+//! - bringing existing agents under our management ([`import()`]);
 //! - Claws, OpenClaw's agent packages, made from a preset and read back ([`claw`],
 //!   `docs/cli/claws.md`).
 //!
-//! Apart from writing the Claw packages it is asked for, this module only reads. It knows nothing of the CLI or the app and never reads the process
-//! environment itself: the caller passes an [`Environment`].
+//! It knows nothing of the CLI or the app and never reads the process environment itself: the
+//! caller passes an [`Environment`] (which an OpenClaw process we start gets, and nothing
+//! else) and, to write through it, the path of the OpenClaw CLI.
 
 mod agents;
+mod apply;
+mod budget;
 pub mod claw;
 mod config;
 mod error;
+mod import;
+mod levels;
+mod plan_diff;
+mod process;
+mod state;
 mod status;
 mod sync;
+mod write;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,15 +44,23 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use agents::{roster, Agent, Layout, Roster};
+pub use apply::{sync, SyncOutcome, SyncRequest};
+pub use budget::{INJECTION_ORDER, USER_MAX_CHARS};
 pub use config::{
     deep_merge, normalize, parse_json5, read_config, ConfigFiles, MAX_FILE_BYTES,
     MAX_INCLUDE_DEPTH, MAX_NESTING, MAX_TOTAL_BYTES,
 };
 pub use error::OpenClawError;
+pub use import::{import, AgentImport, ImportAction, ImportReport};
+pub use levels::{levels_for, table as level_table, LevelTable, LevelsSource, ModelLevels};
+pub use process::{find_on_path, CliRun, OpenClawCli, CLI_TIMEOUT, MAX_OUTPUT_BYTES};
+pub use state::{entry_baseline, EntryBaseline};
 pub use status::{status, AgentState, AgentStatus, AppliedPreset, DriftItem, OurAgent, Status};
 pub use sync::{
-    plan, ConfigDiff, KeyChange, PlanBody, SyncOptions, SyncPlan, MANAGED_KEYS, PLAN_FORMAT,
+    plan, ConfigDiff, KeyChange, PlanBody, SyncOptions, SyncPlan, MANAGED_KEYS, PLANS_KEPT,
+    PLAN_FORMAT,
 };
+pub use write::{backup_path, ConfigWriter, WriterKind};
 
 use crate::Result;
 
@@ -62,6 +82,23 @@ impl Environment {
             vars: vars.into_iter().collect(),
             cwd,
         }
+    }
+
+    /// Every variable, by name: what an OpenClaw process started for us gets.
+    pub fn vars(&self) -> &BTreeMap<String, String> {
+        &self.vars
+    }
+
+    /// The current folder.
+    pub fn cwd(&self) -> &Path {
+        &self.cwd
+    }
+
+    /// This environment with `name` set to `value`.
+    pub fn with_var(&self, name: &str, value: &str) -> Environment {
+        let mut copy = self.clone();
+        copy.vars.insert(name.to_owned(), value.to_owned());
+        copy
     }
 
     /// A variable's value, trimmed; `None` when unset or blank (OpenClaw trims them too).

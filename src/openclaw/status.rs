@@ -6,19 +6,26 @@
 //!
 //! - `not_managed`: we have no baseline for it;
 //! - `missing_workspace`: ours, but the folder OpenClaw would use does not exist;
-//! - `drifted`: ours, but OpenClaw points at another folder than the one we baselined, or a
+//! - `drifted`: ours, but OpenClaw points at another folder than the one we baselined, a
 //!   watched file was added, removed, or changed in content, size or mode since the baseline
-//!   (a new modification time alone is not drift: OpenClaw reads the same bytes);
+//!   (a new modification time alone is not drift: OpenClaw reads the same bytes), or its config
+//!   entry differs from the one we last wrote or imported (each key that differs, old and new);
 //! - `in_sync`: none of the above.
 //!
-//! Values follow openclaw 2026.9.6 `docs/gateway/config-agents/entries-and-multi-agent.md`.
+//! A config entry that changed is listed in any state (a workspace that is gone does not hide
+//! it). Values follow openclaw 2026.9.6 `docs/gateway/config-agents/entries-and-multi-agent.md`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{locate, read_config, roster, Agent, ConfigSource, Environment, Layout, OpenClawError};
+use serde_json::{Map, Value};
+
+use super::agents::select;
+use super::state::entry_baseline;
+use super::sync::{entry_of, KeyChange};
+use super::{locate, read_config, roster, Agent, ConfigSource, Environment, Layout};
 use crate::audit::{self, AuditFilter};
 use crate::canon::Digest;
 use crate::clock::Timestamp;
@@ -135,6 +142,13 @@ pub enum DriftItem {
         /// Lines removed.
         lines_removed: u32,
     },
+    /// The config entry differs from the one we last wrote or imported.
+    ConfigEntry {
+        /// Where the entry is now.
+        entry_path: String,
+        /// Each key that differs: `before` is what we recorded, `after` what is there now.
+        changes: Vec<KeyChange>,
+    },
 }
 
 /// Reads the install (see [`locate`]) and reports every agent, or only `only`, against the
@@ -149,22 +163,11 @@ pub fn status(
     let located = locate(explicit, env)?;
     let files = read_config(&located.config)?;
     let roster = roster(&files.value, &located, env)?;
-    let mut agents = roster.agents;
-    if let Some(id) = only {
-        if !agents.iter().any(|agent| agent.id == id) {
-            return Err(OpenClawError::UnknownAgent {
-                id: id.to_owned(),
-                path: located.config.clone(),
-                known: agents.iter().map(|agent| agent.id.clone()).collect(),
-            }
-            .into());
-        }
-        agents.retain(|agent| agent.id == id);
-    }
+    let agents = select(roster.agents, only, &located.config)?;
     let applied = applied_presets(store, tenant)?;
     let agents = agents
         .into_iter()
-        .map(|agent| agent_status(store, tenant, agent, &applied))
+        .map(|agent| agent_status(store, tenant, agent, &applied, &files.value))
         .collect::<Result<Vec<_>>>()?;
     Ok(Status {
         config_path: located.config.display().to_string(),
@@ -185,6 +188,7 @@ fn agent_status(
     tenant: &str,
     agent: Agent,
     applied: &BTreeMap<String, AppliedPreset>,
+    config: &Value,
 ) -> Result<AgentStatus> {
     let Some(baseline) = baseline::get(store, tenant, &agent.id)? else {
         return Ok(AgentStatus {
@@ -204,16 +208,18 @@ fn agent_status(
         persona_hash: active.and_then(|v| v.summary.persona_hash),
     };
     let workspace = PathBuf::from(&agent.workspace);
-    let (state, drift) = if !workspace.is_dir() {
-        (AgentState::MissingWorkspace, Vec::new())
+    let mut drift = if workspace.is_dir() {
+        drift(store, tenant, &baseline, &workspace)?
     } else {
-        let drift = drift(store, tenant, &baseline, &workspace)?;
-        let state = if drift.is_empty() {
-            AgentState::InSync
-        } else {
-            AgentState::Drifted
-        };
-        (state, drift)
+        Vec::new()
+    };
+    drift.extend(entry_drift(store, tenant, &agent.id, config)?);
+    let state = if !workspace.is_dir() {
+        AgentState::MissingWorkspace
+    } else if drift.is_empty() {
+        AgentState::InSync
+    } else {
+        AgentState::Drifted
     };
     Ok(AgentStatus {
         agent,
@@ -258,6 +264,39 @@ fn drift(
         });
     }
     Ok(items)
+}
+
+/// How `agent`'s config entry differs from its entry baseline (none without a baseline).
+fn entry_drift(
+    store: &Store,
+    tenant: &str,
+    agent: &str,
+    config: &Value,
+) -> Result<Option<DriftItem>> {
+    let Some(recorded) = entry_baseline(store, tenant, agent)? else {
+        return Ok(None);
+    };
+    let (entry_path, now) = entry_of(config, agent);
+    let changes = entry_key_changes(&recorded.entry, &now);
+    Ok((!changes.is_empty()).then_some(DriftItem::ConfigEntry {
+        entry_path,
+        changes,
+    }))
+}
+
+/// Every key whose value differs between two entries, sorted.
+fn entry_key_changes(before: &Map<String, Value>, after: &Map<String, Value>) -> Vec<KeyChange> {
+    let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|key| before.get(*key) != after.get(*key))
+        .map(|key| KeyChange {
+            key: key.clone(),
+            before: before.get(key).cloned(),
+            after: after.get(key).cloned(),
+        })
+        .collect()
 }
 
 /// The last preset applied to each agent, from the `preset.applied` audit entries.

@@ -47,6 +47,10 @@ impl PersonaFile {
     }
 }
 
+/// The precedence contract as one line of AGENTS.md, so the agent reads it from the runtime's
+/// own files (issue 13): every official preset's rendered AGENTS.md carries it.
+pub const PRECEDENCE_LINE: &str = "Persona precedence: SOUL.md > USER.md > IDENTITY.md > AGENTS.md";
+
 /// Per-file character budget.
 pub const FILE_BUDGET_CHARS: usize = 20_000;
 /// USER.md's tighter budget: it is about the owner and is agent-editable.

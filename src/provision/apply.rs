@@ -4,7 +4,7 @@
 //! audit entry naming the preset version and the hashes.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -13,11 +13,11 @@ use crate::audit;
 use crate::auth::members::require_unlocked_privileged;
 use crate::auth::Actor;
 use crate::canon::Digest;
-use crate::clock::{Clock, Timestamp};
+use crate::clock::Clock;
 use crate::fsutil::write_atomic;
 use crate::integrity::baseline;
 use crate::persona::preset::bundle::{render, AGENT_EDITABLE};
-use crate::persona::preset::catalog::{self, PresetVersion, VersionRef};
+use crate::persona::preset::catalog::{self, VersionRef};
 use crate::persona::versions::check_agent_name;
 use crate::store::Store;
 use crate::textdiff;
@@ -70,6 +70,39 @@ pub struct ApplyReport {
     pub changes: Vec<FileChange>,
 }
 
+/// A preset version rendered for one workspace: the report (what would happen to each file)
+/// and the rendered texts, ready to be written.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// What would happen to each file.
+    pub report: ApplyReport,
+    workspace: PathBuf,
+    texts: Vec<(String, String)>,
+}
+
+impl Rendered {
+    /// The rendered text of `file`, if the preset has it.
+    pub fn text(&self, file: &str) -> Option<&str> {
+        self.texts
+            .iter()
+            .find(|(name, _)| name == file)
+            .map(|(_, text)| text.as_str())
+    }
+
+    /// Writes every created or updated file atomically (creating the workspace folder); kept
+    /// and unchanged files are not touched.
+    pub fn write(&self) -> Result<()> {
+        let workspace = &self.workspace;
+        std::fs::create_dir_all(workspace).map_err(|e| Error::io("create", workspace, e))?;
+        for ((file, text), change) in self.texts.iter().zip(&self.report.changes) {
+            if matches!(change.action, FileAction::Create | FileAction::Update) {
+                write_atomic(&workspace.join(file), text.as_bytes())?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Applies preset `id` at `reference` to `agent`'s `workspace`.
 #[allow(clippy::too_many_arguments)] // Each argument is a distinct input the caller chooses.
 pub fn apply(
@@ -82,10 +115,69 @@ pub fn apply(
     options: &ApplyOptions,
     clock: &dyn Clock,
 ) -> Result<ApplyReport> {
+    let rendered = render_for(
+        store, actor, id, reference, agent, workspace, options, clock,
+    )?;
+    if options.dry_run {
+        return Ok(rendered.report);
+    }
+    rendered.write()?;
+    if baseline::get(store, &actor.tenant_id, agent)?.is_some() {
+        baseline::accept(store, actor, agent, clock)?;
+    } else {
+        baseline::record(store, actor, agent, workspace, &[], clock)?;
+    }
+    let report = rendered.report;
+    let files: BTreeMap<&str, String> = report
+        .changes
+        .iter()
+        .map(|c| (c.file.as_str(), c.sha256.to_string()))
+        .collect();
+    let actions: BTreeMap<&str, FileAction> = report
+        .changes
+        .iter()
+        .map(|c| (c.file.as_str(), c.action))
+        .collect();
+    store.write(|tx| {
+        audit::append(
+            tx,
+            &actor.tenant_id,
+            &actor.member_id,
+            "preset.applied",
+            json!({
+                "preset": id,
+                "version": report.version,
+                "content_hash": report.content_hash.to_string(),
+                "agent": agent,
+                "workspace": report.workspace,
+                "files": files,
+                "actions": actions,
+            }),
+            clock.now(),
+        )?;
+        Ok(())
+    })?;
+    Ok(report)
+}
+
+/// Renders preset `id` at `reference` for `agent`'s `workspace` and compares each file with
+/// what is there, writing nothing. Unless `options.dry_run`, the actor must be an unlocked
+/// owner or admin and the version published. Every template is rendered before anything is
+/// compared, so a missing variable fails early and names it.
+#[allow(clippy::too_many_arguments)] // Each argument is a distinct input the caller chooses.
+pub fn render_for(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    reference: &VersionRef,
+    agent: &str,
+    workspace: &Path,
+    options: &ApplyOptions,
+    clock: &dyn Clock,
+) -> Result<Rendered> {
     check_agent_name(agent)?;
-    let now = clock.now();
     if !options.dry_run {
-        require_unlocked_privileged(store.conn(), actor, now, "apply presets to agents")?;
+        require_unlocked_privileged(store.conn(), actor, clock.now(), "apply presets to agents")?;
     }
     let version = catalog::get(store, &actor.tenant_id, id, reference)?;
     if version.state != crate::persona::versions::VersionState::Published && !options.dry_run {
@@ -94,55 +186,47 @@ pub fn apply(
             version.version
         )));
     }
-    let vars = template_vars(store, actor, &version, options);
-    // Render everything before touching the disk, so a missing variable writes nothing.
-    let mut rendered = Vec::new();
+    let vars = template_vars(
+        store,
+        actor,
+        &version.bundle.manifest.spec.identity.name,
+        options,
+    );
+    let mut texts = Vec::new();
     for (file, template) in &version.bundle.files {
-        rendered.push((file.clone(), render(file, template, &vars)?));
+        texts.push((file.clone(), render(file, template, &vars)?));
     }
-    check_workspace(store, actor, agent, workspace)?;
-    let changes = rendered
+    check_workspace(store, &actor.tenant_id, agent, workspace)?;
+    let changes = texts
         .iter()
-        .map(|(file, text)| plan_change(workspace, file, text, options))
+        .map(|(file, text)| file_change(workspace, file, text, options))
         .collect::<Result<Vec<_>>>()?;
-    let report = ApplyReport {
-        preset: id.to_owned(),
-        version: version.version,
-        content_hash: version.content_hash,
-        agent: agent.to_owned(),
-        workspace: workspace.display().to_string(),
-        dry_run: options.dry_run,
-        changes,
-    };
-    if options.dry_run {
-        return Ok(report);
-    }
-    std::fs::create_dir_all(workspace).map_err(|e| Error::io("create", workspace, e))?;
-    for ((file, text), change) in rendered.iter().zip(&report.changes) {
-        if matches!(change.action, FileAction::Create | FileAction::Update) {
-            write_atomic(&workspace.join(file), text.as_bytes())?;
-        }
-    }
-    if baseline::get(store, &actor.tenant_id, agent)?.is_some() {
-        baseline::accept(store, actor, agent, clock)?;
-    } else {
-        baseline::record(store, actor, agent, workspace, &[], clock)?;
-    }
-    record_applied(store, actor, &report, now)?;
-    Ok(report)
+    Ok(Rendered {
+        report: ApplyReport {
+            preset: id.to_owned(),
+            version: version.version,
+            content_hash: version.content_hash,
+            agent: agent.to_owned(),
+            workspace: workspace.display().to_string(),
+            dry_run: options.dry_run,
+            changes,
+        },
+        workspace: workspace.to_path_buf(),
+        texts,
+    })
 }
 
-/// The template variables: the caller's, with `agent_name` defaulting to the spec's identity
-/// name and `owner_name` to the acting member's display name.
+/// The caller's variables, with `agent_name` defaulting to `name` and `owner_name` to the
+/// acting member's display name.
 fn template_vars(
     store: &Store,
     actor: &Actor,
-    version: &PresetVersion,
+    name: &str,
     options: &ApplyOptions,
 ) -> BTreeMap<String, String> {
     let mut vars = options.vars.clone();
     vars.entry("agent_name".to_owned())
-        .or_insert_with(|| version.bundle.manifest.spec.identity.name.clone());
+        .or_insert_with(|| name.to_owned());
     if !vars.contains_key("owner_name") {
         let display: Option<String> = store
             .conn()
@@ -159,20 +243,19 @@ fn template_vars(
     vars
 }
 
-/// The workspace is a folder (or not there yet), and the one the agent's baseline, if it has
-/// one, was recorded for.
-fn check_workspace(store: &Store, actor: &Actor, agent: &str, workspace: &Path) -> Result<()> {
+/// The workspace must be a folder (or not exist yet), and the one `agent`'s baseline names.
+fn check_workspace(store: &Store, tenant: &str, agent: &str, workspace: &Path) -> Result<()> {
     if workspace.exists() && !workspace.is_dir() {
         return Err(Error::invalid(
             "workspace",
             format!("{} is not a folder", workspace.display()),
         ));
     }
-    if let Some(existing) = baseline::get(store, &actor.tenant_id, agent)? {
+    if let Some(existing) = baseline::get(store, tenant, agent)? {
         let target = std::fs::canonicalize(workspace)
             .ok()
             .map(|p| p.display().to_string());
-        if target.as_deref().is_some_and(|t| t != existing.workspace) || target.is_none() {
+        if target.as_deref() != Some(existing.workspace.as_str()) {
             return Err(Error::Conflict(format!(
                 "Agent {agent}'s baseline belongs to the workspace {}; apply the preset there, or use another agent name.",
                 existing.workspace
@@ -182,9 +265,8 @@ fn check_workspace(store: &Store, actor: &Actor, agent: &str, workspace: &Path) 
     Ok(())
 }
 
-/// What writing the rendered `text` to `file` would do: create, update (with a unified diff
-/// from the current file), leave it unchanged, or keep an agent-editable file.
-fn plan_change(
+/// What would happen to `file` in `workspace` if it became `text`.
+fn file_change(
     workspace: &Path,
     file: &str,
     text: &str,
@@ -215,44 +297,5 @@ fn plan_change(
         diff,
         sha256: Digest::of_bytes(text.as_bytes()),
         rendered_chars: text.chars().count(),
-    })
-}
-
-/// The `preset.applied` audit entry: the preset version, the agent, and each file's hash and
-/// action.
-fn record_applied(
-    store: &mut Store,
-    actor: &Actor,
-    report: &ApplyReport,
-    now: Timestamp,
-) -> Result<()> {
-    let files: BTreeMap<&str, String> = report
-        .changes
-        .iter()
-        .map(|c| (c.file.as_str(), c.sha256.to_string()))
-        .collect();
-    let actions: BTreeMap<&str, FileAction> = report
-        .changes
-        .iter()
-        .map(|c| (c.file.as_str(), c.action))
-        .collect();
-    store.write(|tx| {
-        audit::append(
-            tx,
-            &actor.tenant_id,
-            &actor.member_id,
-            "preset.applied",
-            json!({
-                "preset": report.preset,
-                "version": report.version,
-                "content_hash": report.content_hash.to_string(),
-                "agent": report.agent,
-                "workspace": report.workspace,
-                "files": files,
-                "actions": actions,
-            }),
-            now,
-        )?;
-        Ok(())
     })
 }

@@ -22,6 +22,7 @@ mod onboarding_accept;
 mod onboarding_cli;
 mod onboarding_session;
 mod openclaw;
+mod openclaw_sync;
 mod persona;
 mod presets;
 mod reasoning_cli;

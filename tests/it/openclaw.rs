@@ -15,6 +15,9 @@ use serde_json::Value;
 
 use crate::support::{cli_in, test_clock, CliRun, TestHome};
 
+/// The test clock (see `support::test_clock`), as `PERSONA_STUDIO_NOW`.
+pub(crate) const TEST_NOW: &str = "2026-11-21T12:00:00Z";
+
 /// Variables that would point OpenClaw (or us) at another install.
 pub(crate) const FOREIGN: &[&str] = &[
     "OPENCLAW_CONFIG_PATH",
@@ -58,13 +61,13 @@ impl Install {
         self.dir.path().join(relative)
     }
 
-    fn write(&self, relative: &str, text: &str) {
+    pub(crate) fn write(&self, relative: &str, text: &str) {
         let path = self.path(relative);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
 
-    fn env(&self) -> [(&'static str, PathBuf); 2] {
+    pub(crate) fn env(&self) -> [(&'static str, PathBuf); 2] {
         [
             ("OPENCLAW_STATE_DIR", self.path("state")),
             ("HOME", self.path("home")),
@@ -72,7 +75,7 @@ impl Install {
     }
 
     /// Runs the real `openclaw ARGS…` against this install.
-    fn openclaw(&self, args: &[&str]) -> CliRun {
+    pub(crate) fn openclaw(&self, args: &[&str]) -> CliRun {
         self.openclaw_with(args, &[])
     }
 
@@ -98,13 +101,13 @@ impl Install {
         }
     }
 
-    fn validate(&self) {
+    pub(crate) fn validate(&self) {
         let run = self.openclaw(&["config", "validate"]).expect_code(0);
         assert!(run.stdout.contains("Config valid"), "{}", run.stdout);
     }
 
     /// `openclaw config get PATH --json`, as JSON.
-    fn config_get(&self, path: &str) -> Value {
+    pub(crate) fn config_get(&self, path: &str) -> Value {
         let run = self
             .openclaw(&["config", "get", path, "--json"])
             .expect_code(0);
@@ -113,14 +116,27 @@ impl Install {
     }
 
     /// Our `openclaw status ARGS…` for `home`, found through OPENCLAW_STATE_DIR like OpenClaw.
-    fn status(&self, home: &TestHome, args: &[&str]) -> CliRun {
+    pub(crate) fn status(&self, home: &TestHome, args: &[&str]) -> CliRun {
         self.ours(home, &[&["status"], args].concat())
     }
 
-    /// Our `openclaw ARGS…` (with `--json`) against this install.
-    fn ours(&self, home: &TestHome, args: &[&str]) -> CliRun {
+    /// Our `openclaw ARGS…` (with `--json`) against this install, at the test clock (the
+    /// owner of a test home is unlocked then).
+    pub(crate) fn ours(&self, home: &TestHome, args: &[&str]) -> CliRun {
+        self.ours_with(home, args, &[])
+    }
+
+    /// [`Install::ours`] with more variables (such as `PATH`).
+    pub(crate) fn ours_with(
+        &self,
+        home: &TestHome,
+        args: &[&str],
+        more: &[(&str, &str)],
+    ) -> CliRun {
         let env = self.env();
-        let envs: Vec<(&str, &Path)> = env.iter().map(|(k, v)| (*k, v.as_path())).collect();
+        let mut envs: Vec<(&str, &Path)> = env.iter().map(|(k, v)| (*k, v.as_path())).collect();
+        envs.push(("PERSONA_STUDIO_NOW", Path::new(TEST_NOW)));
+        envs.extend(more.iter().map(|(k, v)| (*k, Path::new(*v))));
         let mut all = vec!["--json", "openclaw"];
         all.extend_from_slice(args);
         cli_in(home.path(), &all, &envs, FOREIGN, &self.path("cwd"))
@@ -129,7 +145,7 @@ impl Install {
 
 /// A data folder whose owner applied the official `executive_assistant` preset to agent `exec`
 /// in `workspace` (which records its baseline).
-fn home_with_exec(workspace: &Path) -> TestHome {
+pub(crate) fn home_with_exec(workspace: &Path) -> TestHome {
     let home = TestHome::new();
     let mut store = home.init_core("Acme");
     let actor = tenant::current_actor(&store).unwrap();
@@ -362,7 +378,7 @@ fn bad_input_is_named_and_exits_2() {
 }
 
 /// Publishes the sample spec (Ada, 🦊, reasoning `high`) as `agent`'s active version.
-fn publish_sample_spec(home: &TestHome, agent: &str) {
+pub(crate) fn publish_sample_spec(home: &TestHome, agent: &str) {
     let mut store = Store::open(&home.home()).unwrap();
     let actor = tenant::current_actor(&store).unwrap();
     let text = serde_json::to_string(&spec::sample_spec()).unwrap();
@@ -449,7 +465,16 @@ fn sync_dry_run_plans_files_and_the_entry_and_openclaw_accepts_the_planned_entry
         serde_json::json!({"mode": "off"}),
         "other keys are kept"
     );
-    assert_eq!(plan["warnings"], serde_json::json!([]));
+    // No file is cut; what writing the config without the OpenClaw CLI costs is said first.
+    let warnings: Vec<&str> = plan["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
+    assert!(warnings[0].starts_with("No OpenClaw CLI: Persona Studio writes"));
+    assert!(warnings[1].contains("JSON5 comments") && warnings[1].contains("will not survive"));
 
     // The hash is the sha256 of the canonical plan without it, and the same inputs give it again.
     let mut body = plan.clone();
@@ -473,11 +498,22 @@ fn sync_dry_run_plans_files_and_the_entry_and_openclaw_accepts_the_planned_entry
         config
     );
 
-    // An unknown model keeps its default: the key is planned away, and the hash changes.
+    // Without --model-levels the shipped table knows this model; the inputs differ, so does
+    // the hash.
+    let table = install.ours(&home, &sync).expect_code(0).json();
+    assert_eq!(table["model_levels"]["source"], "table");
+    assert_eq!(table["config"]["after"]["thinkingDefault"], "high");
+    assert_ne!(table["plan_hash"], hash);
+    // An unknown model keeps its default: the key is planned away.
+    install.write(
+        "state/openclaw.json",
+        &config.replace("anthropic/claude-opus-4-6", "acme/private-model"),
+    );
     let unknown = install.ours(&home, &sync).expect_code(0).json();
     assert_eq!(unknown["reasoning"]["source"], "model_default");
+    assert_eq!(unknown["model_levels"]["source"], "unknown");
     assert_eq!(unknown["config"]["after"].get("thinkingDefault"), None);
-    assert_ne!(unknown["plan_hash"], hash);
+    install.write("state/openclaw.json", &config);
 
     // The real OpenClaw accepts the planned entry and reads our values back.
     let planned =

@@ -11,6 +11,7 @@ use persona_studio::governance::catalog::{CapabilityKind, CatalogOrigin, RiskLev
 use persona_studio::governance::changes::ChangeState;
 use persona_studio::governance::installs::InstallState;
 use persona_studio::integrity::attest::Enforcement;
+use persona_studio::openclaw::{ImportAction, LevelsSource, WriterKind};
 use persona_studio::persona::preset::Trust;
 use persona_studio::persona::spec::{
     Autonomy, InteractionContext, Mode, OutputFormat, ReasoningLevel, Severity, Verbosity,
@@ -58,6 +59,9 @@ fn every_door_spells_a_value_the_same() {
     check::<CatalogOrigin>(&["starter", "admin"]);
     check::<Enforcement>(&["off", "observe", "enforce"]);
     check::<Trust>(&["official", "community", "local"]);
+    check::<LevelsSource>(&["given", "table", "unknown"]);
+    check::<WriterKind>(&["openclaw_cli", "persona_studio"]);
+    check::<ImportAction>(&["imported", "would_import", "already_managed", "skipped"]);
     check::<Mode>(&["team", "individual"]);
     check::<Severity>(&["must", "should"]);
     check::<Autonomy>(&["ask_first", "balanced", "autonomous"]);

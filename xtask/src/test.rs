@@ -171,10 +171,21 @@ pub fn bench() -> Result<()> {
             &["bench", "--quiet", "-p", "persona-studio", "--bench", name],
         )?;
     }
+    let scratch = Scratch::new("bench")?;
+    // The OpenClaw sync benchmark's peer is the real OpenClaw CLI.
+    let openclaw = deps::openclaw_cli()?;
+    {
+        let _step = step("benchmark: openclaw_sync (sync --dry-run vs openclaw config get)");
+        with_env(&scratch, &[("PS_OPENCLAW_BIN", openclaw)], |env| {
+            sh(
+                "cargo bench --quiet -p persona-studio --bench openclaw_sync",
+                env,
+            )
+        })?;
+    }
     // The backup benchmark stores its passphrase in the keyring and runs restic and age.
     let _step =
         step("benchmark: backup (about 1 GiB; export, verify, restore vs tar|zstd|age and restic)");
-    let scratch = Scratch::new("bench")?;
     with_env(&scratch, &[], |env| {
         sh(
             &format!("{KEYRING_SESSION} cargo bench --quiet -p persona-studio --bench backup"),

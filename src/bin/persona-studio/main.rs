@@ -14,7 +14,7 @@ mod reasoning_cmd;
 mod spec_cmd;
 mod values;
 
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -255,6 +255,24 @@ fn resolve_home(explicit: Option<PathBuf>) -> Result<Home, Failure> {
             "Could not find an app-data folder for this user. Pass --home DIR or set PERSONA_STUDIO_HOME.",
         )
     })
+}
+
+/// Asks `question` on the terminal and goes on only when the answer is `yes`. Without a
+/// terminal nothing is asked: it fails with `without_terminal` (say how to confirm instead).
+pub fn confirm(question: &str, without_terminal: &str) -> Result<(), Failure> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::usage("invalid_input", without_terminal));
+    }
+    eprint!("{question}");
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| Failure::usage("io", e.to_string()))?;
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(Failure::usage("cancelled", "Nothing was written."))
+    }
 }
 
 /// Reads a file argument, `-` meaning stdin.

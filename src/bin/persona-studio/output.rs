@@ -92,6 +92,16 @@ fn cli_hint(error: &Error) -> Option<String> {
         Error::DestinationCredentials { .. } => {
             "Remove it and add it again with `persona-studio destination add`."
         }
+        Error::OpenClaw {
+            code: "openclaw_plan_changed" | "openclaw_plan_unknown",
+            ..
+        } => {
+            "Show the plan with `persona-studio openclaw sync --agent AGENT --dry-run`, then pass the hash it prints to --plan."
+        }
+        Error::OpenClaw {
+            code: "openclaw_entry_included",
+            ..
+        } => "Give the OpenClaw CLI with --openclaw-bin PATH (or put `openclaw` on PATH).",
         _ => return None,
     };
     Some(hint.to_owned())

@@ -2,7 +2,6 @@
 //! applying a preset to an agent's workspace.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
@@ -141,25 +140,12 @@ fn parse_vars(pairs: &[String]) -> Result<BTreeMap<String, String>, Failure> {
         .collect()
 }
 
-fn confirm_overwrite() -> Result<(), Failure> {
-    if !std::io::stdin().is_terminal() {
-        return Err(Failure::usage(
-            "invalid_input",
-            "--overwrite-agent-files replaces USER.md and MEMORY.md, which the agent edits; add --yes to confirm",
-        ));
-    }
-    eprint!(
-        "This replaces USER.md and MEMORY.md, which the agent edits itself. Type yes to continue: "
-    );
-    let mut answer = String::new();
-    std::io::stdin()
-        .read_line(&mut answer)
-        .map_err(|e| Failure::usage("io", e.to_string()))?;
-    if answer.trim() == "yes" {
-        Ok(())
-    } else {
-        Err(Failure::usage("cancelled", "Nothing was written."))
-    }
+/// Asks before USER.md and MEMORY.md are replaced; without a terminal, `--yes` is the answer.
+pub fn confirm_overwrite() -> Result<(), Failure> {
+    crate::confirm(
+        "This replaces USER.md and MEMORY.md, which the agent edits itself. Type yes to continue: ",
+        "--overwrite-agent-files replaces USER.md and MEMORY.md, which the agent edits; add --yes to confirm",
+    )
 }
 
 fn apply_text(report: &ApplyReport) -> String {

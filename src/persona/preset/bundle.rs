@@ -295,4 +295,27 @@ mod tests {
         assert!(placeholders("A.md", "{{Agent Name}}").is_err());
         assert_eq!(placeholders("A.md", "{{a}} {{b_2}}").unwrap(), ["a", "b_2"]);
     }
+
+    #[test]
+    fn every_official_agents_md_states_the_precedence_on_one_line() {
+        use crate::persona::preset::catalog::official_bundles;
+        use crate::persona::workspace::{PersonaFile, PRECEDENCE_LINE};
+        let order: Vec<&str> = PersonaFile::BY_PRECEDENCE
+            .iter()
+            .map(|f| f.file_name())
+            .collect();
+        assert_eq!(
+            PRECEDENCE_LINE,
+            format!("Persona precedence: {}", order.join(" > "))
+        );
+        let v = vars(&[("agent_name", "Juniper"), ("owner_name", "Sam")]);
+        let bundles = official_bundles().unwrap();
+        assert_eq!(bundles.len(), 5);
+        for bundle in bundles {
+            let id = &bundle.manifest.id;
+            let rendered = render("AGENTS.md", &bundle.files["AGENTS.md"], &v).unwrap();
+            let lines = rendered.lines().filter(|l| *l == PRECEDENCE_LINE).count();
+            assert_eq!(lines, 1, "{id}: AGENTS.md must state the precedence once");
+        }
+    }
 }

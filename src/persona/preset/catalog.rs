@@ -374,26 +374,68 @@ pub fn create_draft(
     }
     bundle.validate()?;
     let version = existing.first().map_or(1, |v| v.version + 1);
-    store.write(|tx| {
-        if existing.is_empty() {
-            tx.execute(
-                "INSERT INTO presets (tenant_id, id, trust, lifecycle, created_at) VALUES (?1, ?2, ?3, 'active', ?4)",
-                params![actor.tenant_id, id, bundle.manifest.trust.as_str(), now.to_string()],
-            )?;
-        }
-        documents::insert_draft(
-            tx,
-            doc(&actor.tenant_id, id),
-            version,
-            &bundle_text(&bundle)?,
-            Some(&bundle.content_hash()?),
-            Stamp {
-                member: &actor.member_id,
-                at: now,
-            },
-        )
-    })?;
+    store.write(|tx| insert_draft_in(tx, actor, &bundle, version, existing.is_empty(), now))?;
     get(store, &actor.tenant_id, id, &VersionRef::Number(version))
+}
+
+/// Inserts draft `version` of preset `bundle.manifest.id` inside `tx`, and the preset itself
+/// when it is `new`. Returns the draft's content hash.
+fn insert_draft_in(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    bundle: &PresetBundle,
+    version: u32,
+    new: bool,
+    now: Timestamp,
+) -> Result<Digest> {
+    let id = &bundle.manifest.id;
+    if new {
+        tx.execute(
+            "INSERT INTO presets (tenant_id, id, trust, lifecycle, created_at) VALUES (?1, ?2, ?3, 'active', ?4)",
+            params![actor.tenant_id, id, bundle.manifest.trust.as_str(), now.to_string()],
+        )?;
+    }
+    let hash = bundle.content_hash()?;
+    documents::insert_draft(
+        tx,
+        doc(&actor.tenant_id, id),
+        version,
+        &bundle_text(bundle)?,
+        Some(&hash),
+        Stamp {
+            member: &actor.member_id,
+            at: now,
+        },
+    )?;
+    Ok(hash)
+}
+
+/// Whether `tenant` has a preset `id` (in any state).
+pub fn exists(store: &Store, tenant: &str, id: &str) -> Result<bool> {
+    Ok(store
+        .conn()
+        .query_row(
+            "SELECT 1 FROM presets WHERE tenant_id = ?1 AND id = ?2",
+            params![tenant, id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// Creates a new local preset `bundle.manifest.id` whose only version is draft 1, inside the
+/// caller's transaction and without an audit entry (drafts are not audited; the caller records
+/// what made it). The id must be free; the caller checks privileges. Returns the content hash.
+pub(crate) fn create_new_draft_in(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    mut bundle: PresetBundle,
+    now: Timestamp,
+) -> Result<Digest> {
+    check_preset_id(&bundle.manifest.id)?;
+    bundle.manifest.trust = Trust::Local;
+    bundle.validate()?;
+    insert_draft_in(tx, actor, &bundle, 1, true, now)
 }
 
 /// Replaces the open draft's content.

@@ -72,7 +72,9 @@ pub mod validate;
 #[cfg(test)]
 mod tests;
 
-pub use reasoning::{resolve_reasoning, ReasoningLevel, ReasoningSource, ResolvedReasoning};
+pub use reasoning::{
+    resolve_reasoning, ReasoningLevel, ReasoningSource, ReasoningVisibility, ResolvedReasoning,
+};
 pub use validate::{
     describe_problems, validate_json, validate_json_bytes, validate_value, Problem, MAX_DEPTH,
     MAX_DOCUMENT_BYTES, RULE_CODES,
@@ -323,6 +325,11 @@ pub struct ToolPolicy {
 #[serde(deny_unknown_fields)]
 pub struct Reasoning {
     pub preferred: ReasoningLevel,
+    /// Whether the reasoning is shown (OpenClaw's `reasoningDefault`); absent means the
+    /// runtime's default (hidden).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub visibility: Option<ReasoningVisibility>,
 }
 
 /// A realistic, valid spec: an executive assistant with three rules, three intent modules of
@@ -434,6 +441,7 @@ pub fn sample_spec() -> PersonaSpec {
         },
         reasoning: Reasoning {
             preferred: ReasoningLevel::High,
+            visibility: None,
         },
         extensions,
     }

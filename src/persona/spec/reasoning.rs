@@ -47,6 +47,17 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// Whether the persona's reasoning is shown to whoever it talks to (OpenClaw's
+    /// `reasoningDefault`, "reasoning visibility" in `tools/thinking.md`): `off` hides it, `on`
+    /// sends it as a separate message, `stream` shows it while the reply is written.
+    ReasoningVisibility ("reasoning visibility") {
+        Off = "off",
+        On = "on",
+        Stream = "stream",
+    }
+}
+
 /// OpenClaw's spellings of levels that are not our names (`tools/thinking.md`).
 const ALIASES: [(&str, ReasoningLevel); 6] = [
     ("x-high", ReasoningLevel::Xhigh),

@@ -153,6 +153,11 @@ fn invalid_cases() -> Vec<Case> {
             ],
         ),
         patch(
+            "reasoning visibility is on, off or stream",
+            |d| set(d, "/reasoning/visibility", json!("shown")),
+            &[("/reasoning/visibility", "enum")],
+        ),
+        patch(
             "unknown field at top level",
             |d| set(d, "/nickname", json!("Ada")),
             &[("/nickname", "unknown_field")],
@@ -536,6 +541,9 @@ fn case_text(case: &Case) -> String {
 
 /// The allowed names an `enum` problem at `pointer` must list.
 fn allowed_names(pointer: &str) -> Vec<&'static str> {
+    if pointer == "/reasoning/visibility" {
+        return ReasoningVisibility::NAMES.to_vec();
+    }
     let field = pointer
         .rsplit('/')
         .find(|segment| segment.parse::<usize>().is_err())
@@ -861,6 +869,10 @@ fn schema_file_is_a_valid_schema_that_matches_the_types() {
     assert_eq!(
         enum_at("/properties/reasoning/properties/preferred/enum"),
         names(&ReasoningLevel::NAMES)
+    );
+    assert_eq!(
+        enum_at("/properties/reasoning/properties/visibility/enum"),
+        names(&ReasoningVisibility::NAMES)
     );
 }
 

@@ -433,11 +433,18 @@ export type QuotaUsage = { tier: Tier, slots_used: number, slots_limit: number, 
 
 export type Reason = { question: string, option: string, trait: string, weight: number, };
 
-export type Reasoning = { preferred: ReasoningLevel, };
+export type Reasoning = { preferred: ReasoningLevel, 
+/**
+ * Whether the reasoning is shown (OpenClaw's `reasoningDefault`); absent means the
+ * runtime's default (hidden).
+ */
+visibility?: ReasoningVisibility, };
 
 export type ReasoningLevel = "off" | "minimal" | "low" | "medium" | "high" | "xhigh" | "adaptive" | "max" | "ultra";
 
 export type ReasoningSource = "preferred" | "highest_supported" | "model_default";
+
+export type ReasoningVisibility = "off" | "on" | "stream";
 
 export type Recommendation = { bank_version: number, scoring_version: number, inputs_hash: string, mode: Mode, preset: ScoredPreset, runners_up: Array<ScoredPreset>, capabilities: Array<ScoredCapability>, optional_community: Array<ScoredCapability>, trimmed: Array<Trimmed>, tier: Tier, slots_used: number, slots_limit: number, storage_used: number, storage_limit: number, reasoning: ResolvedReasoning, harness_profile: unknown, };
 

@@ -12,8 +12,8 @@ use super::{
     child, item, DUPLICATE_ID, DUPLICATE_VALUE, SCHEMA_VERSION_RULE, TYPE, VISIBILITY_CONTEXT,
 };
 use crate::persona::spec::{
-    Autonomy, InteractionContext, Mode, OutputFormat, ReasoningLevel, Severity, Verbosity,
-    Visibility, SCHEMA_VERSION,
+    Autonomy, InteractionContext, Mode, OutputFormat, ReasoningLevel, ReasoningVisibility,
+    Severity, Verbosity, Visibility, SCHEMA_VERSION,
 };
 
 impl Walker {
@@ -384,13 +384,22 @@ impl Walker {
     }
 
     fn reasoning(&mut self, value: &Value, pointer: &str) {
-        let fields = ["preferred"];
-        let Some(map) = self.object(value, pointer, "\"reasoning\"", &fields, &fields) else {
+        let fields = ["preferred", "visibility"];
+        let Some(map) = self.object(value, pointer, "\"reasoning\"", &fields, &fields[..1]) else {
             return;
         };
         if let Some(preferred) = map.get("preferred") {
             let at = child(pointer, "preferred");
             self.one_of(preferred, &at, "\"preferred\"", &ReasoningLevel::NAMES);
+        }
+        if let Some(visibility) = map.get("visibility") {
+            let at = child(pointer, "visibility");
+            self.one_of(
+                visibility,
+                &at,
+                "\"visibility\"",
+                &ReasoningVisibility::NAMES,
+            );
         }
     }
 }
