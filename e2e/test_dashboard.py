@@ -33,7 +33,7 @@ def test_navigation_reaches_every_area(cli, launch_app):
     cli.run("init", "--tenant", "Navco")
     app = launch_app()
     app.wait_for("tenant-name")
-    for area in ["onboarding", "presets", "governance", "backups", "settings", "dashboard"]:
+    for area in ["onboarding", "presets", "openclaw", "governance", "backups", "settings", "dashboard"]:
         app.find(f"nav-{area}").click()
         link = app.find(f"nav-{area}")
         assert link.get_attribute("aria-current") == "page", area

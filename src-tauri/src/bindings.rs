@@ -78,6 +78,10 @@ mod tests {
         declarations.visit::<IpcError>();
         declarations.visit::<AppInfo>();
         declarations.visit::<persona_studio::openclaw::claw::ClawExport>();
+        declarations.visit::<persona_studio::openclaw::Status>();
+        declarations.visit::<persona_studio::openclaw::SyncPlan>();
+        declarations.visit::<persona_studio::openclaw::SyncOutcome>();
+        declarations.visit::<persona_studio::openclaw::ImportReport>();
         declarations.visit::<InitRequest>();
         declarations.visit::<SelfAccess>();
         declarations.visit::<DoctorReport>();

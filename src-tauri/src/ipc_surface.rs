@@ -147,7 +147,8 @@ mod tests {
         let inner = generics(path);
         let mut map = |t: &Type| typescript(t, command, named);
         match ident.as_str() {
-            "String" | "PathBuf" => "string".to_owned(),
+            // A `Digest` crosses as its `sha256:<hex>` text.
+            "String" | "PathBuf" | "Digest" => "string".to_owned(),
             "bool" => "boolean".to_owned(),
             "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64" | "usize" | "f64" => {
                 "number".to_owned()

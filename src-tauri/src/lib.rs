@@ -8,6 +8,7 @@ mod error;
 mod gov_commands;
 mod ipc_surface;
 mod onboarding_commands;
+mod openclaw_commands;
 mod preset_commands;
 mod state;
 
@@ -75,6 +76,10 @@ pub fn run() {
             preset_commands::preset_diff,
             preset_commands::preset_apply,
             preset_commands::preset_export_claw,
+            openclaw_commands::openclaw_status,
+            openclaw_commands::openclaw_plan,
+            openclaw_commands::openclaw_sync,
+            openclaw_commands::openclaw_import,
             onboarding_commands::onboarding_state,
             onboarding_commands::onboarding_answer,
             onboarding_commands::onboarding_back,

@@ -120,7 +120,7 @@ pub fn test() -> Result<()> {
     let scratch = Scratch::new("test")?;
     {
         let _step = step("Rust: unit, integration and CLI tests (real keyring, real OpenClaw)");
-        with_env(&scratch, &[("PS_OPENCLAW_BIN", openclaw)], |env| {
+        with_env(&scratch, &[("PS_OPENCLAW_BIN", openclaw.clone())], |env| {
             sh(&format!("{KEYRING_SESSION} cargo test --workspace"), env)
         })?;
     }
@@ -134,6 +134,7 @@ pub fn test() -> Result<()> {
             ("PS_TAURI_DRIVER", tauri_driver),
             ("PS_ARTIFACTS", root().join("artifacts/e2e")),
             ("PS_PYTHON", python),
+            ("PS_OPENCLAW_BIN", openclaw),
         ];
         with_env(&scratch, &extra, |env| {
             sh(

@@ -14,13 +14,105 @@ already_requested: Array<RequestedCapability>, harness_profile: unknown, accepte
  */
 already_accepted: boolean, };
 
+export type AgentImport = { 
+/**
+ * The agent id.
+ */
+agent: string, 
+/**
+ * Its workspace.
+ */
+workspace: string, 
+/**
+ * What happened.
+ */
+action: ImportAction, 
+/**
+ * The preset draft created (or that would be).
+ */
+preset: string | null, 
+/**
+ * The persona files taken from the workspace.
+ */
+files: Array<string>, 
+/**
+ * Why it was skipped.
+ */
+reason: string | null, };
+
 export type AgentIntegrity = { agent: string, workspace: string, recorded_at: string, report: DriftReport | null, error: string | null, };
+
+export type AgentState = "in_sync" | "drifted" | "not_managed" | "missing_workspace";
+
+export type AgentStatus = { 
+/**
+ * Which of our agents it is, when it is one.
+ */
+ours: OurAgent | null, 
+/**
+ * Where it stands.
+ */
+state: AgentState, 
+/**
+ * What differs, when `drifted`.
+ */
+drift: Array<DriftItem>, 
+/**
+ * The agent id (`^[a-z0-9_][a-z0-9_-]{0,63}$`).
+ */
+id: string, 
+/**
+ * `name`, if set.
+ */
+name: string | null, 
+/**
+ * The workspace folder OpenClaw would use (absolute).
+ */
+workspace: string, 
+/**
+ * `workspace` exactly as written in the config (`~` and `${VAR}` kept), if set.
+ */
+workspace_written: string | null, 
+/**
+ * The primary model (`model`, or `model.primary`).
+ */
+model: string | null, 
+/**
+ * `thinkingDefault`.
+ */
+thinking_default: string | null, 
+/**
+ * `skills`: `None` means every skill; `[]` means none.
+ */
+skills: Array<string> | null, 
+/**
+ * Which of `model`, `thinkingDefault`, `skills` and `workspace` came from `agents.defaults`.
+ */
+inherited: Array<string>, 
+/**
+ * True for the implicit `main` agent of a config that declares none.
+ */
+implicit: boolean, };
 
 export type Answer = Array<string> | string;
 
 export type AnswerOption = { id: string, label: string, help: string, };
 
 export type AppInfo = { version: string, home: string, };
+
+export type AppliedPreset = { 
+/**
+ * The preset id.
+ */
+id: string, 
+/**
+ * The version applied.
+ */
+version: number, 
+/**
+ * Its content hash.
+ */
+content_hash: string, };
 
 export type ApplyOptions = { 
 /**
@@ -189,6 +281,32 @@ tgz_sha256: string | null, };
 
 export type Condition = { question: string, any_of: Array<string>, };
 
+export type ConfigDiff = { 
+/**
+ * The entry as it is (after `$include`s; its `id` left out in a legacy list).
+ */
+before: Record<string, unknown>, 
+/**
+ * The entry as the sync would leave it.
+ */
+after: Record<string, unknown>, 
+/**
+ * The managed keys that change, in [`MANAGED_KEYS`] order.
+ */
+changes: Array<KeyChange>, };
+
+export type ConfigSource = "explicit" | "config_path_env" | "state_dir_env" | "default";
+
+export type ConfigWriter = { 
+/**
+ * Who writes.
+ */
+kind: WriterKind, 
+/**
+ * The OpenClaw CLI used, when it is the writer.
+ */
+openclaw_bin: string | null, };
+
 export type Conflict = { key: string, winner: SettingValue, overridden: Array<SettingValue>, locked_to_spec: boolean, };
 
 export type Constitution = { 
@@ -244,6 +362,40 @@ changes: number,
  * Why the check could not run (a missing folder, say).
  */
 problem: string | null, };
+
+export type DriftItem = { "kind": "workspace_moved", 
+/**
+ * The folder we baselined.
+ */
+baseline: string, 
+/**
+ * The folder OpenClaw uses.
+ */
+openclaw: string, } | { "kind": "file", 
+/**
+ * Relative to the workspace.
+ */
+path: string, 
+/**
+ * Added, removed or modified.
+ */
+change: ChangeKind, 
+/**
+ * Lines added and removed (0 when either side is binary or too large to keep).
+ */
+lines_added: number, 
+/**
+ * Lines removed.
+ */
+lines_removed: number, } | { "kind": "config_entry", 
+/**
+ * Where the entry is now.
+ */
+entry_path: string, 
+/**
+ * Each key that differs: `before` is what we recorded, `after` what is there now.
+ */
+changes: Array<KeyChange>, };
 
 export type DriftReport = { agent: string, workspace: string, baseline_recorded_at: string, files_checked: number, changes: Array<Change>, exit_code: number, };
 
@@ -303,6 +455,22 @@ vibe?: string,
  */
 emoji?: string, };
 
+export type ImportAction = "imported" | "would_import" | "already_managed" | "skipped";
+
+export type ImportReport = { 
+/**
+ * The config file read.
+ */
+config_path: string, 
+/**
+ * Nothing was written.
+ */
+dry_run: boolean, 
+/**
+ * Each agent, in the config's order.
+ */
+agents: Array<AgentImport>, };
+
 export type InitRequest = { tenant_name: string, owner_name: string, tier: Tier, };
 
 export type InstallRequest = { id: string, capability_id: string, capability_version: string, content_hash: string, requested_scope: Array<string>, reason: string, requested_by: string, requested_at: string, expires_at: string, state: InstallState, decided_by: string | null, decided_at: string | null, decision_note: string | null, approved_scope: Array<string> | null, approval_valid_until: string | null, break_glass_id: string | null, slots: number | null, storage_bytes: number | null, installed_at: string | null, uninstalled_at: string | null, };
@@ -333,9 +501,27 @@ export type InteractionContext = "owner_training" | "owner_chat" | "public_share
 
 export type IpcError = { code: string, message: string, };
 
+export type KeyChange = { 
+/**
+ * The key.
+ */
+key: string, 
+/**
+ * Its value now.
+ */
+before: unknown, 
+/**
+ * Its value after the sync.
+ */
+after: unknown, };
+
 export type LabelInfo = { label: string, version: number, };
 
 export type Layer = { "type": "file", file: PersonaFile, line: number, } | { "type": "spec", pointer: string, };
+
+export type Layout = "entries" | "legacy_list" | "implicit";
+
+export type LevelsSource = "given" | "table" | "unknown";
 
 export type Lifecycle = "active" | "deprecated";
 
@@ -345,7 +531,51 @@ export type MemberSummary = { id: string, display_name: string, role: Role, has_
 
 export type Mode = "team" | "individual";
 
+export type ModelLevels = { 
+/**
+ * The agent's model id, if it has one.
+ */
+model: string | null, 
+/**
+ * Its levels, lowest first (empty when unknown).
+ */
+levels: Array<string>, 
+/**
+ * Where they came from.
+ */
+source: LevelsSource, 
+/**
+ * The table version consulted (`None` when the caller listed the levels).
+ */
+table_version: number | null, };
+
 export type NewChange = { title: string, description: string, target_preset: string | null, target_agent: string | null, };
+
+export type OurAgent = { 
+/**
+ * Our agent name (the same as the OpenClaw id).
+ */
+agent: string, 
+/**
+ * The workspace we baselined.
+ */
+baseline_workspace: string, 
+/**
+ * When the baseline was recorded or last accepted.
+ */
+baseline_recorded_at: string, 
+/**
+ * The preset last applied to it, if any.
+ */
+preset: AppliedPreset | null, 
+/**
+ * Its active published spec version and persona hash, if any.
+ */
+active_spec: number | null, 
+/**
+ * The active spec's persona hash.
+ */
+persona_hash: string | null, };
 
 export type OutputFormat = "markdown" | "plain" | "json";
 
@@ -574,6 +804,32 @@ export type SpecCheck = { problems: Array<Problem>, persona_hash: string | null,
 
 export type Stage = "snapshot" | "pack" | "encrypt" | "upload" | "verify" | "restore";
 
+export type Status = { 
+/**
+ * The config file read.
+ */
+config_path: string, 
+/**
+ * How it was found.
+ */
+found_by: ConfigSource, 
+/**
+ * The install's state folder.
+ */
+state_dir: string, 
+/**
+ * Files read through `$include`, in order.
+ */
+includes: Array<string>, 
+/**
+ * How the config lists its agents.
+ */
+layout: Layout, 
+/**
+ * Every agent (or the one asked for), in the config's order.
+ */
+agents: Array<AgentStatus>, };
+
 export type StoredVersion = { summary: VersionSummary, spec_json: string, };
 
 export type Style = { verbosity: Verbosity, 
@@ -585,6 +841,87 @@ tone?: string, output_format: OutputFormat,
  * A BCP-47-like language tag such as `en` or `pt-BR`.
  */
 language?: string, };
+
+export type SyncOutcome = { 
+/**
+ * The plan applied.
+ */
+plan: SyncPlan, 
+/**
+ * The workspace files written (created or updated).
+ */
+files_written: Array<string>, 
+/**
+ * Whether the config entry was written (false when it already matched).
+ */
+config_written: boolean, 
+/**
+ * The config entry's sha256 as recorded in its new baseline.
+ */
+entry_sha256: string, };
+
+export type SyncPlan = { 
+/**
+ * `sha256:` of the canonical `body`.
+ */
+plan_hash: string, 
+/**
+ * [`PLAN_FORMAT`].
+ */
+format: string, 
+/**
+ * The agent id (ours and OpenClaw's).
+ */
+agent: string, 
+/**
+ * The config file the entry lives in.
+ */
+config_path: string, 
+/**
+ * Where the entry is in it (`agents.entries.exec`, `agents.list[0]`).
+ */
+entry_path: string, 
+/**
+ * The workspace OpenClaw uses for the agent.
+ */
+workspace: string, 
+/**
+ * The preset rendered into it.
+ */
+preset: AppliedPreset, 
+/**
+ * The active spec version whose values go into the entry.
+ */
+spec_version: number, 
+/**
+ * Its persona hash.
+ */
+persona_hash: string, 
+/**
+ * Each template file and what would happen to it.
+ */
+files: Array<FileChange>, 
+/**
+ * The levels the reasoning policy was resolved against.
+ */
+model_levels: ModelLevels, 
+/**
+ * The reasoning level picked for `thinkingDefault`, and why.
+ */
+reasoning: ResolvedReasoning, 
+/**
+ * The config entry before and after, and each managed key that changes.
+ */
+config: ConfigDiff, 
+/**
+ * Who writes the config.
+ */
+writer: ConfigWriter, 
+/**
+ * Things to know before applying (files OpenClaw would cut, levels it cannot take, what a
+ * write of the config loses).
+ */
+warnings: Array<string>, };
 
 export type TenantInfo = { id: string, name: string, tier: Tier, created_at: string, };
 
@@ -660,3 +997,5 @@ started_at: string | null, updated_at: string | null, recommendation: Recommenda
 accepted: AcceptOutcome | null, };
 
 export type WizardStatus = "in_progress" | "accepted";
+
+export type WriterKind = "openclaw_cli" | "persona_studio";

@@ -1,7 +1,7 @@
 // Generated from the #[tauri::command] functions in src-tauri/src by src-tauri/src/ipc_surface.rs.
 // Do not edit: run `cargo xtask bindings`.
 import type { Channel } from '@tauri-apps/api/core';
-import type { AcceptOutcome, AgentIntegrity, Answer, AppInfo, ApplyOptions, ApplyReport, ApprovalInput, AttestedPlan, AuditFilter, AuditRecord, BackupLocation, BackupRecord, BackupVerifyReport, Baseline, BreakGlass, BreakGlassStatus, Capability, CatalogFilter, ChangeAction, ChangeComment, ChangeDetail, ChangeRequest, Choice, ClawExport, Customization, DestinationInfo, DestinationSpec, DoctorReport, ExportOutcome, FileDiff, InitRequest, InstallRequest, InstallState, InteractionContext, LabelInfo, MemberSummary, NewChange, PresetCheck, PresetFilter, PresetSummary, PresetTexts, PresetVersion, Preview, Progress, PromptPlan, QuotaUsage, ReminderStatus, RequestInput, RestoreReport, RestoreTarget, RevealedPassphrase, SelfAccess, SpecCheck, StoredVersion, UnlockStatus, VerifyReport, VersionSummary, Volume, WizardState } from './bindings';
+import type { AcceptOutcome, AgentIntegrity, Answer, AppInfo, ApplyOptions, ApplyReport, ApprovalInput, AttestedPlan, AuditFilter, AuditRecord, BackupLocation, BackupRecord, BackupVerifyReport, Baseline, BreakGlass, BreakGlassStatus, Capability, CatalogFilter, ChangeAction, ChangeComment, ChangeDetail, ChangeRequest, Choice, ClawExport, Customization, DestinationInfo, DestinationSpec, DoctorReport, ExportOutcome, FileDiff, ImportReport, InitRequest, InstallRequest, InstallState, InteractionContext, LabelInfo, MemberSummary, NewChange, PresetCheck, PresetFilter, PresetSummary, PresetTexts, PresetVersion, Preview, Progress, PromptPlan, QuotaUsage, ReminderStatus, RequestInput, RestoreReport, RestoreTarget, RevealedPassphrase, SelfAccess, SpecCheck, Status, StoredVersion, SyncOutcome, SyncPlan, UnlockStatus, VerifyReport, VersionSummary, Volume, WizardState } from './bindings';
 
 /** Every IPC command: its argument object, keyed as Tauri expects, and what it returns. */
 export type Commands = {
@@ -54,6 +54,10 @@ export type Commands = {
   onboarding_reset: { args: Record<string, never>; returns: WizardState };
   onboarding_revisit: { args: { question: string }; returns: WizardState };
   onboarding_state: { args: Record<string, never>; returns: WizardState };
+  openclaw_import: { args: { openclaw?: string | null; dryRun: boolean }; returns: ImportReport };
+  openclaw_plan: { args: { agent: string; openclaw?: string | null; overwriteAgentFiles: boolean }; returns: SyncPlan };
+  openclaw_status: { args: { openclaw?: string | null }; returns: Status };
+  openclaw_sync: { args: { agent: string; openclaw?: string | null; overwriteAgentFiles: boolean; planHash: string }; returns: SyncOutcome };
   preset_apply: { args: { reference: string; agent: string; workspace: string; options: ApplyOptions }; returns: ApplyReport };
   preset_check: { args: { texts: PresetTexts }; returns: PresetCheck };
   preset_deprecate: { args: { id: string }; returns: void };

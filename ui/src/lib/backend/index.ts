@@ -36,6 +36,10 @@ import type {
   ApplyOptions,
   ApplyReport,
   ClawExport,
+  ImportReport,
+  Status,
+  SyncOutcome,
+  SyncPlan,
   LabelInfo,
   PresetCheck,
   PresetFilter,
@@ -116,6 +120,10 @@ export interface Backend {
   presetDiff(id: string, from: number, to: number): Promise<FileDiff[]>;
   presetApply(reference: string, agent: string, workspace: string, options: ApplyOptions): Promise<ApplyReport>;
   presetExportClaw(reference: string, dir: string, tgz: string | null): Promise<ClawExport>;
+  openclawStatus(openclaw: string | null): Promise<Status>;
+  openclawPlan(agent: string, openclaw: string | null, overwriteAgentFiles: boolean): Promise<SyncPlan>;
+  openclawSync(agent: string, openclaw: string | null, overwriteAgentFiles: boolean, planHash: string): Promise<SyncOutcome>;
+  openclawImport(openclaw: string | null, dryRun: boolean): Promise<ImportReport>;
   onboardingState(): Promise<WizardState>;
   onboardingAnswer(question: string, value: Answer): Promise<WizardState>;
   onboardingBack(): Promise<WizardState>;

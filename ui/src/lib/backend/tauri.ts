@@ -100,6 +100,11 @@ export const tauriBackend: Backend = {
   presetDiff: (id, from, to) => call('preset_diff', { id, from, to }),
   presetApply: (reference, agent, workspace, options) => call('preset_apply', { reference, agent, workspace, options }),
   presetExportClaw: (reference, dir, tgz) => call('preset_export_claw', { reference, dir, tgz }),
+  openclawStatus: (openclaw) => call('openclaw_status', { openclaw }),
+  openclawPlan: (agent, openclaw, overwriteAgentFiles) => call('openclaw_plan', { agent, openclaw, overwriteAgentFiles }),
+  openclawSync: (agent, openclaw, overwriteAgentFiles, planHash) =>
+    call('openclaw_sync', { agent, openclaw, overwriteAgentFiles, planHash }),
+  openclawImport: (openclaw, dryRun) => call('openclaw_import', { openclaw, dryRun }),
   onboardingState: () => call('onboarding_state'),
   onboardingAnswer: (question, value) => call('onboarding_answer', { question, value }),
   onboardingBack: () => call('onboarding_back'),

@@ -13,6 +13,6 @@ describe('areaFromHash', () => {
   });
 
   it('lists the areas in order', () => {
-    expect(areas.map((a) => a.id)).toEqual(['dashboard', 'agents', 'integrity', 'audit', 'onboarding', 'presets', 'governance', 'backups', 'settings']);
+    expect(areas.map((a) => a.id)).toEqual(['dashboard', 'agents', 'integrity', 'audit', 'onboarding', 'presets', 'openclaw', 'governance', 'backups', 'settings']);
   });
 });

@@ -6,6 +6,7 @@ export const areas = [
   { id: 'audit', label: 'Audit log' },
   { id: 'onboarding', label: 'Onboarding' },
   { id: 'presets', label: 'Presets' },
+  { id: 'openclaw', label: 'OpenClaw' },
   { id: 'governance', label: 'Governance' },
   { id: 'backups', label: 'Backups' },
   { id: 'settings', label: 'Settings' },
