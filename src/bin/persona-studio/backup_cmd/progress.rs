@@ -1,5 +1,6 @@
 //! The progress bar of the long backup commands: on an interactive stderr only, never with
-//! `--json`.
+//! `--json`. It also holds the fault tests' failpoint (`PERSONA_STUDIO_FAILPOINT`), because a
+//! progress report is the one point where a long operation hands control back to the CLI.
 
 use std::io::IsTerminal;
 
@@ -8,12 +9,31 @@ use persona_studio::backup::{Progress, Stage};
 
 /// A progress bar on an interactive stderr, nothing otherwise. An export runs its stages at
 /// once; the bar follows the furthest one that has started (verify, once it has begun).
-pub struct Bar(Option<ProgressBar>, std::cell::Cell<usize>);
+pub struct Bar(
+    Option<ProgressBar>,
+    std::cell::Cell<usize>,
+    Option<(String, u64)>,
+);
+
+/// The variable naming the failpoint: `backup.progress:STAGE:BYTES` ends the process at the
+/// first progress report of STAGE (`snapshot`, `pack`, `encrypt`, `upload`, `verify`,
+/// `restore`) that has done BYTES or more, as a SIGKILL would: no cleanup, no unwinding.
+/// Every stage's last report carries its final count, so a threshold below it always fires.
+pub const FAILPOINT_VAR: &str = "PERSONA_STUDIO_FAILPOINT";
+
+/// The exit status of a process stopped by the failpoint (128 + SIGKILL's 9).
+pub const FAILPOINT_EXIT: i32 = 137;
+
+fn failpoint() -> Option<(String, u64)> {
+    let value = std::env::var(FAILPOINT_VAR).ok()?;
+    let (stage, bytes) = value.strip_prefix("backup.progress:")?.split_once(':')?;
+    Some((stage.to_owned(), bytes.parse().ok()?))
+}
 
 impl Bar {
     pub fn new(json: bool) -> Bar {
         if json || !std::io::stderr().is_terminal() {
-            return Bar(None, Default::default());
+            return Bar(None, Default::default(), failpoint());
         }
         let bar = ProgressBar::new(0);
         if let Ok(style) = ProgressStyle::with_template(
@@ -21,19 +41,19 @@ impl Bar {
         ) {
             bar.set_style(style.progress_chars("=> "));
         }
-        Bar(Some(bar), Default::default())
+        Bar(Some(bar), Default::default(), failpoint())
     }
 
     pub fn update(&self, p: Progress) {
+        if let Some((stage, bytes)) = &self.2 {
+            if stage_name(p.stage) == stage && p.done >= *bytes {
+                // Stop like a kill: exit skips every destructor and cleanup of the operation.
+                std::process::exit(FAILPOINT_EXIT);
+            }
+        }
         if let Some(bar) = &self.0 {
-            let (rank, stage) = match p.stage {
-                Stage::Snapshot => (0, "snapshot"),
-                Stage::Pack => (1, "pack"),
-                Stage::Encrypt => (2, "encrypt"),
-                Stage::Upload => (3, "upload"),
-                Stage::Verify => (4, "verify"),
-                Stage::Restore => (5, "restore"),
-            };
+            let stage = stage_name(p.stage);
+            let rank = STAGES.iter().position(|s| *s == stage).unwrap_or(0);
             if rank < self.1.get() {
                 return;
             }
@@ -42,6 +62,20 @@ impl Bar {
             bar.set_length(p.total.max(p.done));
             bar.set_position(p.done);
         }
+    }
+}
+
+/// The stages in the order an export or restore reaches them.
+const STAGES: [&str; 6] = ["snapshot", "pack", "encrypt", "upload", "verify", "restore"];
+
+fn stage_name(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Snapshot => "snapshot",
+        Stage::Pack => "pack",
+        Stage::Encrypt => "encrypt",
+        Stage::Upload => "upload",
+        Stage::Verify => "verify",
+        Stage::Restore => "restore",
     }
 }
 
