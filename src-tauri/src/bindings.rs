@@ -3,6 +3,23 @@
 //! they reference is found by walking ts-rs dependencies. The test fails when the committed file
 //! is stale; regenerate it with `cargo xtask bindings` (this test with `UPDATE_BINDINGS=1`).
 
+/// Fails when the committed generated file at `path` differs from `generated`; with
+/// `UPDATE_BINDINGS` set, writes it instead (`cargo xtask bindings`).
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) fn assert_fresh(path: &std::path::Path, generated: &str) {
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        std::fs::write(path, generated).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{} is stale. Run `cargo xtask bindings` and commit the result.",
+        path.display()
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use std::any::TypeId;
@@ -153,16 +170,6 @@ mod tests {
     fn typescript_bindings_are_fresh() {
         let path =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings.ts");
-        let generated = typescript();
-        if std::env::var_os("UPDATE_BINDINGS").is_some() {
-            std::fs::write(&path, &generated).unwrap();
-            return;
-        }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == generated,
-            "{} is stale. Run `cargo xtask bindings` and commit the result.",
-            path.display()
-        );
+        super::assert_fresh(&path, &typescript());
     }
 }

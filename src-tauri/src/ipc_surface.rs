@@ -249,17 +249,7 @@ mod tests {
                 "{name} crosses IPC but is not in bindings.ts; add it to bindings.rs"
             );
         }
-        let path = root.join("../ui/src/lib/commands.ts");
-        if std::env::var_os("UPDATE_BINDINGS").is_some() {
-            std::fs::write(&path, &generated).unwrap();
-            return;
-        }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == generated,
-            "{} is stale. Run `cargo xtask bindings` and commit the result.",
-            path.display()
-        );
+        crate::bindings::assert_fresh(&root.join("../ui/src/lib/commands.ts"), &generated);
     }
 
     #[test]
