@@ -160,12 +160,19 @@ fn declared(agents: &Map<String, Value>, path: &Path) -> Result<(Layout, Vec<Dec
             let mut out = Vec::new();
             for (id, entry) in entries {
                 let at = format!("agents.entries.{id}");
-                check_id(id, path, &at)?;
+                let id = check_id(id, path, &at)?;
                 let Value::Object(entry) = entry else {
                     return Err(invalid(path, &at, "is not an object"));
                 };
+                if out.iter().any(|agent: &Declared| agent.id == id) {
+                    return Err(invalid(
+                        path,
+                        &at,
+                        &format!("repeats the agent id \"{id}\""),
+                    ));
+                }
                 out.push(Declared {
-                    id: id.clone(),
+                    id,
                     at,
                     entry: entry.clone(),
                     legacy_default: entry.get("default") == Some(&Value::Bool(true)),
@@ -199,8 +206,8 @@ fn legacy_list(list: &[Value], path: &Path) -> Result<(Layout, Vec<Declared>)> {
                 "is missing or not a string",
             ));
         };
-        check_id(id, path, &format!("{at}.id"))?;
-        if out.iter().any(|agent| &agent.id == id) {
+        let id = check_id(id, path, &format!("{at}.id"))?;
+        if out.iter().any(|agent| agent.id == id) {
             return Err(invalid(
                 path,
                 &format!("{at}.id"),
@@ -224,20 +231,24 @@ fn legacy_list(list: &[Value], path: &Path) -> Result<(Layout, Vec<Declared>)> {
     Ok((layout, out))
 }
 
-/// OpenClaw's agent id pattern, `^[a-z0-9_][a-z0-9_-]{0,63}$`.
-fn check_id(id: &str, path: &Path, at: &str) -> Result<()> {
+/// OpenClaw's agent id pattern, `^[a-z0-9_][a-z0-9_-]{0,63}$`, checked after OpenClaw's own
+/// normalization (ASCII lowercase: `agents list` shows the key `Upper` as `upper`); returns the
+/// normalized id.
+fn check_id(written: &str, path: &Path, at: &str) -> Result<String> {
+    let id = written.to_ascii_lowercase();
+    let id = id.as_str();
     let ok = (1..=64).contains(&id.len())
         && id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && id
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
     if ok {
-        Ok(())
+        Ok(id.to_owned())
     } else {
         Err(invalid(
             path,
             at,
-            &format!("\"{id}\" is not an agent id (1 to 64 of a-z, 0-9, '_' or '-', not starting with '-')"),
+            &format!("\"{written}\" is not an agent id (1 to 64 of a-z, 0-9, '_' or '-', not starting with '-')"),
         ))
     }
 }

@@ -619,6 +619,29 @@ fn a_sole_or_implicit_agent_uses_the_default_workspace() {
 }
 
 #[test]
+fn an_agent_id_in_capitals_is_read_as_openclaw_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_of(
+        dir.path(),
+        "{ agents: { entries: { Upper: {}, exec: {} } } }",
+        &[],
+    )
+    .unwrap();
+    let ids: Vec<&str> = roster.agents.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["upper", "exec"]);
+    let error = roster_of(
+        dir.path(),
+        "{ agents: { entries: { Exec: {}, exec: {} } } }",
+        &[],
+    )
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("repeats the agent id \"exec\""),
+        "{error}"
+    );
+}
+
+#[test]
 fn badly_shaped_agents_name_the_place() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

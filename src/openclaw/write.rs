@@ -102,7 +102,13 @@ pub fn entry_in_root(raw: &Value, agent: &str, path: &Path) -> Result<RootEntry>
         return match entries.get(agent) {
             Some(entry) if has_include(entry) => Err(included(&format!("agents.entries.{agent}"))),
             Some(_) => Ok(RootEntry::Entries),
-            None => Ok(RootEntry::New),
+            None => match entries
+                .as_object()
+                .and_then(|map| other_case(map.keys(), agent))
+            {
+                Some(key) => Err(not_lowercase(path, &format!("agents.entries.{key}"), agent)),
+                None => Ok(RootEntry::New),
+            },
         };
     }
     let list = agents.get("list").and_then(Value::as_array);
@@ -110,11 +116,36 @@ pub fn entry_in_root(raw: &Value, agent: &str, path: &Path) -> Result<RootEntry>
         if has_include(item) {
             return Err(included(&format!("agents.list[{index}]")));
         }
-        if item.get("id").and_then(Value::as_str) == Some(agent) {
-            return Ok(RootEntry::List(index));
+        match item.get("id").and_then(Value::as_str) {
+            Some(id) if id == agent => return Ok(RootEntry::List(index)),
+            Some(id) if id.eq_ignore_ascii_case(agent) => {
+                return Err(not_lowercase(
+                    path,
+                    &format!("agents.list[{index}].id"),
+                    agent,
+                ))
+            }
+            _ => {}
         }
     }
     Ok(RootEntry::New)
+}
+
+/// A key that OpenClaw reads as `agent` but is spelled in another case.
+fn other_case<'k>(mut keys: impl Iterator<Item = &'k String>, agent: &str) -> Option<&'k String> {
+    keys.find(|key| key.as_str() != agent && key.eq_ignore_ascii_case(agent))
+}
+
+/// A sync would add a second entry beside one OpenClaw already reads as `agent`.
+fn not_lowercase(path: &Path, at: &str, agent: &str) -> Error {
+    OpenClawError::Invalid {
+        path: path.to_path_buf(),
+        at: at.to_owned(),
+        detail: format!(
+            "is agent \"{agent}\" to OpenClaw but not spelled in lowercase; rename it to \"{agent}\" before syncing"
+        ),
+    }
+    .into()
 }
 
 /// `raw` with `agent`'s managed keys set as in `after` (a key absent from `after` is removed);
@@ -164,11 +195,72 @@ pub fn with_entry(mut raw: Value, agent: &str, at: RootEntry, after: &Map<String
 /// new file (plain JSON, two-space indents), each atomically.
 pub fn write_own(path: &Path, value: &Value) -> Result<()> {
     let old = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+    if has_non_finite(&String::from_utf8_lossy(&old)) {
+        // JSON has no Infinity or NaN: writing the file back would turn them into null.
+        return Err(OpenClawError::Invalid {
+            path: path.to_path_buf(),
+            at: "(a value)".to_owned(),
+            detail: "holds Infinity or NaN, which only OpenClaw's own writer keeps; sync with the OpenClaw CLI available (openclaw config patch) instead".to_owned(),
+        }
+        .into());
+    }
     let mut text = serde_json::to_string_pretty(value)
         .map_err(|e| Error::invalid("openclaw.json", e.to_string()))?;
     text.push('\n');
     write_atomic(&backup_path(path), &old)?;
     write_atomic(path, text.as_bytes())
+}
+
+/// Whether JSON5 `text` has an `Infinity` or `NaN` literal (outside strings and comments).
+fn has_non_finite(text: &str) -> bool {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '\'' => {
+                while let Some(inner) = chars.next() {
+                    match inner {
+                        '\\' => {
+                            chars.next();
+                        }
+                        _ if inner == c => break,
+                        _ => {}
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'/') => {
+                for inner in chars.by_ref() {
+                    if inner == '\n' {
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut star = false;
+                for inner in chars.by_ref() {
+                    if star && inner == '/' {
+                        break;
+                    }
+                    star = inner == '*';
+                }
+            }
+            _ if c.is_alphabetic() || c == '_' || c == '$' => {
+                let mut word = String::from(c);
+                while let Some(&next) = chars.peek() {
+                    if !(next.is_alphanumeric() || next == '_' || next == '$') {
+                        break;
+                    }
+                    word.push(next);
+                    chars.next();
+                }
+                if word == "Infinity" || word == "NaN" {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// `openclaw.json.bak` beside `openclaw.json` (OpenClaw's own name for it).
@@ -243,6 +335,40 @@ mod tests {
 
     fn object(value: Value) -> Map<String, Value> {
         value.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn infinity_and_nan_are_found_outside_strings_and_comments_only() {
+        assert!(has_non_finite("{limit: Infinity}"));
+        assert!(has_non_finite("{a: -NaN,}"));
+        assert!(!has_non_finite(
+            "{name: \"Infinity\", note: 'NaN'} // Infinity\n/* NaN */"
+        ));
+        assert!(!has_non_finite("{InfinityPool: 1, NaNa: 2}"));
+    }
+
+    #[test]
+    fn our_own_write_refuses_a_file_with_infinity_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("openclaw.json");
+        std::fs::write(&path, "{agents: {}, limit: Infinity}").unwrap();
+        let err = write_own(&path, &json!({"agents": {}})).unwrap_err();
+        assert_eq!(err.code(), "openclaw_config_invalid");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{agents: {}, limit: Infinity}"
+        );
+        assert!(!backup_path(&path).exists());
+    }
+
+    #[test]
+    fn a_sync_never_adds_an_entry_beside_one_in_another_case() {
+        let path = Path::new("/s/openclaw.json");
+        let raw = json!({"agents": {"entries": {"Upper": {"workspace": "/w"}}}});
+        let err = entry_in_root(&raw, "upper", path).unwrap_err();
+        assert!(err.to_string().contains("rename it to \"upper\""), "{err}");
+        let raw = json!({"agents": {"list": [{"id": "Upper"}]}});
+        assert!(entry_in_root(&raw, "upper", path).is_err());
     }
 
     #[test]

@@ -624,3 +624,52 @@ fn any_two_versions_compare_file_by_file_from_the_core_and_the_cli() {
     assert_eq!(missing.code, 1, "{}", missing.stderr);
     assert!(missing.stderr.contains("Version 9"), "{}", missing.stderr);
 }
+
+/// A workspace file that links out of the workspace is refused, not copied into a preset
+/// (OpenClaw ignores such links); a link inside it is read.
+#[cfg(unix)]
+#[test]
+fn importing_a_workspace_never_follows_a_link_out_of_it() {
+    let home = TestHome::new();
+    home.init_unlocked(&[]);
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "not for a preset\n").unwrap();
+    let workspace = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.txt"),
+        workspace.path().join("SOUL.md"),
+    )
+    .unwrap();
+    let run = home
+        .cli(&[
+            "preset",
+            "import",
+            "--openclaw",
+            &workspace.path().display().to_string(),
+            "--id",
+            "linked",
+        ])
+        .expect_code(2);
+    assert!(
+        run.stderr.contains("outside the workspace"),
+        "{}",
+        run.stderr
+    );
+    let listed = home
+        .cli(&["--json", "preset", "list", "--all"])
+        .expect_code(0);
+    assert!(!listed.stdout.contains("linked"));
+
+    std::fs::remove_file(workspace.path().join("SOUL.md")).unwrap();
+    std::fs::write(workspace.path().join("soul-source.md"), "# Soul\nInside.\n").unwrap();
+    std::os::unix::fs::symlink("soul-source.md", workspace.path().join("SOUL.md")).unwrap();
+    home.cli(&[
+        "preset",
+        "import",
+        "--openclaw",
+        &workspace.path().display().to_string(),
+        "--id",
+        "linked",
+    ])
+    .expect_code(0);
+}

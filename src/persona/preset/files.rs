@@ -86,6 +86,32 @@ fn read_text(path: &Path) -> Result<String> {
     })
 }
 
+/// A workspace file that is a link must resolve inside the workspace: OpenClaw ignores links
+/// that lead out of it (docs/concepts/agent-workspace.md), and importing one would copy
+/// whatever it points at (another user's file, a system file) into a preset.
+fn check_inside(dir: &Path, path: &Path) -> Result<()> {
+    let is_link = std::fs::symlink_metadata(path)
+        .map_err(|e| Error::io("read", path, e))?
+        .file_type()
+        .is_symlink();
+    if !is_link {
+        return Ok(());
+    }
+    let root = std::fs::canonicalize(dir).map_err(|e| Error::io("resolve", dir, e))?;
+    let target = std::fs::canonicalize(path).map_err(|e| Error::io("resolve", path, e))?;
+    if target.starts_with(&root) {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        "workspace",
+        format!(
+            "{} is a link to {}, outside the workspace (OpenClaw ignores such links); replace it with the file itself",
+            path.display(),
+            target.display()
+        ),
+    ))
+}
+
 /// Reads a preset folder written by [`export`] (or by hand).
 pub fn read_folder(dir: &Path) -> Result<PresetBundle> {
     if !dir.is_dir() {
@@ -146,6 +172,7 @@ pub fn from_workspace(dir: &Path, id: &str) -> Result<PresetBundle> {
     for name in TEMPLATE_FILES {
         let path = dir.join(name);
         if path.is_file() {
+            check_inside(dir, &path)?;
             files.insert(name.to_owned(), read_text(&path)?);
         }
     }
