@@ -3,6 +3,7 @@ WebKitWebDriver inside Xvfb. `cargo xtask test` sets the PS_* variables and the 
 
 import json
 import os
+import tempfile
 import pathlib
 import socket
 import subprocess
@@ -35,6 +36,10 @@ ARTIFACTS = pathlib.Path(_required("PS_ARTIFACTS"))
 def pytest_configure(config):
     # Selenium warns about its own default connection setup; nothing to act on here.
     config.addinivalue_line("filterwarnings", "ignore:setting remote_server_addr:DeprecationWarning")
+    # The app (started by tauri-driver with this environment) looks for OpenClaw where OpenClaw
+    # would; point that at an empty folder of the test run, never at this machine's ~/.openclaw.
+    os.environ.pop("OPENCLAW_CONFIG_PATH", None)
+    os.environ["OPENCLAW_STATE_DIR"] = tempfile.mkdtemp(prefix="ps-e2e-openclaw-")
 
 
 def _free_port() -> int:
