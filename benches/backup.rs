@@ -33,8 +33,9 @@ use persona_studio::backup::{
 use persona_studio::clock::SystemClock;
 use persona_studio::home::Home;
 use persona_studio::ids::RandomIds;
-use persona_studio::store::Store;
-use persona_studio::tenant::{self, InitRequest, Tier};
+use persona_studio::tenant::Tier;
+
+mod support;
 
 struct Rng(u64);
 
@@ -167,38 +168,9 @@ fn main() {
         .unwrap_or(1024);
     let work = tempfile::tempdir().unwrap();
     let home = Home::new(work.path().join("home"));
-    let mut store = Store::open(&home).unwrap();
-    tenant::init(
-        &mut store,
-        &InitRequest {
-            tenant_name: "Bench".into(),
-            owner_name: "Ada".into(),
-            tier: Tier::Pro,
-        },
-        &SystemClock,
-        &RandomIds,
-    )
-    .unwrap();
     // Backups need proof of identity: the owner unlocks for the whole run.
-    let owner = tenant::current_actor(&store).unwrap();
-    let passphrase = persona_studio::secrets::Sensitive::new("bench owner passphrase".to_owned());
-    tenant::members::set_passphrase(
-        &mut store,
-        &owner,
-        None,
-        &passphrase,
-        &SystemClock,
-        &RandomIds,
-    )
-    .unwrap();
-    tenant::members::unlock(
-        &mut store,
-        &owner,
-        &passphrase,
-        Some(8 * 3600),
-        &SystemClock,
-    )
-    .unwrap();
+    let (mut store, owner) =
+        support::unlocked_owner(&home, Tier::Pro, 8 * 3600, &SystemClock, &RandomIds);
     let tenant_id = owner.tenant_id;
 
     // Half the data in the database, half in files.

@@ -12,9 +12,9 @@ use persona_studio::clock::{FixedClock, Timestamp};
 use persona_studio::home::Home;
 use persona_studio::ids::SequentialIds;
 use persona_studio::integrity::baseline;
-use persona_studio::secrets::Sensitive;
-use persona_studio::store::Store;
-use persona_studio::tenant::{self, members, DigestCache, InitRequest, Tier};
+use persona_studio::tenant::{self, DigestCache, Tier};
+
+mod support;
 
 const FILES: [&str; 8] = [
     "SOUL.md",
@@ -41,18 +41,10 @@ fn main() {
     let setup_clock = FixedClock(Timestamp::from_unix_millis(now_ms));
     // Refreshes happen well after the files were written, as on a real Dashboard.
     let clock = FixedClock(Timestamp::from_unix_millis(now_ms + 60_000));
-    let mut store = Store::open(&Home::new(dir.path().join("home"))).unwrap();
     let ids = SequentialIds::new("bench");
-    let request = InitRequest {
-        tenant_name: "Bench".to_owned(),
-        owner_name: "Owner".to_owned(),
-        tier: Tier::Business,
-    };
-    tenant::init(&mut store, &request, &setup_clock, &ids).unwrap();
-    let owner = tenant::current_actor(&store).unwrap();
-    let pass = Sensitive::new("bench passphrase".to_owned());
-    members::set_passphrase(&mut store, &owner, None, &pass, &setup_clock, &ids).unwrap();
-    members::unlock(&mut store, &owner, &pass, Some(3600), &setup_clock).unwrap();
+    let home = Home::new(dir.path().join("home"));
+    let (mut store, owner) =
+        support::unlocked_owner(&home, Tier::Business, 3600, &setup_clock, &ids);
     let body: String = "A line of persona text for the benchmark.\n".repeat(20 * 1024 / 43);
     let watch: Vec<String> = FILES[4..].iter().map(|f| f.to_string()).collect();
     for agent in 0..agents {
@@ -96,11 +88,7 @@ fn main() {
     let after_edit = tenant::self_access_cached(&store, &clock, &cache).unwrap();
     assert_eq!(after_edit.drift_alerts.len(), 1);
 
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    let (full, cached) = (median(&mut full), median(&mut cached));
+    let (full, cached) = (support::median(full), support::median(cached));
     println!("  full re-hash (before): {:>8.2} ms", full * 1e3);
     println!("  cached stat data (now): {:>7.2} ms", cached * 1e3);
     println!("  ratio full/cached: {:.1}x", full / cached);

@@ -19,14 +19,11 @@ use persona_studio::openclaw::{self, Environment, SyncOptions};
 use persona_studio::persona::preset::catalog::VersionRef;
 use persona_studio::persona::{spec, versions};
 use persona_studio::provision::apply::{self, ApplyOptions};
-use persona_studio::secrets::Sensitive;
 use persona_studio::store::Store;
-use persona_studio::tenant::{self, InitRequest, Tier};
+use persona_studio::tenant::{self, Tier};
+use support::median;
 
-fn median(mut samples: Vec<f64>) -> f64 {
-    samples.sort_by(|a, b| a.total_cmp(b));
-    samples[samples.len() / 2]
-}
+mod support;
 
 /// Seconds each of `runs` runs of `f` took (after one warm-up run).
 fn time(runs: usize, mut f: impl FnMut()) -> Vec<f64> {
@@ -44,25 +41,8 @@ fn time(runs: usize, mut f: impl FnMut()) -> Vec<f64> {
 /// `workspace` and published its spec.
 fn data_folder(root: &Path, workspace: &Path) -> Store {
     let home = Home::new(root.join("home"));
-    let mut store = Store::open(&home).unwrap();
-    let request = InitRequest {
-        tenant_name: "Bench".into(),
-        owner_name: "Ada".into(),
-        tier: Tier::Pro,
-    };
-    tenant::init(&mut store, &request, &SystemClock, &RandomIds).unwrap();
-    let owner = tenant::current_actor(&store).unwrap();
-    let passphrase = Sensitive::new("bench owner passphrase".to_owned());
-    tenant::members::set_passphrase(
-        &mut store,
-        &owner,
-        None,
-        &passphrase,
-        &SystemClock,
-        &RandomIds,
-    )
-    .unwrap();
-    tenant::members::unlock(&mut store, &owner, &passphrase, Some(3600), &SystemClock).unwrap();
+    let (mut store, owner) =
+        support::unlocked_owner(&home, Tier::Pro, 3600, &SystemClock, &RandomIds);
     let options = ApplyOptions::default();
     let latest = VersionRef::Latest;
     apply::apply(
