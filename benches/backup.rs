@@ -12,8 +12,12 @@
 //! pseudo-terminal (`script`) because it reads passphrases only from one; it pays its own scrypt
 //! (the work factors of both are printed). `tar | zstd -3 | age -r` (X25519, no scrypt) is shown
 //! for reference. zstd runs at level 3 everywhere (the CLI with its default single worker).
-//! Each measurement is repeated `BACKUP_BENCH_RUNS` times (default 3), interleaved, and the best
-//! run of each counts: the machine may be shared, and the best run is the least disturbed one.
+//! Each measurement is repeated `BACKUP_BENCH_RUNS` times (default 3). Within a run our export
+//! and each peer are measured back to back, so a ratio (ours ÷ peer, as speeds: the peer's time
+//! over ours) compares two runs that shared the machine's state of the moment; the headline is
+//! the median of those per-run ratios with their spread (min–max). Best against best, which
+//! this replaced, let one lucky run of either side decide, and on a shared machine two runs of
+//! the benchmark disagreed by 30 %. Speeds are the median run's.
 //!
 //! `BACKUP_BENCH_MB=64` runs a smaller data set. Needs a Secret Service (run it like the tests,
 //! inside `dbus-run-session` with an unlocked gnome-keyring) and the `age`, `zstd`, `restic` and
@@ -144,20 +148,39 @@ fn work_factor(age_file: &Path) -> String {
         .to_owned()
 }
 
-/// The best (shortest) time of each measurement.
+/// Every time of each measurement, in run order (one per run).
 #[derive(Default)]
-struct Best(Vec<(&'static str, f64)>);
+struct Samples(Vec<(&'static str, Vec<f64>)>);
 
-impl Best {
+impl Samples {
     fn add(&mut self, label: &'static str, secs: f64) {
         match self.0.iter_mut().find(|(l, _)| *l == label) {
-            Some((_, best)) => *best = best.min(secs),
-            None => self.0.push((label, secs)),
+            Some((_, times)) => times.push(secs),
+            None => self.0.push((label, vec![secs])),
         }
     }
 
-    fn get(&self, label: &str) -> f64 {
-        self.0.iter().find(|(l, _)| *l == label).unwrap().1
+    fn times(&self, label: &str) -> &[f64] {
+        &self.0.iter().find(|(l, _)| *l == label).unwrap().1
+    }
+
+    /// The median time of a measurement.
+    fn median(&self, label: &str) -> f64 {
+        support::median(self.times(label).to_vec())
+    }
+
+    /// Ours ÷ peer as speeds, run by run (the peer's time over ours in the same run): the
+    /// median and the spread (min, max).
+    fn paired(&self, ours: &str, peer: &str) -> (f64, f64, f64) {
+        let ratios: Vec<f64> = self
+            .times(peer)
+            .iter()
+            .zip(self.times(ours))
+            .map(|(p, o)| p / o)
+            .collect();
+        let min = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = ratios.iter().copied().fold(0.0, f64::max);
+        (support::median(ratios), min, max)
     }
 }
 
@@ -253,14 +276,14 @@ fn main() {
         repo.display()
     );
     let into = work.path().join("restored");
-    let mut best = Best::default();
+    let mut samples = Samples::default();
     let mut ours_wf = String::new();
     for run in 1..=runs {
         eprintln!("run {run} of {runs}");
         eprintln!(" persona-studio:");
         sh("sync");
         let mut name = String::new();
-        best.add(
+        samples.add(
             "export",
             timed("export (incl. read-back verify)", || {
                 let start = Instant::now();
@@ -293,13 +316,51 @@ fn main() {
                 name = outcome.record.location;
             }),
         );
+        eprintln!(" plain pipelines:");
+        sh("sync");
+        samples.add(
+            "age -p",
+            timed("tar | zstd -3 | age -p", || {
+                sh_typing(
+                    &format!("{tar_zstd} | age -p -o {}", plain_out.display()),
+                    "bench-passphrase",
+                );
+            }),
+        );
+        sh("sync");
+        samples.add(
+            "age -r",
+            timed("tar | zstd -3 | age -r", || {
+                sh(&format!(
+                    "{tar_zstd} | age -r {} -o {}",
+                    recipient.trim(),
+                    plain_out.display()
+                ));
+            }),
+        );
+
+        eprintln!(" restic (first backup):");
+        let _ = std::fs::remove_dir_all(&repo);
+        sh(&format!("{restic_env} restic init -q"));
+        sh("sync");
+        samples.add(
+            "restic",
+            timed("restic backup", || {
+                sh(&format!(
+                    "{restic_env} restic backup -q {}",
+                    home.root().display()
+                ));
+            }),
+        );
+
+        // Verify and restore have no peer: after the paired measurements.
         ours_wf = work_factor(&dest.join(&name).join("part-000001"));
         let source = ArchiveSource::Destination {
             label: "bench".into(),
             name: Some(name.clone()),
         };
         sh("sync");
-        best.add(
+        samples.add(
             "verify",
             timed("verify", || {
                 backup::verify(
@@ -316,7 +377,7 @@ fn main() {
         );
         let _ = std::fs::remove_dir_all(&into);
         sh("sync");
-        best.add(
+        samples.add(
             "restore",
             timed("restore", || {
                 backup::restore(
@@ -336,43 +397,6 @@ fn main() {
             }),
         );
         std::fs::remove_dir_all(&into).unwrap();
-
-        eprintln!(" plain pipelines:");
-        sh("sync");
-        best.add(
-            "age -p",
-            timed("tar | zstd -3 | age -p", || {
-                sh_typing(
-                    &format!("{tar_zstd} | age -p -o {}", plain_out.display()),
-                    "bench-passphrase",
-                );
-            }),
-        );
-        sh("sync");
-        best.add(
-            "age -r",
-            timed("tar | zstd -3 | age -r", || {
-                sh(&format!(
-                    "{tar_zstd} | age -r {} -o {}",
-                    recipient.trim(),
-                    plain_out.display()
-                ));
-            }),
-        );
-
-        eprintln!(" restic (first backup):");
-        let _ = std::fs::remove_dir_all(&repo);
-        sh(&format!("{restic_env} restic init -q"));
-        sh("sync");
-        best.add(
-            "restic",
-            timed("restic backup", || {
-                sh(&format!(
-                    "{restic_env} restic backup -q {}",
-                    home.root().display()
-                ));
-            }),
-        );
     }
     sh_typing(
         &format!("echo | age -p -o {}", plain_out.display()),
@@ -380,9 +404,14 @@ fn main() {
     );
     let peer_wf = work_factor(&plain_out);
 
-    let rate = |label: &str| data_mb / best.get(label);
-    let export = best.get("export");
-    println!("backup benchmark: {data_mb:.0} MB of tenant data, best of {runs} runs");
+    report(&samples, data_mb, runs, &ours_wf, &peer_wf);
+}
+
+/// Prints the median speeds and, for each peer, the median of the per-run paired ratios with
+/// their spread.
+fn report(samples: &Samples, data_mb: f64, runs: usize, ours_wf: &str, peer_wf: &str) {
+    let rate = |label: &str| data_mb / samples.median(label);
+    println!("backup benchmark: {data_mb:.0} MB of tenant data, median of {runs} runs");
     println!(
         "  persona-studio export+verify  {:8.1} MB/s  (scrypt log2 N = {ours_wf})",
         rate("export")
@@ -407,16 +436,13 @@ fn main() {
         "  restic backup (first run)     {:8.1} MB/s",
         rate("restic")
     );
-    println!(
-        "  export / plain pipeline       {:8.2}x (target >= 0.8x)",
-        best.get("age -p") / export
-    );
-    println!(
-        "  export / pipeline with age -r {:8.2}x (for reference)",
-        best.get("age -r") / export
-    );
-    println!(
-        "  export / restic first backup  {:8.2}x (target > 1x)",
-        best.get("restic") / export
-    );
+    println!("  export ÷ peer, median of the {runs} paired runs (min–max):");
+    for (peer, label, target) in [
+        ("age -p", "plain pipeline (age -p)", "target >= 0.8x"),
+        ("age -r", "pipeline with age -r", "for reference"),
+        ("restic", "restic first backup", "target > 1x"),
+    ] {
+        let (median, min, max) = samples.paired("export", peer);
+        println!("  export / {label:<24} {median:5.2}x ({min:.2}–{max:.2}) ({target})");
+    }
 }

@@ -19,6 +19,7 @@ pub mod cloud;
 pub mod destinations;
 pub mod drives;
 mod export;
+pub mod failpoints;
 pub mod format;
 pub mod passphrase;
 pub mod pipeline;

@@ -8,6 +8,7 @@ use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
+use super::failpoints;
 use super::format::{is_backup_name, part_name, INDEX_NAME, PART_PREFIX};
 use crate::{Error, Result};
 
@@ -201,6 +202,15 @@ impl Target for LocalTarget {
         fs::create_dir_all(&dir).map_err(|e| self.err("create", &dir, e))?;
         let path = dir.join(part_name(n));
         let file = File::create(&path).map_err(|e| self.err("create", &path, e))?;
+        fail::fail_point!(failpoints::LOCAL_WRITE, |arg: Option<String>| {
+            // Test builds only: the disk fills up half-way through the part.
+            let _ = (&file).write_all(data.get(..data.len() / 2).unwrap_or_default());
+            let e = match arg.as_deref() {
+                Some("enospc") => io::Error::from(io::ErrorKind::StorageFull),
+                _ => io::Error::other("failed at a failpoint"),
+            };
+            Err(self.err("write", &path, e))
+        });
         write_in_slices(file, data).map_err(|e| self.err("write", &path, e))
     }
 
@@ -248,6 +258,7 @@ impl Target for LocalTarget {
         let index_path = dir.join(INDEX_NAME);
         fs::rename(&tmp, &index_path).map_err(|e| self.err("rename", &tmp, e))?;
         self.sync(&dir)?;
+        fail::fail_point!(failpoints::INDEX_COMMIT);
         let done = self.final_dir(name);
         fs::rename(&dir, &done).map_err(|e| self.err("rename", &dir, e))?;
         self.sync(&self.root)

@@ -442,10 +442,13 @@ fn capability_candidates(
                 .iter()
                 .map(String::as_str)
                 .filter(|t| !AUDIENCE_TRAITS.contains(t));
-            let (s, reasons) = score(functional, weights);
+            let (s, mut reasons) = score(functional, weights);
             let default = personalized
                 && ((c.id == "voice_tts_stt" && !rules_out("voice"))
                     || (c.id == "uplay_chromium" && !rules_out("browser")));
+            if default {
+                reasons.extend(default_reasons(answers, &c.id));
+            }
             let ruled_out = (c.traits.iter().any(|t| t == "voice") && rules_out("voice"))
                 || (c.traits.iter().any(|t| t == "browser") && rules_out("browser"));
             (!ruled_out && (s >= CAPABILITY_THRESHOLD || default)).then(|| ScoredCapability {
@@ -468,6 +471,35 @@ fn capability_candidates(
             .then_with(|| a.id.cmp(&b.id))
     });
     candidates.into_iter().partition(|c| c.official)
+}
+
+/// The trait a personalized default's reasons name (weight 0: it adds no score).
+pub const PERSONALIZED_DEFAULT: &str = "personalized_default";
+
+/// Why capability `id` is a personalized default: the audience answer that chose individual
+/// mode, and the voice or browser answer that left it in, when one was given.
+fn default_reasons(answers: &Answers, id: &str) -> Vec<Reason> {
+    let question = if id == "voice_tts_stt" {
+        "voice"
+    } else {
+        "browser"
+    };
+    let audience = chosen(answers, "audience")
+        .first()
+        .map_or_else(|| Mode::Individual.as_str().to_owned(), |o| (*o).to_owned());
+    let reason = |question: &str, option: String| Reason {
+        question: question.to_owned(),
+        option,
+        trait_name: PERSONALIZED_DEFAULT.to_owned(),
+        weight: 0,
+    };
+    let mut out = vec![reason("audience", audience)];
+    out.extend(
+        chosen(answers, question)
+            .first()
+            .map(|o| reason(question, (*o).to_owned())),
+    );
+    out
 }
 
 /// A bundle trimmed to a tier's quota.

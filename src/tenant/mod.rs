@@ -277,4 +277,49 @@ mod tests {
         assert!(!report.ok, "{report:?}");
         assert!(report.reason.unwrap().contains("checkpoint"));
     }
+
+    /// Opening a store without the checkpoint hook is something only this module, the store
+    /// itself and a restore's staging (whose checkpoint starts through
+    /// `audit::checkpoint_restored`) may do: every other path, in the core and in both front
+    /// ends, opens through [`open`], so no command can forget the hook.
+    #[test]
+    fn only_open_opens_a_store_for_the_front_ends_and_the_core() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let allowed = [
+            "src/tenant/mod.rs",
+            "src/store/mod.rs",
+            "src/backup/restore.rs",
+        ];
+        let mut found = Vec::new();
+        let mut dirs = vec![root.join("src"), root.join("src-tauri/src")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                // Test modules come last in a file and may open stores as they like.
+                let code = text.split("#[cfg(test)]").next().unwrap_or("");
+                let relative = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                if (code.contains("Store::open(") || code.contains("Store::open_path("))
+                    && !allowed.contains(&relative.as_str())
+                {
+                    found.push(relative);
+                }
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "open stores through tenant::open (the audit checkpoint hook): {found:?}"
+        );
+    }
 }

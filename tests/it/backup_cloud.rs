@@ -1,6 +1,7 @@
 //! Cloud destinations against real servers on 127.0.0.1: moto_server (S3) and wsgidav (WebDAV),
 //! started from `.venv-test` by the test and killed when it ends.
 
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -326,23 +327,36 @@ fn a_network_cut_midway_fails_cleanly() {
         "--work-factor",
         FAST,
     ];
-    let started = Instant::now();
-    home.cli(&args).expect_code(0);
-    let full = started.elapsed();
+    let first = home.cli(&args).expect_code(0).json();
+    let parts = first["record"]["part_count"].as_u64().unwrap();
+    assert!(parts >= 4, "{first}");
     let records_before = home.cli(&["--json", "backup", "list"]).json();
-    // Cut the network half-way through the next export.
-    let child = Command::new(env!("CARGO_BIN_EXE_persona-studio"))
+    // Cut the network half-way through the next export: the CLI stops before writing the
+    // middle part (the `backup.part.write` failpoint, `pause@N`), says so on stderr and waits
+    // on stdin; the server is killed and reaped; then the export goes on into the cut.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_persona-studio"))
         .arg("--home")
         .arg(home.path())
         .args(args)
+        .env(
+            "PERSONA_STUDIO_FAILPOINT",
+            format!("backup.part.write=pause@{}", parts / 2),
+        )
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(full / 2);
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "failpoint backup.part.write reached");
     drop(server);
+    child.stdin.take().unwrap().write_all(b"go on\n").unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
     let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = rest;
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("destination_unavailable"), "{stderr}");
     assert!(stderr.contains("try again"), "{stderr}");

@@ -1,10 +1,12 @@
-//! Fault injection: SIGKILL at random points during an export, random byte flips in the parts
-//! of an archive. Seeded, so a failure reproduces.
+//! Fault injection: a kill at every named stage of an export and at seeded progress points,
+//! random byte flips in the parts of an archive. Deterministic (failpoints, seeds), so a
+//! failure reproduces and no outcome depends on the machine's speed.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::backup::{add_local, export_to, home_with_data, FAST};
+use crate::support::cli_env;
 
 /// xorshift64*: small, seeded, reproducible.
 struct Rng(u64);
@@ -111,6 +113,122 @@ fn sigkill_at_random_points_never_leaves_a_complete_looking_backup() {
         home.cli(&["backup", "verify", "--from", "d", "--name", &name])
             .expect_code(0);
     }
+}
+
+/// The hidden folder of an unfinished backup at `dir`, if there is one, and its part files.
+fn unfinished(dir: &Path) -> Option<(std::path::PathBuf, usize)> {
+    let partial = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with(".partial"))?;
+    let parts = std::fs::read_dir(&partial)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("part-"))
+        .count();
+    Some((partial, parts))
+}
+
+/// Where a kill at a named stage must have left the destination.
+enum Left {
+    /// No part written yet.
+    NoPart,
+    /// Exactly this many parts (a kill before part N is written leaves N - 1).
+    Parts(usize),
+    /// At least this many parts and no index.
+    AtLeast(usize),
+    /// Every part and the index, inside the hidden folder.
+    IndexNotRenamed,
+}
+
+/// A kill at each named stage of an export (the core's failpoints, armed as `NAME=kill@N`
+/// through `PERSONA_STUDIO_FAILPOINT`): after the snapshot, while packing the first files,
+/// before part N is written (first, second, middle, last), before part N is read back, before
+/// the index is written, and with the index in place but its folder not yet renamed. What the
+/// destination holds shows each kill landed where it was aimed, and nothing new looks complete.
+#[test]
+fn a_kill_at_each_named_stage_lands_there_and_leaves_nothing_complete_looking() {
+    let home = home_with_data(2 * 1024);
+    let dest = tempfile::tempdir().unwrap();
+    add_local(&home, "d", dest.path(), "50");
+    let args = [
+        "--json",
+        "backup",
+        "export",
+        "--to",
+        "d",
+        "--part-size",
+        "262144",
+        "--work-factor",
+        FAST,
+    ];
+    let first = home.cli(&args).expect_code(0).json();
+    let parts = first["record"]["part_count"].as_u64().unwrap() as usize;
+    assert!(parts >= 6, "{first}");
+    let baseline = complete(dest.path());
+    let cases = [
+        ("backup.snapshot", 1, Left::NoPart),
+        ("backup.pack.entry", 1, Left::NoPart),
+        // The first file may be big enough to fill parts already: only the stop is checked.
+        ("backup.pack.entry", 2, Left::AtLeast(0)),
+        ("backup.part.write", 1, Left::NoPart),
+        ("backup.part.write", 2, Left::Parts(1)),
+        ("backup.part.write", parts / 2, Left::Parts(parts / 2 - 1)),
+        ("backup.part.write", parts - 1, Left::Parts(parts - 2)),
+        ("backup.part.read_back", 1, Left::AtLeast(1)),
+        ("backup.part.read_back", parts / 2, Left::AtLeast(parts / 2)),
+        ("backup.part.read_back", parts - 1, Left::AtLeast(parts - 1)),
+        ("backup.index.write", 1, Left::AtLeast(parts - 1)),
+        ("backup.index.commit", 1, Left::IndexNotRenamed),
+    ];
+    for (name, n, left) in cases {
+        let spec = format!("{name}=kill@{n}");
+        let run = cli_env(
+            Some(home.path()),
+            &args,
+            None,
+            &[("PERSONA_STUDIO_FAILPOINT", &spec)],
+        );
+        assert_eq!(
+            run.code, 137,
+            "{spec} did not stop the export: {}",
+            run.stderr
+        );
+        let found = unfinished(dest.path());
+        let index = found
+            .as_ref()
+            .is_some_and(|(dir, _)| dir.join("index.json").is_file());
+        let written = found.as_ref().map_or(0, |(_, n)| *n);
+        match left {
+            Left::NoPart => assert_eq!(written, 0, "{spec}"),
+            Left::Parts(n) => assert_eq!(written, n, "{spec}"),
+            Left::AtLeast(n) => assert!(written >= n && !index, "{spec}: {written} parts"),
+            Left::IndexNotRenamed => assert!(index && written >= parts - 1, "{spec}"),
+        }
+        assert_eq!(
+            complete(dest.path()),
+            baseline,
+            "{spec}: something looks complete"
+        );
+    }
+    // A name that is not a failpoint is refused before anything runs.
+    let run = cli_env(
+        Some(home.path()),
+        &args,
+        None,
+        &[("PERSONA_STUDIO_FAILPOINT", "backup.nowhere=kill@1")],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("backup.part.write"), "{}", run.stderr);
+    // The next export cleans up and succeeds.
+    let after = home.cli(&args).expect_code(0).json();
+    assert_eq!(
+        after["cleaned_incomplete"].as_array().unwrap().len(),
+        1,
+        "{after}"
+    );
+    assert!(unfinished(dest.path()).is_none());
 }
 
 #[test]

@@ -552,3 +552,100 @@ fn onboard_from_the_cli_uses_the_tenants_tier_and_names_bad_answers() {
     home.cli_stdin(&["onboard", "--answers", "-"], b"[1, 2]")
         .expect_code(2);
 }
+
+/// Every item a recommendation proposes says why: the preset, its runners-up, each capability
+/// (a personalized default names the answers that made it one), each trimmed or optional one.
+fn assert_every_item_says_why(
+    r: &persona_studio::onboarding::recommend::Recommendation,
+    why: &str,
+) {
+    let mut items: Vec<(&str, usize)> = vec![(r.preset.id.as_str(), r.preset.reasons.len())];
+    items.extend(
+        r.runners_up
+            .iter()
+            .map(|p| (p.id.as_str(), p.reasons.len())),
+    );
+    let capabilities = r
+        .capabilities
+        .iter()
+        .chain(r.trimmed.iter().map(|t| &t.capability))
+        .chain(&r.optional_community);
+    for c in capabilities {
+        items.push((c.id.as_str(), c.reasons.len()));
+        if c.personalized_default {
+            assert!(
+                c.reasons
+                    .iter()
+                    .any(|x| x.trait_name == "personalized_default" && x.question == "audience"),
+                "{why}: {} is a personalized default without naming its trigger: {:?}",
+                c.id,
+                c.reasons
+            );
+        }
+    }
+    for (id, reasons) in items {
+        assert!(reasons > 0, "{why}: {id} is recommended with no reason");
+    }
+}
+
+#[test]
+fn every_recommended_item_says_why_on_every_quality_profile_and_tier() {
+    let (bank, presets, catalog) = shipped_inputs();
+    for (answers, tier, _, why) in profiles() {
+        for tier in [tier, Tier::Free, Tier::Business] {
+            let r = recommend(&bank, &answers, &presets, &catalog, tier, &["high"]).unwrap();
+            assert_every_item_says_why(&r, why);
+        }
+    }
+    // The field report: software, just me, voice welcome.
+    let reported = answers(&[
+        ("goal", &["software"]),
+        ("audience", &["individual"]),
+        ("voice", &["yes"]),
+    ]);
+    let r = recommend(&bank, &reported, &presets, &catalog, Tier::Pro, &[]).unwrap();
+    assert_every_item_says_why(&r, "software, individual, voice");
+    let browser = r
+        .capabilities
+        .iter()
+        .chain(r.trimmed.iter().map(|t| &t.capability))
+        .find(|c| c.id == "uplay_chromium")
+        .expect("the browser profile is a personalized default here");
+    assert!(browser.personalized_default);
+    assert_eq!(
+        browser.reasons[0].question, "audience",
+        "{:?}",
+        browser.reasons
+    );
+    assert_eq!(browser.reasons[0].option, "individual");
+}
+
+#[test]
+fn onboard_answers_names_why_each_personalized_default_is_there() {
+    let home = crate::support::TestHome::new();
+    home.init_unlocked(&[]);
+    let answers = br#"{"goal": ["software"], "audience": ["individual"], "voice": ["yes"]}"#;
+    let r = home
+        .cli_stdin(&["--json", "onboard", "--answers", "-"], answers)
+        .expect_code(0)
+        .json();
+    let capabilities = r["capabilities"].as_array().unwrap();
+    let browser = capabilities
+        .iter()
+        .find(|c| c["id"] == "uplay_chromium")
+        .unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(browser["personalized_default"], true);
+    assert!(!browser["reasons"].as_array().unwrap().is_empty(), "{r}");
+    for c in capabilities {
+        assert!(!c["reasons"].as_array().unwrap().is_empty(), "{c}");
+    }
+    let text = home
+        .cli_stdin(&["onboard", "--answers", "-"], answers)
+        .expect_code(0);
+    assert!(
+        text.stdout
+            .contains("uplay_chromium (personalized default: audience=individual"),
+        "{}",
+        text.stdout
+    );
+}

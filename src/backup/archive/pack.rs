@@ -114,6 +114,7 @@ pub fn produce(
     tar.append_data(&mut header, MANIFEST_PATH, manifest_bytes.as_slice())
         .map_err(io_fail)?;
     for entry in entries {
+        fail::fail_point!(super::super::failpoints::PACK_ENTRY);
         if cancel.load(Ordering::Relaxed) {
             return Err(Error::Cancelled);
         }

@@ -4,6 +4,7 @@
 
 mod backup_cmd;
 mod claw_cmd;
+mod failpoints;
 mod gov_cmd;
 mod integrity_cmd;
 mod onboard_cmd;
@@ -303,6 +304,7 @@ pub fn read_text(file: &str) -> Result<String, Failure> {
 }
 
 fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
+    failpoints::arm()?;
     let json = cli.json;
     let env = Env {
         home: resolve_home(cli.home)?,

@@ -565,7 +565,7 @@ fn text_of(r: &Recommendation) -> String {
     ));
     for c in &r.capabilities {
         let why = if c.personalized_default {
-            "personalized default".to_owned()
+            format!("personalized default: {}", reasons(&c.reasons))
         } else {
             reasons(&c.reasons)
         };

@@ -1,11 +1,13 @@
 //! The progress bar of the long backup commands: on an interactive stderr only, never with
-//! `--json`. It also holds the fault tests' failpoint (`PERSONA_STUDIO_FAILPOINT`), because a
+//! `--json`. It also holds the fault tests' progress failpoint (`PERSONA_STUDIO_FAILPOINT`), because a
 //! progress report is the one point where a long operation hands control back to the CLI.
 
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use persona_studio::backup::{Progress, Stage};
+
+use crate::failpoints::{self, FAILPOINT_EXIT};
 
 /// A progress bar on an interactive stderr, nothing otherwise. An export runs its stages at
 /// once; the bar follows the furthest one that has started (verify, once it has begun).
@@ -15,19 +17,16 @@ pub struct Bar(
     Option<(String, u64)>,
 );
 
-/// The variable naming the failpoint: `backup.progress:STAGE:BYTES` ends the process at the
-/// first progress report of STAGE (`snapshot`, `pack`, `encrypt`, `upload`, `verify`,
-/// `restore`) that has done BYTES or more, as a SIGKILL would: no cleanup, no unwinding.
-/// Every stage's last report carries its final count, so a threshold below it always fires.
-pub const FAILPOINT_VAR: &str = "PERSONA_STUDIO_FAILPOINT";
-
-/// The exit status of a process stopped by the failpoint (128 + SIGKILL's 9).
-pub const FAILPOINT_EXIT: i32 = 137;
-
+/// The progress failpoint, one entry of `PERSONA_STUDIO_FAILPOINT` (see `failpoints.rs`):
+/// `backup.progress:STAGE:BYTES` ends the process at the first progress report of STAGE
+/// (`snapshot`, `pack`, `encrypt`, `upload`, `verify`, `restore`) that has done BYTES or more,
+/// as a SIGKILL would: no cleanup, no unwinding. Every stage's last report carries its final
+/// count, so a threshold below it always fires.
 fn failpoint() -> Option<(String, u64)> {
-    let value = std::env::var(FAILPOINT_VAR).ok()?;
-    let (stage, bytes) = value.strip_prefix("backup.progress:")?.split_once(':')?;
-    Some((stage.to_owned(), bytes.parse().ok()?))
+    failpoints::entries().into_iter().find_map(|entry| {
+        let (stage, bytes) = entry.strip_prefix("backup.progress:")?.split_once(':')?;
+        Some((stage.to_owned(), bytes.parse().ok()?))
+    })
 }
 
 impl Bar {
