@@ -44,6 +44,15 @@ pub enum Error {
     #[error("{0}")]
     Canon(#[from] crate::canon::CanonError),
 
+    /// A JSON document from outside the app is not one strict JSON text: a duplicate member name
+    /// (with its JSON pointer), a byte order mark other than a leading one, a syntax error. The
+    /// code is the reader's own (`duplicate_key`, `byte_order_mark`, `json_syntax`, …).
+    #[error("{what} is not strict JSON: {source}")]
+    Json {
+        what: String,
+        source: crate::canon::CanonError,
+    },
+
     #[error("Invalid {field}: {message}")]
     InvalidInput {
         field: &'static str,
@@ -160,7 +169,7 @@ impl Error {
             Error::Database(_) => "database",
             Error::Migration(_) => "migration",
             Error::Keyring(_) => "keyring",
-            Error::Canon(e) => e.code(),
+            Error::Canon(e) | Error::Json { source: e, .. } => e.code(),
             Error::InvalidInput { .. } => "invalid_input",
             Error::AuditBroken(_) => "audit_broken",
             Error::NotFound { .. } => "not_found",
@@ -194,7 +203,10 @@ impl Error {
     pub fn is_bad_input(&self) -> bool {
         matches!(
             self,
-            Error::InvalidInput { .. } | Error::Canon(_) | Error::SpecInvalid(_)
+            Error::InvalidInput { .. }
+                | Error::Canon(_)
+                | Error::Json { .. }
+                | Error::SpecInvalid(_)
         ) || matches!(
             self,
             Error::OpenClaw {

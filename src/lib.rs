@@ -4,7 +4,7 @@
 //! file fails on an upward use or an import cycle, see ARCHITECTURE.md):
 //!
 //! - Base: [`home`] finds the data folder (`--home`, `PERSONA_STUDIO_HOME`, or the OS app-data
-//!   folder); [`canon`], [`clock`], [`ids`], [`secrets`], [`fsutil`], [`textdiff`], [`naming`],
+//!   folder); [`canon`], [`json`] (the one door for JSON from outside), [`clock`], [`ids`], [`secrets`], [`fsutil`], [`textdiff`], [`naming`],
 //!   [`problem`] and the [`Error`] type.
 //! - [`store`] opens the SQLite database in it and applies the embedded, forward-only migrations.
 //! - [`audit`] keeps the hash-chained audit log that every state change appends to.
@@ -64,6 +64,7 @@ pub mod governance;
 pub mod home;
 pub mod ids;
 pub mod integrity;
+pub mod json;
 pub mod naming;
 pub mod onboarding;
 pub mod openclaw;
@@ -86,8 +87,8 @@ mod tests {
     /// modules of its own layer or below, and the modules may not import one another in a cycle.
     const LAYERS: &[&[&str]] = &[
         &[
-            "canon", "clock", "error", "fsutil", "home", "ids", "naming", "problem", "secrets",
-            "textdiff",
+            "canon", "clock", "error", "fsutil", "home", "ids", "json", "naming", "problem",
+            "secrets", "textdiff",
         ],
         &["store"],
         &["audit"],

@@ -29,6 +29,13 @@ pub enum CanonError {
         column: usize,
     },
 
+    /// A UTF-8 byte order mark (U+FEFF) outside a string, other than one at the very start.
+    #[error(
+        "a byte order mark (U+FEFF, bytes EF BB BF) at line {line}, column {column}: one is \
+         allowed only at the very start of the document; delete this one"
+    )]
+    ByteOrderMark { line: usize, column: usize },
+
     /// The input bytes are not UTF-8.
     #[error("input is not valid UTF-8 at line {line}, column {column} (byte offset {offset})")]
     InvalidUtf8 {
@@ -37,9 +44,12 @@ pub enum CanonError {
         column: usize,
     },
 
-    /// An object repeats a key; JCS requires unique keys.
+    /// An object repeats a key; JCS (I-JSON, RFC 7493 §2.3) requires unique keys. Readers
+    /// disagree on which copy wins, so the document is refused rather than guessed at.
     #[error(
-        "duplicate object key {key:?} at line {line}, column {column} in the object at {}",
+        "duplicate object key {key:?} at line {line}, column {column} (JSON pointer {:?}) in \
+         the object at {}; a name may appear only once in an object, so keep one of them",
+        member_pointer(.pointer, .key),
         describe_pointer(.pointer)
     )]
     DuplicateKey {
@@ -126,6 +136,7 @@ impl CanonError {
             Self::Syntax { .. } => "json_syntax",
             Self::UnexpectedEnd { .. } => "unexpected_end",
             Self::InvalidUtf8 { .. } => "invalid_utf8",
+            Self::ByteOrderMark { .. } => "byte_order_mark",
             Self::DuplicateKey { .. } => "duplicate_key",
             Self::LoneSurrogate { .. } => "lone_surrogate",
             Self::NumberOutOfRange { .. } => "number_out_of_range",
@@ -136,6 +147,21 @@ impl CanonError {
             Self::TooDeepInValue { .. } => "too_deep_in_value",
             Self::KeyNotString { .. } => "key_not_string",
             Self::Serialize { .. } => "serialize",
+        }
+    }
+
+    /// The RFC 6901 JSON pointer this error is about, when it has one: for a duplicate key,
+    /// the repeated member itself (`/decision_policy/autonomy`); for a serialized value, the
+    /// place in the value. Errors placed by line and column only give `None`.
+    pub fn pointer(&self) -> Option<String> {
+        match self {
+            Self::DuplicateKey { key, pointer, .. } => Some(member_pointer(pointer, key)),
+            Self::NotFinite { pointer, .. }
+            | Self::DuplicateKeyInValue { pointer, .. }
+            | Self::TooDeepInValue { pointer, .. }
+            | Self::KeyNotString { pointer, .. }
+            | Self::Serialize { pointer, .. } => Some(pointer.clone()),
+            _ => None,
         }
     }
 
@@ -196,6 +222,15 @@ impl Segment<'_> {
     }
 }
 
+/// The pointer of member `key` of the object at `pointer`.
+fn member_pointer(pointer: &str, key: &str) -> String {
+    let mut out = String::with_capacity(pointer.len() + key.len() + 1);
+    out.push_str(pointer);
+    out.push('/');
+    Segment::Key(key.as_bytes()).push_escaped(&mut out);
+    out
+}
+
 fn describe_pointer(pointer: &str) -> String {
     if pointer.is_empty() {
         "the top level (JSON pointer \"\")".to_owned()
@@ -204,14 +239,20 @@ fn describe_pointer(pointer: &str) -> String {
     }
 }
 
-/// 1-based line and column (in characters) of byte `offset` in `input`.
+/// 1-based line and column (in characters) of byte `offset` in `input`. A leading byte order
+/// mark is not a column, as no editor shows it as one.
 pub(crate) fn line_col(input: &[u8], offset: usize) -> (usize, usize) {
     let before = input.get(..offset).unwrap_or(input);
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let first_line = if before.starts_with(super::parse::BOM) {
+        super::parse::BOM.len()
+    } else {
+        0
+    };
     let line_start = before
         .iter()
         .rposition(|&b| b == b'\n')
-        .map_or(0, |p| p + 1);
+        .map_or(first_line, |p| p + 1);
     let column = before
         .get(line_start..)
         .unwrap_or_default()

@@ -7,6 +7,10 @@
 //! be I-JSON: duplicate keys, lone surrogates and numbers beyond the double
 //! range are errors, never silently fixed.
 //!
+//! A leading UTF-8 byte order mark is ignored (RFC 8259 §8.1), so a file saved with one has
+//! the same canonical bytes and digest as without; one anywhere else is a `byte_order_mark`
+//! error. [`strict`] is the same reader as a gate before any other JSON reader.
+//!
 //! Two entry points share every output rule:
 //! - [`canonicalize`] / [`digest_json`] read JSON bytes with a strict reader
 //!   that writes canonical bytes as it parses (no value tree) and reorders
@@ -30,10 +34,22 @@ mod tests;
 
 pub use digest::{Digest, DigestParseError, DigestWriter};
 pub use error::CanonError;
+pub use parse::BOM;
 
 /// Deepest nesting of arrays/objects accepted, in both input and values.
 /// Deeper documents are rejected with `too_deep` instead of risking the stack.
 pub const MAX_DEPTH: usize = 128;
+
+/// Checks that `json` is one strict I-JSON text and returns it without its leading byte order
+/// mark (RFC 8259 §8.1 lets a reader ignore one), ready for any JSON reader: no duplicate keys,
+/// no lone surrogates, numbers within the double range, at most [`MAX_DEPTH`] deep, and no byte
+/// order mark anywhere else. Every reader of JSON from outside the app goes through this (most
+/// through `crate::json`), so the document that is hashed, stored and enforced is the one every
+/// strict reader sees: a last-wins parser can no longer disagree with the canonicalizer.
+pub fn strict(json: &[u8]) -> Result<&[u8], CanonError> {
+    parse::canonicalize(json, &mut write::Discard)?;
+    Ok(json.strip_prefix(parse::BOM).unwrap_or(json))
+}
 
 /// Parses `json` strictly and returns its canonical bytes.
 pub fn canonicalize(json: &[u8]) -> Result<Vec<u8>, CanonError> {

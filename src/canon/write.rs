@@ -47,6 +47,14 @@ impl Sink for Vec<u8> {
     }
 }
 
+/// A sink that keeps nothing, for checking a document without its output.
+pub(crate) struct Discard;
+
+impl Sink for Discard {
+    #[inline]
+    fn put(&mut self, _bytes: &[u8]) {}
+}
+
 /// For each byte: 0 = copy as is, otherwise the character after the
 /// backslash (`u` means `\u00xx`). Only `"`, `\` and C0 controls are escaped;
 /// DEL, U+2028/2029 and all non-ASCII stay raw, as `JSON.stringify` does.

@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::canon::{self, Digest};
-use crate::{Error, Result};
+use crate::json;
+use crate::Result;
 
 /// A registry file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,9 +116,7 @@ pub fn parse_contract_id(id: &str) -> Option<(&str, char, u32)> {
 
 /// Reads a registry file's text, naming the problem when it is not a registry.
 pub fn parse(text: &str, origin: &str) -> Result<Registry> {
-    // The canonicalizer rejects duplicate keys, which serde would silently merge.
-    canon::canonicalize(text.as_bytes())?;
-    serde_json::from_str(text).map_err(|e| Error::invalid("registry", format!("{origin}: {e}")))
+    json::from_slice(text.as_bytes(), "registry", origin)
 }
 
 /// The internal rules of one registry.

@@ -80,8 +80,7 @@ fn problem(question: &str, code: &str, message: String) -> BankProblem {
 
 /// Parses a bank (duplicate JSON keys and unknown fields are errors).
 pub fn parse(text: &str) -> Result<QuestionBank> {
-    crate::canon::canonicalize(text.as_bytes())?;
-    serde_json::from_str(text).map_err(|e| Error::invalid("question bank", e.to_string()))
+    crate::json::from_slice(text.as_bytes(), "question bank", "")
 }
 
 /// The bank shipped with the app, validated.

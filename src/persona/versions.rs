@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::audit;
 use crate::auth::members::require_unlocked_privileged;
 use crate::auth::Actor;
-use crate::canon::{self, Digest};
+use crate::canon::{self, CanonError, Digest};
 use crate::clock::{Clock, Timestamp};
 use crate::persona::compile::persona_hash;
 use crate::persona::spec::{self, PersonaSpec};
@@ -82,7 +82,8 @@ fn ensure_agent(tx: &Transaction<'_>, tenant: &str, agent: &str, now: Timestamp)
 /// Sets the document's `version` field to `version` when it is a JSON object; other text is kept
 /// as typed (a draft may be mid-edit).
 fn stamp_version(text: &str, version: u32) -> String {
-    match serde_json::from_str::<serde_json::Value>(text) {
+    let body = canon::strict(text.as_bytes()).unwrap_or(text.as_bytes());
+    match serde_json::from_slice::<serde_json::Value>(body) {
         Ok(serde_json::Value::Object(mut map)) => {
             map.insert("version".to_owned(), json!(version));
             serde_json::to_string_pretty(&serde_json::Value::Object(map))
@@ -119,7 +120,7 @@ pub fn create_draft(
     check_agent_name(agent)?;
     require_unlocked_privileged(store.conn(), actor, clock.now(), "create persona drafts")?;
     if let Some(text) = spec_text {
-        check_size(text)?;
+        check_draft(text)?;
     }
     if let Some(draft) = draft_version(store, &actor.tenant_id, agent)? {
         return Err(Error::Conflict(format!(
@@ -180,7 +181,7 @@ pub fn save_draft(
 ) -> Result<VersionSummary> {
     check_agent_name(agent)?;
     require_unlocked_privileged(store.conn(), actor, clock.now(), "edit persona drafts")?;
-    check_size(spec_text)?;
+    check_draft(spec_text)?;
     let version = draft_version(store, &actor.tenant_id, agent)?.ok_or_else(|| no_draft(agent))?;
     let hash = draft_hash(spec_text);
     store.write(|tx| {
@@ -344,14 +345,25 @@ fn no_draft(agent: &str) -> Error {
     }
 }
 
-fn check_size(text: &str) -> Result<()> {
+/// A draft may be any text while it is being written, but never one that strict readers and
+/// last-wins readers would read differently: a repeated name or a stray byte order mark is
+/// refused (with its place) before it is stored, since its copies could not both be approved.
+fn check_draft(text: &str) -> Result<()> {
     if text.len() > MAX_SPEC_BYTES {
         return Err(Error::invalid(
             "spec",
             format!("is {} bytes; the limit is {MAX_SPEC_BYTES}", text.len()),
         ));
     }
-    Ok(())
+    match canon::strict(text.as_bytes()) {
+        Err(source @ (CanonError::DuplicateKey { .. } | CanonError::ByteOrderMark { .. })) => {
+            Err(Error::Json {
+                what: "The spec draft".to_owned(),
+                source,
+            })
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A draft's hash, when its text is a valid spec.

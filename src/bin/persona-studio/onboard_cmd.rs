@@ -159,8 +159,9 @@ pub fn run(args: OnboardArgs, env: &Env, out: &Output, json: bool) -> Result<(),
 }
 
 fn read_answers(file: &str) -> Result<Answers, Failure> {
-    let text = crate::read_text(file)?;
-    serde_json::from_str(&text).map_err(|e| {
+    let bytes = crate::read_bytes(file)?;
+    let body = persona_studio::json::strict(&bytes, "answers", file)?;
+    serde_json::from_slice(body).map_err(|e| {
         Failure::usage(
             "invalid_input",
             format!(

@@ -207,8 +207,9 @@ fn edit(agent: &str, file: &str, env: &Env, out: &Output) -> Result<(), Failure>
 
 /// `spec generate`: a draft from legacy settings.
 fn generate(agent: &str, file: &str, env: &Env, out: &Output) -> Result<(), Failure> {
-    let text = crate::read_text(file)?;
-    let settings: LegacySettings = serde_json::from_str(&text).map_err(|e| {
+    let bytes = crate::read_bytes(file)?;
+    let body = persona_studio::json::strict(&bytes, "legacy settings", file)?;
+    let settings: LegacySettings = serde_json::from_slice(body).map_err(|e| {
         Failure::usage(
             "invalid_input",
             format!("{file}: legacy settings are not valid: {e}"),

@@ -69,11 +69,15 @@ struct Object {
     in_order: bool,
 }
 
-/// Canonicalizes `input` (one JSON text) into `out`.
+/// The UTF-8 byte order mark. RFC 8259 §8.1 lets a reader ignore one at the start of a JSON
+/// text (Windows editors write it); anywhere else outside a string it is an error that names it.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Canonicalizes `input` (one JSON text, after at most one leading byte order mark) into `out`.
 pub(crate) fn canonicalize<S: Sink>(input: &[u8], out: &mut S) -> Result<(), CanonError> {
     let mut parser = Parser {
         input,
-        pos: 0,
+        pos: if input.starts_with(BOM) { BOM.len() } else { 0 },
         depth: 0,
         staging: Vec::with_capacity(input.len()),
         arena: Vec::new(),
@@ -87,6 +91,9 @@ pub(crate) fn canonicalize<S: Sink>(input: &[u8], out: &mut S) -> Result<(), Can
     parser.skip_ws();
     if parser.pos < input.len() {
         let (line, column) = line_col(input, parser.pos);
+        if parser.at_bom() {
+            return Err(CanonError::ByteOrderMark { line, column });
+        }
         return Err(CanonError::TrailingCharacters { line, column });
     }
     if !parser.disordered {
@@ -127,6 +134,12 @@ impl Parser<'_> {
         self.input.get(self.pos).copied()
     }
 
+    fn at_bom(&self) -> bool {
+        self.input
+            .get(self.pos..)
+            .is_some_and(|rest| rest.starts_with(BOM))
+    }
+
     #[inline]
     fn skip_ws(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
@@ -156,6 +169,10 @@ impl Parser<'_> {
     fn unexpected(&self, expected: &'static str, message: &'static str) -> CanonError {
         match self.peek() {
             None => self.eof(expected),
+            Some(_) if self.at_bom() => {
+                let (line, column) = line_col(self.input, self.pos);
+                CanonError::ByteOrderMark { line, column }
+            }
             Some(b) if b >= 0x80 => {
                 self.syntax(self.pos, "unexpected non-ASCII character outside a string")
             }

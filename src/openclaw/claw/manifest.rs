@@ -320,7 +320,11 @@ pub fn parse_package(bytes: &[u8]) -> Result<PackageJson, ClawError> {
         path: PACKAGE_FILE.to_owned(),
         detail,
     };
-    let package: PackageJson = serde_json::from_slice(bytes).map_err(|e| {
+    // Strict first, as every JSON from outside: a leading byte order mark is skipped (npm does
+    // too) and a repeated name is refused rather than read last-wins.
+    let body =
+        crate::canon::strict(bytes).map_err(|e| invalid(format!("it is not strict JSON: {e}")))?;
+    let package: PackageJson = serde_json::from_slice(body).map_err(|e| {
         invalid(format!(
             "it must be JSON with name, version and openclaw.claw ({e})"
         ))

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::budget::FileText;
 use super::{Conflict, Layer, SettingValue};
+use crate::persona::markdown;
 use crate::persona::spec::PersonaSpec;
 
 /// Keys a file may set with a `Key: value` line, and whether the spec locks them.
@@ -62,32 +63,14 @@ pub(super) fn enum_text<T: Serialize>(value: &T) -> String {
         .unwrap_or_default()
 }
 
-/// `Name: Ada`, `- **Name:** Ada`, `* Vibe: calm` → (key, value, line).
+/// The settings a file sets (`Name: Ada`, `- **Name:** Ada`, `* Vibe: calm`, with a BOM, CRLF
+/// or front matter; see [`markdown::fields`]) → (key, value, line).
 fn directives(text: &str) -> Vec<(String, String, u32)> {
-    let mut out = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let trimmed = line.trim().trim_start_matches(['-', '*', '+']).trim_start();
-        let Some((raw_key, raw_value)) = trimmed.split_once(':') else {
-            continue;
-        };
-        let key = raw_key
-            .trim()
-            .trim_matches('*')
-            .trim()
-            .to_ascii_lowercase()
-            .replace([' ', '-'], "_");
-        if !SETTING_KEYS.iter().any(|(k, _)| *k == key) {
-            continue;
-        }
-        let value = raw_value.trim().trim_matches('*').trim();
-        if value.is_empty() || value.starts_with('_') && value.ends_with('_') {
-            // Empty or an `_(placeholder)_` template hint.
-            continue;
-        }
-        let line_number = u32::try_from(index + 1).unwrap_or(u32::MAX);
-        out.push((key, value.to_owned(), line_number));
-    }
-    out
+    markdown::fields(text)
+        .into_iter()
+        .filter(|f| SETTING_KEYS.iter().any(|(k, _)| *k == f.key))
+        .map(|f| (f.key, f.value.to_owned(), f.line))
+        .collect()
 }
 
 fn same_value(a: &str, b: &str) -> bool {

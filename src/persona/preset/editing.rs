@@ -67,6 +67,11 @@ fn located(file: &str, error: Error) -> Vec<EditorProblem> {
                 message: p.message,
             })
             .collect(),
+        Error::Json { ref source, .. } => vec![EditorProblem {
+            file: file.to_owned(),
+            pointer: source.pointer().unwrap_or_default(),
+            message: error.to_string(),
+        }],
         other => vec![EditorProblem {
             file: file.to_owned(),
             pointer: String::new(),

@@ -9,7 +9,9 @@ use serde::Serialize;
 
 use crate::canon::{self, Digest};
 use crate::fsutil::write_atomic;
+use crate::json;
 use crate::persona::compile;
+use crate::persona::markdown;
 use crate::persona::preset::bundle::{
     check_preset_id, PresetBundle, PresetManifest, Trust, FORMAT_VERSION, TEMPLATE_FILES,
 };
@@ -41,10 +43,11 @@ pub fn bundle_from_texts(
     let manifest_text = texts.remove(MANIFEST_FILE).ok_or_else(|| {
         Error::invalid("preset folder", format!("{origin} has no {MANIFEST_FILE}"))
     })?;
-    canon::canonicalize(manifest_text.as_bytes())
-        .map_err(|e| Error::invalid("preset.json", format!("{origin}/{MANIFEST_FILE}: {e}")))?;
-    let value: serde_json::Value = serde_json::from_str(&manifest_text)
-        .map_err(|e| Error::invalid("preset.json", format!("{origin}/{MANIFEST_FILE}: {e}")))?;
+    let value = json::value(
+        manifest_text.as_bytes(),
+        "preset.json",
+        &format!("{origin}/{MANIFEST_FILE}"),
+    )?;
     if let Some(spec_value) = value.get("spec") {
         spec::validate_value(spec_value).map_err(Error::SpecInvalid)?;
     }
@@ -186,21 +189,11 @@ pub fn from_workspace(dir: &Path, id: &str) -> Result<PresetBundle> {
             ),
         ));
     }
+    // The name OpenClaw shows for the agent: IDENTITY.md's `Name` field, however it was saved.
     let name = files
         .get("IDENTITY.md")
-        .and_then(|text| {
-            text.lines().find_map(|line| {
-                let line = line
-                    .trim()
-                    .trim_start_matches(['-', '*'])
-                    .trim()
-                    .replace("**", "");
-                let (key, value) = line.split_once(':')?;
-                (key.trim().eq_ignore_ascii_case("name") && !value.trim().is_empty())
-                    .then(|| value.trim().to_owned())
-            })
-        })
-        .unwrap_or_else(|| id.replace('_', " "));
+        .and_then(|text| markdown::last_value(text, "name"))
+        .map_or_else(|| id.replace('_', " "), str::to_owned);
     let description = format!("Imported from the workspace {}", dir.display());
     draft_from_files(id, &name, &description, files)
 }
@@ -313,8 +306,8 @@ pub struct ReleaseCheck {
 /// unlisted template, the content hash, and each context's plan hash.
 pub fn verify_release(dir: &Path) -> Result<ReleaseCheck> {
     let text = read_text(&dir.join(RELEASE_FILE))?;
-    let manifest: ReleaseManifest = serde_json::from_str(&text)
-        .map_err(|e| Error::invalid("release.json", format!("{}: {e}", dir.display())))?;
+    let origin = dir.join(RELEASE_FILE).display().to_string();
+    let manifest: ReleaseManifest = json::from_slice(text.as_bytes(), "release.json", &origin)?;
     let mut problems = Vec::new();
     if manifest.format != RELEASE_FORMAT {
         problems.push(format!(

@@ -525,6 +525,20 @@ fn invalid_cases() -> Vec<Case> {
             "{} {}".to_string(),
             &[("", "json_syntax")],
         ),
+        text(
+            "a repeated name, which a last-wins reader would merge",
+            sample_value().to_string().replacen(
+                "\"autonomy\":",
+                "\"autonomy\":\"ask_first\",\"autonomy\":",
+                1,
+            ),
+            &[("/decision_policy/autonomy", "duplicate_key")],
+        ),
+        text(
+            "a byte order mark after the start",
+            format!("{{\u{feff}{}", &sample_value().to_string()[1..]),
+            &[("", "json_syntax")],
+        ),
     ]
 }
 
@@ -770,6 +784,24 @@ fn bytes_entry_point() {
     assert_eq!(problems[0].rule, "json_syntax");
     assert!(
         problems[0].message.contains("line 1, column"),
+        "{}",
+        problems[0]
+    );
+}
+
+#[test]
+fn a_leading_byte_order_mark_is_skipped_and_another_is_named() {
+    let text = serde_json::to_string(&sample_spec()).unwrap();
+    assert_eq!(validate_json(&format!("\u{feff}{text}")), Ok(sample_spec()));
+    let problems = validate_json(&format!("\u{feff}\u{feff}{text}")).unwrap_err();
+    assert_eq!(problems.len(), 1);
+    assert!(
+        problems[0].message.contains("byte order mark"),
+        "{}",
+        problems[0]
+    );
+    assert!(
+        problems[0].message.contains("line 1, column 1"),
         "{}",
         problems[0]
     );

@@ -66,8 +66,9 @@ pub fn run_capability(command: CapabilityCommand, env: &Env, out: &Output) -> Re
 }
 
 fn manifest_from(file: &str) -> Result<CapabilityManifest, Failure> {
-    let text = crate::read_text(file)?;
-    serde_json::from_str(&text).map_err(|e| {
+    let bytes = crate::read_bytes(file)?;
+    let body = persona_studio::json::strict(&bytes, "capability manifest", file)?;
+    serde_json::from_slice(body).map_err(|e| {
         Failure::usage(
             "invalid_input",
             format!("{file}: not a capability manifest: {e}"),

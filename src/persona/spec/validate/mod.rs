@@ -3,8 +3,8 @@
 //! It walks the `serde_json::Value` itself instead of relying on serde errors, because serde
 //! stops at the first problem and a person fixing a spec wants the whole list at once.
 //!
-//! Order of work: size (text only), JSON syntax, depth, then the structure. Too large and not
-//! JSON stop there with one problem; everything else is collected. Only when nothing is wrong is
+//! Order of work: size (text only), JSON syntax and repeated names, depth, then the structure.
+//! Too large, not JSON and a repeated name stop there with one problem; everything else is collected. Only when nothing is wrong is
 //! the value deserialized.
 //!
 //! Each [`Problem`] has an RFC 6901 JSON pointer (`""` is the whole document, `~` is written
@@ -14,7 +14,8 @@
 //!
 //! | rule | meaning |
 //! | --- | --- |
-//! | `json_syntax` | not JSON (or not UTF-8); the message has the line and column |
+//! | `json_syntax` | not JSON (or not UTF-8, or a byte order mark other than one leading one, which is skipped); the message has the line and column |
+//! | `duplicate_key` | an object repeats a member name; reported at the later one's pointer, since readers disagree on which copy wins |
 //! | `too_large` | the text is over [`MAX_DOCUMENT_BYTES`] (1 MiB); reported at `""` without parsing |
 //! | `too_deep` | objects/arrays nest more than [`MAX_DEPTH`] (64) levels, `extensions` included |
 //! | `type` | wrong JSON type (string, integer, boolean, array, object) |
@@ -32,8 +33,8 @@
 //!
 //! Integers must be written as integers: `3.0` or `3e0` is a `type` problem here although JSON
 //! Schema would accept them. JSON `null` is never accepted in place of an optional field: leave
-//! the field out instead. Duplicate keys are not detected here (serde_json keeps the last); the
-//! canonicalizer rejects them before specs are stored.
+//! the field out instead. The text is read through [`canon::strict`] first, like every JSON
+//! from outside the app, so a repeated name is never merged last-wins.
 //!
 //! Files: `walker.rs` (the [`Walker`] that collects problems, its checks for each JSON shape and
 //! the message helpers), `fields.rs` (the walk of each field the format defines).
@@ -43,6 +44,8 @@ mod walker;
 
 use serde::Deserialize;
 use serde_json::Value;
+
+use crate::canon::{self, CanonError};
 
 use super::PersonaSpec;
 use walker::Walker;
@@ -55,6 +58,7 @@ pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
 pub const MAX_DEPTH: usize = 64;
 
 const JSON_SYNTAX: &str = "json_syntax";
+const DUPLICATE_KEY: &str = "duplicate_key";
 const TOO_LARGE: &str = "too_large";
 const TOO_DEEP: &str = "too_deep";
 const TYPE: &str = "type";
@@ -73,8 +77,9 @@ const SCHEMA_VERSION_RULE: &str = "schema_version";
 const VISIBILITY_CONTEXT: &str = "visibility_context";
 
 /// Every rule code a [`Problem`] can carry; these strings are stable API.
-pub const RULE_CODES: [&str; 17] = [
+pub const RULE_CODES: [&str; 18] = [
     JSON_SYNTAX,
+    DUPLICATE_KEY,
     TOO_LARGE,
     TOO_DEEP,
     TYPE,
@@ -113,10 +118,14 @@ pub fn validate_json_bytes(bytes: &[u8]) -> Result<PersonaSpec, Vec<Problem>> {
             ),
         )]);
     }
-    let value: Value = match serde_json::from_slice(bytes) {
+    // The one door for JSON from outside: a leading byte order mark is skipped, and what a
+    // last-wins reader would quietly merge (a repeated name) is refused at its pointer.
+    let body = match canon::strict(bytes) {
+        Ok(body) => body,
+        Err(error) => return Err(vec![not_strict(bytes, &error)]),
+    };
+    let value: Value = match serde_json::from_slice(body) {
         Ok(value) => value,
-        // serde_json gives up past 128 levels with a syntax error; say what really went wrong.
-        Err(_) if scan_depth(bytes) > MAX_DEPTH => return Err(vec![too_deep_problem("")]),
         Err(error) => return Err(vec![syntax_problem(&error)]),
     };
     let problems = problems_in(&value);
@@ -163,6 +172,37 @@ fn too_deep_problem(pointer: &str) -> Problem {
              (the limit applies everywhere, including inside \"extensions\")"
         ),
     )
+}
+
+/// The problem with a document the strict reader refused.
+fn not_strict(bytes: &[u8], error: &CanonError) -> Problem {
+    match error {
+        CanonError::DuplicateKey { .. } => problem(
+            &error.pointer().unwrap_or_default(),
+            DUPLICATE_KEY,
+            format!("the document repeats a name: {error}"),
+        ),
+        CanonError::ByteOrderMark { .. } => problem(
+            "",
+            JSON_SYNTAX,
+            format!("the document is not valid JSON: {error}"),
+        ),
+        // Anything else is not JSON to serde_json either, whose messages are worded for a
+        // person; it gives up past 128 levels with a syntax error, so say what really went
+        // wrong then.
+        _ => {
+            let body = bytes.strip_prefix(canon::BOM).unwrap_or(bytes);
+            match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+                Err(_) if scan_depth(body) > MAX_DEPTH => too_deep_problem(""),
+                Err(serde_error) => syntax_problem(&serde_error),
+                Ok(_) => problem(
+                    "",
+                    JSON_SYNTAX,
+                    format!("the document is not valid JSON: {error}"),
+                ),
+            }
+        }
+    }
 }
 
 fn syntax_problem(error: &serde_json::Error) -> Problem {
