@@ -101,7 +101,17 @@ fn every_writing_command_leaves_the_checkpoint_at_the_head() {
         ],
         None,
     );
-    step(h, &["integrity", "baseline", ws, "--agent", "exec"], None);
+    let other = h.join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("SOUL.md"), "Be brief.\n").unwrap();
+    let other = other.to_str().unwrap();
+    step(
+        h,
+        &["integrity", "baseline", other, "--agent", "other"],
+        None,
+    );
+    std::fs::write(h.join("other/SOUL.md"), "Be very brief.\n").unwrap();
+    step(h, &["integrity", "accept", other], None);
     // Governance: a customer asks, the owner approves; break-glass.
     let customer = step(
         h,
@@ -139,6 +149,31 @@ fn every_writing_command_leaves_the_checkpoint_at_the_head() {
         None,
     );
     step(h, &["breakglass", "close"], None);
+    step(h, &["attest", "enforcement", "enforce"], None);
+    // The change board: submitted, triaged, approved, applied.
+    let change = step(
+        h,
+        &json(&[
+            "change",
+            "submit",
+            "--title",
+            "Friendlier greeting",
+            "--description",
+            "Say hi first",
+            "--agent",
+            "helper",
+        ]),
+        None,
+    );
+    let change = change["id"].as_str().unwrap().to_owned();
+    step(
+        h,
+        &["change", "comment", &change, "--body", "Any news?"],
+        None,
+    );
+    for action in ["triage", "approve", "apply"] {
+        step(h, &["change", action, &change], None);
+    }
     // Onboarding.
     let answers =
         br#"{"goal": ["companion"], "audience": ["individual"], "autonomy": ["ask_first"],
@@ -172,6 +207,8 @@ fn every_writing_command_leaves_the_checkpoint_at_the_head() {
         None,
     );
     step(h, &["backup", "verify", "--from", "usb"], None);
+    step(h, &["backup", "passphrase", "show"], None);
+    step(h, &["backup", "remind", "--snooze", "24"], None);
     let elsewhere = tempfile::tempdir().unwrap();
     let into = elsewhere.path().join("restored");
     let into_arg = into.to_str().unwrap();
@@ -197,4 +234,5 @@ fn every_writing_command_leaves_the_checkpoint_at_the_head() {
     // The restored folder goes on: a write there keeps its checkpoint at its head too.
     step(&into, &["member", "unlock"], Some(pw));
     step(&into, &["backup", "verify", "--from", "usb"], None);
+    step(&into, &["member", "lock"], None);
 }

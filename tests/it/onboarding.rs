@@ -623,7 +623,7 @@ fn every_recommended_item_says_why_on_every_quality_profile_and_tier() {
 #[test]
 fn onboard_answers_names_why_each_personalized_default_is_there() {
     let home = crate::support::TestHome::new();
-    home.init_unlocked(&[]);
+    home.init_unlocked(&["--tier", "pro"]);
     let answers = br#"{"goal": ["software"], "audience": ["individual"], "voice": ["yes"]}"#;
     let r = home
         .cli_stdin(&["--json", "onboard", "--answers", "-"], answers)
