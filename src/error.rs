@@ -59,6 +59,19 @@ pub enum Error {
         message: String,
     },
 
+    /// A file that must be read is a pipe, device, socket, folder or a link the link rule
+    /// refuses (`fsutil::read`); `kind` says what it is, in words.
+    #[error("{path} is {kind}; it was not read. Only a regular file is read there: replace it with one (or remove it) and try again.", path = .path.display())]
+    NotRegularFile { path: PathBuf, kind: String },
+
+    /// A file to be read is larger than the limit of what it is; nothing past the limit was read.
+    #[error("{path} is larger than {limit} bytes; it was not read. Shorten it and try again.", path = .path.display())]
+    FileTooLarge { path: PathBuf, limit: u64 },
+
+    /// A write would replace a symbolic link with a file.
+    #[error("{path} is a symbolic link to {target}; writing would replace the link with a file, so nothing was written. Write to {target} itself, or replace the link with a regular file, and try again.", path = .path.display(), target = .target.display())]
+    LinkNotReplaced { path: PathBuf, target: PathBuf },
+
     #[error("The audit log is damaged: {0}")]
     AuditBroken(String),
 
@@ -171,6 +184,9 @@ impl Error {
             Error::Keyring(_) => "keyring",
             Error::Canon(e) | Error::Json { source: e, .. } => e.code(),
             Error::InvalidInput { .. } => "invalid_input",
+            Error::NotRegularFile { .. } => "not_regular_file",
+            Error::FileTooLarge { .. } => "file_too_large",
+            Error::LinkNotReplaced { .. } => "link_not_replaced",
             Error::AuditBroken(_) => "audit_broken",
             Error::NotFound { .. } => "not_found",
             Error::Conflict(_) => "conflict",
@@ -207,6 +223,9 @@ impl Error {
                 | Error::Canon(_)
                 | Error::Json { .. }
                 | Error::SpecInvalid(_)
+                | Error::NotRegularFile { .. }
+                | Error::FileTooLarge { .. }
+                | Error::LinkNotReplaced { .. }
         ) || matches!(
             self,
             Error::OpenClaw {

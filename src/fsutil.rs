@@ -1,37 +1,70 @@
-//! Writing files so that a crash never leaves a half-written one: write a temporary file in the
-//! same folder, flush it to disk, then rename it over the target.
+//! Files on disk. Writing: a crash never leaves a half-written file (a temporary file in the
+//! same folder, flushed to disk, then renamed over the target), a rewritten file keeps the
+//! permission bits of the file it replaces and a new one gets the ordinary default (`0o666`
+//! less the umask, as any program's new file), and nothing but a regular file is ever replaced:
+//! a folder, device, pipe or socket is refused, and so is a symbolic link, which a rename would
+//! silently turn into a file. Reading: [`read`], never blocking and never past a limit.
+
+pub mod read;
 
 use std::io::Write;
 use std::path::Path;
 
+pub use read::{open_in, open_regular, read_in, read_regular, resolve_in, FileKind, Opened};
+
 use crate::{Error, Result};
 
-/// Replaces `path` with `bytes` atomically.
+/// What is at `path` now, when a write may replace it: `None` when nothing is there, the
+/// metadata of a regular file, or an error for anything else ([`Error::LinkNotReplaced`] for
+/// a link, `invalid_input` for a folder, device, pipe or socket).
+pub fn check_replaceable(path: &Path) -> Result<Option<std::fs::Metadata>> {
+    let existing = match std::fs::symlink_metadata(path) {
+        Ok(existing) => existing,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io("read", path, e)),
+    };
+    match FileKind::of(&existing.file_type()) {
+        FileKind::File => Ok(Some(existing)),
+        FileKind::Symlink => Err(Error::LinkNotReplaced {
+            path: path.to_path_buf(),
+            target: std::fs::read_link(path).map_err(|e| Error::io("read", path, e))?,
+        }),
+        _ => Err(Error::invalid(
+            "path",
+            format!(
+                "{} is a folder, device, pipe or socket, not a file; choose another path",
+                path.display()
+            ),
+        )),
+    }
+}
+
+/// Replaces `path` with `bytes` atomically, keeping the permission bits of the file replaced
+/// (a new file gets `0o666` less the umask). Refuses anything but a regular file at `path`
+/// (see [`check_replaceable`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
-    // A rename replaces whatever is there; only a file (or a link to one) may be replaced.
-    if let Ok(existing) = std::fs::symlink_metadata(path) {
-        let kind = existing.file_type();
-        if !kind.is_file() && !kind.is_symlink() {
-            return Err(Error::invalid(
-                "path",
-                format!(
-                    "{} is a folder, device, pipe or socket, not a file; choose another path",
-                    path.display()
-                ),
-            ));
-        }
+    let existing = check_replaceable(path)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".persona-studio-").suffix(".tmp");
+    // A new file: the kernel takes the umask off, as for any program's new file. (Off Unix a
+    // new file is simply writable.)
+    #[cfg(unix)]
+    if existing.is_none() {
+        builder.permissions(new_file_permissions());
     }
-    let mut temp = tempfile::Builder::new()
-        .prefix(".persona-studio-")
-        .suffix(".tmp")
+    let mut temp = builder
         .tempfile_in(dir)
         .map_err(|e| Error::io("create a temporary file in", dir, e))?;
-    temp.write_all(bytes)
+    let written = temp.write_all(bytes).and_then(|()| match &existing {
+        Some(old) => temp.as_file().set_permissions(kept_permissions(old)),
+        None => Ok(()),
+    });
+    written
         .and_then(|()| temp.as_file().sync_all())
         .map_err(|e| Error::io("write", temp.path().to_path_buf(), e))?;
     temp.persist(path)
@@ -41,6 +74,25 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = folder.sync_all();
     }
     Ok(())
+}
+
+#[cfg(unix)]
+fn new_file_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o666)
+}
+
+/// The permission bits of `old` (read, write, execute for each class and the sticky bit; the
+/// set-id bits are not carried onto new contents).
+#[cfg(unix)]
+fn kept_permissions(old: &std::fs::Metadata) -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(old.permissions().mode() & 0o1777)
+}
+
+#[cfg(not(unix))]
+fn kept_permissions(old: &std::fs::Metadata) -> std::fs::Permissions {
+    old.permissions()
 }
 
 #[cfg(test)]
@@ -84,5 +136,45 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["SOUL.md"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_rewritten_file_keeps_its_mode_and_a_new_one_follows_the_umask() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        for bits in [0o644, 0o664, 0o755, 0o600] {
+            let path = dir.path().join(format!("file-{bits:o}"));
+            std::fs::write(&path, "old").unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(bits)).unwrap();
+            write_atomic(&path, b"new").unwrap();
+            assert_eq!(mode(&path), bits, "{bits:o}");
+            assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        }
+        // What a plain create gives under this process's umask.
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, "").unwrap();
+        let fresh = dir.path().join("fresh");
+        write_atomic(&fresh, b"new").unwrap();
+        assert_eq!(mode(&fresh), mode(&plain));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_is_never_replaced_by_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("real.md");
+        std::fs::write(&target, "kept").unwrap();
+        let link = dir.path().join("SOUL.md");
+        std::os::unix::fs::symlink("real.md", &link).unwrap();
+        let err = write_atomic(&link, b"x").unwrap_err();
+        assert_eq!(err.code(), "link_not_replaced");
+        assert!(err.to_string().contains("real.md"), "{err}");
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read(&target).unwrap(), b"kept");
     }
 }

@@ -1,11 +1,12 @@
-//! Workspace baselines and drift: for each persona file of an agent's workspace (SOUL.md,
-//! USER.md, IDENTITY.md, AGENTS.md and the user's watch list) the raw size, mtime, mode and
-//! sha256, stored per tenant and agent; `check` compares the folder against it, reading each
-//! file once; `accept` makes the current state the new baseline (owner or admin, audited).
+//! Workspace baselines and drift: for every file the OpenClaw runtime reads from an agent's
+//! workspace (`persona::workspace::RUNTIME_FILES`, whether or not it exists yet) and the user's
+//! watch list, each existing file's type, link target, raw size, mtime, mode and sha256
+//! (`scan`), stored per tenant and agent; `check` compares the folder against it, reading each
+//! file once (`drift`); `accept` makes the current state the new baseline (owner or admin,
+//! audited).
 
 use std::collections::BTreeMap;
-use std::io::Read;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
@@ -14,75 +15,20 @@ use serde_json::json;
 use crate::audit;
 use crate::auth::members::require_unlocked_privileged;
 use crate::auth::Actor;
-use crate::canon::{Digest, DigestWriter};
 use crate::clock::{Clock, Timestamp};
+use crate::fsutil::{self, FileKind};
 use crate::integrity::digest_cache::DigestCache;
 use crate::persona::versions::check_agent_name;
-use crate::persona::workspace::PersonaFile;
 use crate::store::Store;
 use crate::{Error, Result};
 
-/// Files up to this size keep their baseline content, so drift can be shown as a diff.
-pub const MAX_BLOB_BYTES: u64 = 512 * 1024;
+use super::drift::compare;
+pub use super::drift::{Attribute, Change, ChangeKind, DriftReport};
+pub(super) use super::scan::{check_relative, scan, scan_with, watched_paths, Blobs};
+pub use super::scan::{hash_file, FileState, MAX_BLOB_BYTES};
+
 /// At most this many extra files on a watch list.
 pub const MAX_WATCHED: usize = 256;
-const READ_CHUNK: usize = 256 * 1024;
-
-/// One file as it was (or is).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct FileState {
-    pub path: String,
-    #[ts(type = "number")]
-    pub size: u64,
-    #[ts(type = "number")]
-    pub mtime_ns: i64,
-    pub mode: u32,
-    pub sha256: Digest,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum ChangeKind {
-    Added,
-    Removed,
-    Modified,
-}
-
-/// An attribute that differs from the baseline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Attribute {
-    Size,
-    Mtime,
-    Mode,
-    Content,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct Change {
-    pub path: String,
-    pub kind: ChangeKind,
-    pub changed: Vec<Attribute>,
-    pub old_sha256: Option<Digest>,
-    pub new_sha256: Option<Digest>,
-}
-
-/// The result of `check`. `exit_code` is a bitmask like AIDE's: 1 added, 2 removed, 4 modified.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct DriftReport {
-    pub agent: String,
-    pub workspace: String,
-    pub baseline_recorded_at: Timestamp,
-    pub files_checked: u32,
-    pub changes: Vec<Change>,
-    pub exit_code: u8,
-}
-
-impl DriftReport {
-    pub fn is_clean(&self) -> bool {
-        self.changes.is_empty()
-    }
-}
 
 /// A stored baseline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -92,136 +38,6 @@ pub struct Baseline {
     pub recorded_at: Timestamp,
     pub files: Vec<FileState>,
     pub watch_list: Vec<String>,
-}
-
-/// Hashes one file, reading it exactly once, and keeps its bytes when `keep_up_to` allows.
-pub fn hash_file(path: &Path, keep_up_to: u64) -> std::io::Result<(Digest, u64, Option<Vec<u8>>)> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = DigestWriter::new();
-    let mut kept = Vec::new();
-    let mut keep = true;
-    let mut total: u64 = 0;
-    let mut buffer = vec![0u8; READ_CHUNK];
-    loop {
-        let n = match file.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        let chunk = buffer.get(..n).unwrap_or_default();
-        hasher.update(chunk);
-        total += n as u64;
-        if keep {
-            if total <= keep_up_to {
-                kept.extend_from_slice(chunk);
-            } else {
-                keep = false;
-                kept = Vec::new();
-            }
-        }
-    }
-    Ok((hasher.finish(), total, keep.then_some(kept)))
-}
-
-/// A watch-list entry must be a relative path inside the workspace.
-fn check_relative(path: &str) -> Result<String> {
-    let candidate = Path::new(path);
-    let inside = !path.is_empty()
-        && candidate
-            .components()
-            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
-    if !inside {
-        return Err(Error::invalid(
-            "watch path",
-            format!("\"{path}\" must be a relative path inside the workspace, without '..'"),
-        ));
-    }
-    Ok(candidate
-        .components()
-        .filter_map(|c| match c {
-            Component::Normal(part) => part.to_str(),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("/"))
-}
-
-pub(super) fn watched_paths(watch_list: &[String]) -> Vec<String> {
-    let mut paths: Vec<String> = PersonaFile::BY_PRECEDENCE
-        .iter()
-        .map(|f| f.file_name().to_owned())
-        .collect();
-    for extra in watch_list {
-        if !paths.contains(extra) {
-            paths.push(extra.clone());
-        }
-    }
-    paths
-}
-
-#[cfg(unix)]
-fn mode_of(metadata: &std::fs::Metadata) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    metadata.permissions().mode()
-}
-
-#[cfg(not(unix))]
-fn mode_of(metadata: &std::fs::Metadata) -> u32 {
-    u32::from(metadata.permissions().readonly())
-}
-
-fn mtime_ns(metadata: &std::fs::Metadata) -> i64 {
-    metadata
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .and_then(|d| i64::try_from(d.as_nanos()).ok())
-        .unwrap_or(0)
-}
-
-/// Contents of small files, by their hash.
-pub(super) type Blobs = BTreeMap<Digest, Vec<u8>>;
-
-/// What is on disk now: the state of each watched file that exists, and the kept contents.
-pub(super) fn scan(workspace: &Path, paths: &[String]) -> Result<(Vec<FileState>, Blobs)> {
-    let mut blobs = BTreeMap::new();
-    let states = scan_with(workspace, paths, |path, _| {
-        let (sha256, size, kept) =
-            hash_file(path, MAX_BLOB_BYTES).map_err(|e| Error::io("read", path, e))?;
-        if let Some(bytes) = kept {
-            blobs.insert(sha256, bytes);
-        }
-        Ok((sha256, size))
-    })?;
-    Ok((states, blobs))
-}
-
-/// What is on disk now, each existing regular file's digest and size given by `digest`.
-fn scan_with(
-    workspace: &Path,
-    paths: &[String],
-    mut digest: impl FnMut(&Path, &std::fs::Metadata) -> Result<(Digest, u64)>,
-) -> Result<Vec<FileState>> {
-    let mut states = Vec::new();
-    for relative in paths {
-        let path = workspace.join(relative);
-        let metadata = match std::fs::metadata(&path) {
-            Ok(m) if m.is_file() => m,
-            Ok(_) => continue,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(Error::io("read", &path, e)),
-        };
-        let (sha256, size) = digest(&path, &metadata)?;
-        states.push(FileState {
-            path: relative.clone(),
-            size,
-            mtime_ns: mtime_ns(&metadata),
-            mode: mode_of(&metadata),
-            sha256,
-        });
-    }
-    Ok(states)
 }
 
 pub(super) fn workspace_dir(path: &Path) -> Result<PathBuf> {
@@ -318,8 +134,9 @@ pub(super) fn write_files(
     )?;
     for state in states {
         tx.execute(
-            "INSERT INTO baseline_files (tenant_id, agent, path, size, mtime_ns, mode, sha256)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO baseline_files
+               (tenant_id, agent, path, size, mtime_ns, mode, sha256, ftype, lname)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 tenant,
                 agent,
@@ -327,7 +144,9 @@ pub(super) fn write_files(
                 i64::try_from(state.size).unwrap_or(i64::MAX),
                 state.mtime_ns,
                 state.mode,
-                state.sha256.to_string()
+                state.sha256.to_string(),
+                state.file_type.as_str(),
+                state.link_target
             ],
         )?;
         if let Some(bytes) = blobs.get(&state.sha256) {
@@ -367,32 +186,7 @@ pub fn get(store: &Store, tenant: &str, agent: &str) -> Result<Option<Baseline>>
     let Some((workspace, recorded_at)) = head else {
         return Ok(None);
     };
-    let mut statement = store.conn().prepare_cached(
-        "SELECT path, size, mtime_ns, mode, sha256 FROM baseline_files
-         WHERE tenant_id = ?1 AND agent = ?2 ORDER BY path",
-    )?;
-    let rows = statement.query_map(params![tenant, agent], |row| {
-        Ok((
-            row.get::<_, String>(0)?,
-            row.get::<_, i64>(1)?,
-            row.get::<_, i64>(2)?,
-            row.get::<_, u32>(3)?,
-            row.get::<_, String>(4)?,
-        ))
-    })?;
-    let mut files = Vec::new();
-    for row in rows {
-        let (path, size, mtime_ns, mode, sha256) = row?;
-        files.push(FileState {
-            path,
-            size: u64::try_from(size).unwrap_or(0),
-            mtime_ns,
-            mode,
-            sha256: sha256
-                .parse()
-                .map_err(|e| Error::AuditBroken(format!("baseline hash of {agent}: {e}")))?,
-        });
-    }
+    let files = files_of(store, tenant, agent)?;
     let mut statement = store.conn().prepare_cached(
         "SELECT path FROM watch_list WHERE tenant_id = ?1 AND agent = ?2 ORDER BY path",
     )?;
@@ -407,6 +201,39 @@ pub fn get(store: &Store, tenant: &str, agent: &str) -> Result<Option<Baseline>>
         files,
         watch_list,
     }))
+}
+
+/// The files of `agent`'s baseline, by path. Rows from before file types were kept (migration
+/// 0010) read as regular files, which is all those baselines recorded.
+fn files_of(store: &Store, tenant: &str, agent: &str) -> Result<Vec<FileState>> {
+    let mut statement = store.conn().prepare_cached(
+        "SELECT path, size, mtime_ns, mode, sha256, ftype, lname FROM baseline_files
+         WHERE tenant_id = ?1 AND agent = ?2 ORDER BY path",
+    )?;
+    let rows = statement.query_map(params![tenant, agent], |row| {
+        Ok((
+            (row.get::<_, String>(0)?, row.get::<_, i64>(1)?),
+            (row.get::<_, i64>(2)?, row.get::<_, u32>(3)?),
+            (row.get::<_, String>(4)?, row.get::<_, String>(5)?),
+            row.get::<_, Option<String>>(6)?,
+        ))
+    })?;
+    let mut files = Vec::new();
+    for row in rows {
+        let ((path, size), (mtime_ns, mode), (sha256, ftype), link_target) = row?;
+        files.push(FileState {
+            path,
+            file_type: FileKind::parse(&ftype)?,
+            link_target,
+            size: u64::try_from(size).unwrap_or(0),
+            mtime_ns,
+            mode,
+            sha256: sha256
+                .parse()
+                .map_err(|e| Error::AuditBroken(format!("baseline hash of {agent}: {e}")))?,
+        });
+    }
+    Ok(files)
 }
 
 /// Every agent of `tenant` that has a baseline.
@@ -468,9 +295,7 @@ fn drift_of(baseline: &Baseline, cache: Option<(&DigestCache, Timestamp)>) -> Re
         None => scan(&workspace, &paths)?.0,
         Some((cache, now)) => scan_with(&workspace, &paths, |path, metadata| {
             let (digest, _) = cache.digest(path, metadata, now, || {
-                hash_file(path, 0)
-                    .map(|(digest, _, _)| digest)
-                    .map_err(|e| Error::io("read", path, e))
+                hash_file(path, 0).map(|(digest, _, _)| digest)
             })?;
             Ok((digest, metadata.len()))
         })?,
@@ -496,74 +321,6 @@ fn paths_to_check(baseline: &Baseline) -> Result<(PathBuf, Vec<String>)> {
         }
     }
     Ok((workspace, paths))
-}
-
-fn compare(baseline: &Baseline, current: &[FileState]) -> DriftReport {
-    let old: BTreeMap<&str, &FileState> = baseline
-        .files
-        .iter()
-        .map(|f| (f.path.as_str(), f))
-        .collect();
-    let new: BTreeMap<&str, &FileState> = current.iter().map(|f| (f.path.as_str(), f)).collect();
-    let mut paths: Vec<&str> = old.keys().chain(new.keys()).copied().collect();
-    paths.sort_unstable();
-    paths.dedup();
-    let mut changes = Vec::new();
-    let mut exit_code = 0u8;
-    for path in paths {
-        match (old.get(path), new.get(path)) {
-            (None, Some(now)) => {
-                exit_code |= 1;
-                changes.push(Change {
-                    path: path.to_owned(),
-                    kind: ChangeKind::Added,
-                    changed: Vec::new(),
-                    old_sha256: None,
-                    new_sha256: Some(now.sha256),
-                });
-            }
-            (Some(was), None) => {
-                exit_code |= 2;
-                changes.push(Change {
-                    path: path.to_owned(),
-                    kind: ChangeKind::Removed,
-                    changed: Vec::new(),
-                    old_sha256: Some(was.sha256),
-                    new_sha256: None,
-                });
-            }
-            (Some(was), Some(now)) => {
-                let changed: Vec<Attribute> = [
-                    (was.size != now.size, Attribute::Size),
-                    (was.mtime_ns != now.mtime_ns, Attribute::Mtime),
-                    (was.mode != now.mode, Attribute::Mode),
-                    (was.sha256 != now.sha256, Attribute::Content),
-                ]
-                .into_iter()
-                .filter_map(|(differs, attribute)| differs.then_some(attribute))
-                .collect();
-                if !changed.is_empty() {
-                    exit_code |= 4;
-                    changes.push(Change {
-                        path: path.to_owned(),
-                        kind: ChangeKind::Modified,
-                        changed,
-                        old_sha256: Some(was.sha256),
-                        new_sha256: Some(now.sha256),
-                    });
-                }
-            }
-            (None, None) => {}
-        }
-    }
-    DriftReport {
-        agent: baseline.agent.clone(),
-        workspace: baseline.workspace.clone(),
-        baseline_recorded_at: baseline.recorded_at,
-        files_checked: u32::try_from(current.len()).unwrap_or(u32::MAX),
-        changes,
-        exit_code,
-    }
 }
 
 /// Makes the workspace's current state the baseline of `agent` and records the old and new
@@ -624,13 +381,15 @@ pub fn file_diff(store: &Store, tenant: &str, agent: &str, path: &str) -> Result
             .and_then(|bytes| String::from_utf8(bytes).ok()),
         None => None,
     };
-    let current_path = Path::new(&baseline.workspace).join(&path);
-    let current = match std::fs::metadata(&current_path) {
-        Ok(m) if m.is_file() && m.len() <= MAX_BLOB_BYTES => std::fs::read(&current_path)
-            .ok()
-            .and_then(|bytes| String::from_utf8(bytes).ok()),
-        _ => None,
-    };
+    // What the runtime would read there now, if it is small text.
+    let current = fsutil::read_in(
+        Path::new(&baseline.workspace),
+        Path::new(&path),
+        MAX_BLOB_BYTES,
+    )
+    .ok()
+    .flatten()
+    .and_then(|bytes| String::from_utf8(bytes).ok());
     let rows = match (&old_text, &current) {
         (Some(old), Some(new)) => crate::textdiff::rows(old, new),
         (None, Some(new)) => crate::textdiff::rows("", new),

@@ -4,5 +4,7 @@
 pub mod attest;
 pub mod baseline;
 pub mod digest_cache;
+mod drift;
 pub mod registry;
+mod scan;
 pub(crate) mod snapshot;

@@ -7,7 +7,8 @@
 //! - `not_managed`: we have no baseline for it;
 //! - `missing_workspace`: ours, but the folder OpenClaw would use does not exist;
 //! - `drifted`: ours, but OpenClaw points at another folder than the one we baselined, a
-//!   watched file was added, removed, or changed in content, size or mode since the baseline
+//!   watched file was added, removed, or changed in content, size, mode, type or link target
+//!   since the baseline
 //!   (a new modification time alone is not drift: OpenClaw reads the same bytes), or its config
 //!   entry differs from the one we last wrote or imported (each key that differs, old and new);
 //! - `in_sync`: none of the above.

@@ -44,12 +44,13 @@ use super::{
 use crate::auth::Actor;
 use crate::canon::{self, Digest};
 use crate::clock::Clock;
+use crate::fsutil::read_in;
 use crate::governance::catalog::CapabilityKind;
 use crate::governance::installs;
 use crate::persona::preset::catalog::VersionRef;
 use crate::persona::spec::{self, resolve_reasoning, PersonaSpec, ResolvedReasoning};
 use crate::persona::versions;
-use crate::persona::workspace::{FILE_BUDGET_CHARS, TOTAL_BUDGET_CHARS};
+use crate::persona::workspace::{FILE_BUDGET_CHARS, MAX_FILE_BYTES, TOTAL_BUDGET_CHARS};
 use crate::provision::apply::{render_for, ApplyOptions, FileAction, FileChange, Rendered};
 use crate::store::Store;
 use crate::{Error, Result};
@@ -208,7 +209,7 @@ pub(super) fn compute(
     let levels: Vec<&str> = model_levels.levels.iter().map(String::as_str).collect();
     let reasoning = resolve_reasoning(&levels, Some(ours.spec.reasoning.preferred.as_str()));
     let mut warnings = budget::warnings(
-        &workspace_texts(&rendered, workspace),
+        &workspace_texts(&rendered, workspace)?,
         FILE_BUDGET_CHARS,
         TOTAL_BUDGET_CHARS,
     );
@@ -310,13 +311,18 @@ fn ours(store: &Store, tenant: &str, agent: &str) -> Result<Ours> {
 }
 
 /// The workspace's files as they will be after the sync: rendered, or kept from the disk
-/// (agent-editable files we keep, and those a preset has no template for).
-fn workspace_texts(rendered: &Rendered, workspace: &Path) -> Vec<(String, String)> {
-    let from_disk = |file: &str| std::fs::read_to_string(workspace.join(file)).ok();
+/// (agent-editable files we keep, and those a preset has no template for), each read through
+/// `fsutil::read_in` (never blocking, bounded; a file that is not valid UTF-8 is left out, as
+/// before).
+fn workspace_texts(rendered: &Rendered, workspace: &Path) -> Result<Vec<(String, String)>> {
+    let from_disk = |file: &str| -> Result<Option<String>> {
+        Ok(read_in(workspace, Path::new(file), MAX_FILE_BYTES)?
+            .and_then(|bytes| String::from_utf8(bytes).ok()))
+    };
     let mut texts: Vec<(String, String)> = Vec::new();
     for change in &rendered.report.changes {
         let text = match change.action {
-            FileAction::KeptAgentFile => from_disk(&change.file),
+            FileAction::KeptAgentFile => from_disk(&change.file)?,
             _ => rendered.text(&change.file).map(str::to_owned),
         };
         if let Some(text) = text {
@@ -325,12 +331,12 @@ fn workspace_texts(rendered: &Rendered, workspace: &Path) -> Vec<(String, String
     }
     for file in budget::INJECTION_ORDER {
         if !texts.iter().any(|(name, _)| name == file) {
-            if let Some(text) = from_disk(file) {
+            if let Some(text) = from_disk(file)? {
                 texts.push((file.to_owned(), text));
             }
         }
     }
-    texts
+    Ok(texts)
 }
 
 /// What writing the entry will do beyond the managed keys, said before it happens.

@@ -1,10 +1,12 @@
 //! The agent's workspace persona files (SOUL.md, USER.md, IDENTITY.md, AGENTS.md): their
-//! precedence, their budgets, and reading them from a folder.
+//! precedence, their budgets, and reading them from a folder; and the list of every file the
+//! OpenClaw runtime reads from a workspace ([`RUNTIME_FILES`]).
 
 use std::path::Path;
 
 use serde::Serialize;
 
+use crate::fsutil::read_in;
 use crate::{Error, Result};
 
 /// One of the four persona files, in precedence order (highest first).
@@ -51,6 +53,25 @@ impl PersonaFile {
 /// own files (issue 13): every official preset's rendered AGENTS.md carries it.
 pub const PRECEDENCE_LINE: &str = "Persona precedence: SOUL.md > USER.md > IDENTITY.md > AGENTS.md";
 
+/// Every file OpenClaw reads from an agent's workspace into the agent's prompt or turn, which
+/// an integrity baseline therefore covers whether or not it exists (openclaw 2026.9.6,
+/// `dist/workspace-bootstrap-policy-*.mjs`): the bootstrap files in prompt order
+/// (`WORKSPACE_BOOTSTRAP_FILENAMES`: AGENTS, SOUL, IDENTITY, USER, BOOTSTRAP, MEMORY), the two
+/// a Claw installs as bootstrap files and older releases inject (`CLAW_BOOTSTRAP_FILE_NAMES`:
+/// TOOLS, HEARTBEAT; `openclaw doctor` migrates them), and `BOOT.md`, which the `boot-md` hook
+/// sends to the agent at gateway start (`docs/automation/hooks/bundled-hooks.md`).
+pub const RUNTIME_FILES: [&str; 9] = [
+    "AGENTS.md",
+    "SOUL.md",
+    "TOOLS.md",
+    "IDENTITY.md",
+    "USER.md",
+    "HEARTBEAT.md",
+    "BOOTSTRAP.md",
+    "MEMORY.md",
+    "BOOT.md",
+];
+
 /// Per-file character budget.
 pub const FILE_BUDGET_CHARS: usize = 20_000;
 /// USER.md's tighter budget: it is about the owner and is agent-editable.
@@ -84,8 +105,10 @@ impl WorkspaceFiles {
         self.files[file as usize].as_deref()
     }
 
-    /// Reads whichever persona files exist in `dir`. A file that is not UTF-8 or is larger than
-    /// [`MAX_FILE_BYTES`] is an error naming the file.
+    /// Reads whichever persona files exist in `dir`, each through `fsutil::read_in` (never
+    /// blocking; a link only when it stays inside `dir` and ends at a regular file). A file that
+    /// is not a regular file, not UTF-8 or larger than [`MAX_FILE_BYTES`] is an error naming
+    /// the file.
     pub fn read_dir(dir: &Path) -> Result<WorkspaceFiles> {
         if !dir.is_dir() {
             return Err(Error::invalid(
@@ -95,30 +118,16 @@ impl WorkspaceFiles {
         }
         let mut files = WorkspaceFiles::new();
         for file in PersonaFile::BY_PRECEDENCE {
-            let path = dir.join(file.file_name());
-            let metadata = match std::fs::metadata(&path) {
-                Ok(metadata) => metadata,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(Error::io("read", &path, e)),
+            let name = Path::new(file.file_name());
+            let Some(bytes) = read_in(dir, name, MAX_FILE_BYTES)? else {
+                continue;
             };
-            if metadata.len() > MAX_FILE_BYTES {
-                return Err(Error::invalid(
-                    "workspace",
-                    format!(
-                        "{} is {} bytes; persona files over {} bytes are refused. Shorten it.",
-                        path.display(),
-                        metadata.len(),
-                        MAX_FILE_BYTES
-                    ),
-                ));
-            }
-            let bytes = std::fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
             let text = String::from_utf8(bytes).map_err(|e| {
                 Error::invalid(
                     "workspace",
                     format!(
                         "{} is not UTF-8 text (invalid byte at offset {}). Save it as UTF-8.",
-                        path.display(),
+                        dir.join(name).display(),
                         e.utf8_error().valid_up_to()
                     ),
                 )

@@ -1,7 +1,8 @@
 //! Applying a preset to an agent: render the templates into its workspace folder, show a
-//! unified diff first (dry run), write each file atomically, leave the agent-editable files
-//! (USER.md, MEMORY.md) alone unless told otherwise, then record the integrity baseline and an
-//! audit entry naming the preset version and the hashes.
+//! unified diff first (dry run), write each file atomically (keeping each replaced file's
+//! mode; a pipe, device or link in the way is refused before anything is written), leave the
+//! agent-editable files (USER.md, MEMORY.md) alone unless told otherwise, then record the
+//! integrity baseline and an audit entry naming the preset version and the hashes.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,11 +15,12 @@ use crate::auth::members::require_unlocked_privileged;
 use crate::auth::Actor;
 use crate::canon::Digest;
 use crate::clock::Clock;
-use crate::fsutil::write_atomic;
+use crate::fsutil::{check_replaceable, read_in, write_atomic};
 use crate::integrity::baseline;
 use crate::persona::preset::bundle::{render, AGENT_EDITABLE};
 use crate::persona::preset::catalog::{self, VersionRef};
 use crate::persona::versions::check_agent_name;
+use crate::persona::workspace::MAX_FILE_BYTES;
 use crate::store::Store;
 use crate::textdiff;
 use crate::{Error, Result};
@@ -272,12 +274,9 @@ fn file_change(
     text: &str,
     options: &ApplyOptions,
 ) -> Result<FileChange> {
-    let path = workspace.join(file);
-    let current = match std::fs::read(&path) {
-        Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(Error::io("read", &path, e)),
-    };
+    // Never blocking on a pipe, never past the persona files' limit (`fsutil::read_in`).
+    let current = read_in(workspace, Path::new(file), MAX_FILE_BYTES)?
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
     let agent_file = AGENT_EDITABLE.contains(&file);
     let action = match &current {
         None => FileAction::Create,
@@ -287,6 +286,9 @@ fn file_change(
     };
     let diff = match action {
         FileAction::Create | FileAction::Update => {
+            // A link there would be replaced by a file: refused before anything is written,
+            // and already in a dry run.
+            check_replaceable(&workspace.join(file))?;
             textdiff::unified(current.as_deref().unwrap_or(""), text, file)
         }
         FileAction::Unchanged | FileAction::KeptAgentFile => String::new(),

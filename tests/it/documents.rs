@@ -31,7 +31,7 @@ const OTHER: &str = "t-other";
 const OWNER: &str = "m-olive";
 
 /// Creates `path` with the shipped migrations up to `version`, exactly as that build left it.
-fn database_at(path: &Path, version: usize) -> Connection {
+pub(crate) fn database_at(path: &Path, version: usize) -> Connection {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     let mut files: Vec<_> = std::fs::read_dir(folder)
         .unwrap()

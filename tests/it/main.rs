@@ -3,6 +3,7 @@
 //! One integration-test binary for the core and the CLI; each module is a feature area.
 //! The keyring tests need a Secret Service: run them through `cargo xtask test`.
 
+mod aide_oracle;
 mod audit_checkpoint;
 mod backup;
 mod backup_cloud;
@@ -34,3 +35,4 @@ mod store;
 mod support;
 mod trust_boundaries;
 mod wire_names;
+mod workspace_files;

@@ -6,6 +6,7 @@
 use std::fmt::Debug;
 use std::str::FromStr;
 
+use persona_studio::fsutil::FileKind;
 use persona_studio::governance::breakglass::BreakGlassState;
 use persona_studio::governance::catalog::{CapabilityKind, CatalogOrigin, RiskLevel, TrustTier};
 use persona_studio::governance::changes::ChangeState;
@@ -58,6 +59,16 @@ fn every_door_spells_a_value_the_same() {
     check::<TrustTier>(&["official", "community"]);
     check::<CatalogOrigin>(&["starter", "admin"]);
     check::<Enforcement>(&["off", "observe", "enforce"]);
+    check::<FileKind>(&[
+        "file",
+        "directory",
+        "symlink",
+        "fifo",
+        "socket",
+        "block_device",
+        "char_device",
+        "unknown",
+    ]);
     check::<Trust>(&["official", "community", "local"]);
     check::<LevelsSource>(&["given", "table", "unknown"]);
     check::<WriterKind>(&["openclaw_cli", "persona_studio"]);

@@ -10,7 +10,7 @@ use crate::process::{capture, root, run_in, step, succeeds, which};
 
 /// Debian packages: Tauri's build libraries, the headless display and WebDriver, the Secret
 /// Service, the CLIs the backup interoperability tests use (`age`, `zstd`, `script` from
-/// bsdutils), and restic, the backup benchmark's peer.
+/// bsdutils), restic, the backup benchmark's peer, and AIDE, the integrity tests' oracle.
 const DEBIAN_PACKAGES: &[&str] = &[
     "build-essential",
     "pkg-config",
@@ -29,6 +29,7 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "curl",
     "restic",
     "bsdutils",
+    "aide",
 ];
 
 /// Python packages for the end-to-end tests and the loopback cloud servers.
@@ -102,6 +103,19 @@ pub fn debian_packages() -> Result<()> {
     let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
     install.extend(packages);
     apt(&install)
+}
+
+/// The AIDE binary Debian's `aide` package installed (`debian_packages` installs it), which
+/// `tests/it/aide_oracle.rs` runs as `PS_AIDE_BIN`.
+pub fn aide() -> Result<PathBuf> {
+    which("aide")
+        .or_else(|| {
+            ["/usr/bin/aide", "/usr/sbin/aide"]
+                .into_iter()
+                .map(PathBuf::from)
+                .find(|p| p.is_file())
+        })
+        .context("aide is not installed; `cargo xtask setup` installs Debian's aide package")
 }
 
 pub fn node_packages() -> Result<()> {

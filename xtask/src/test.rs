@@ -87,6 +87,7 @@ pub fn test() -> Result<()> {
     let tauri_driver = deps::tauri_driver()?;
     let python = deps::python_venv()?;
     let openclaw = deps::openclaw_cli()?;
+    let aide = deps::aide()?;
     let ui = root().join("ui");
 
     {
@@ -119,8 +120,10 @@ pub fn test() -> Result<()> {
     }
     let scratch = Scratch::new("test")?;
     {
-        let _step = step("Rust: unit, integration and CLI tests (real keyring, real OpenClaw)");
-        with_env(&scratch, &[("PS_OPENCLAW_BIN", openclaw.clone())], |env| {
+        let _step =
+            step("Rust: unit, integration and CLI tests (real keyring, real OpenClaw, AIDE)");
+        let extra = [("PS_OPENCLAW_BIN", openclaw.clone()), ("PS_AIDE_BIN", aide)];
+        with_env(&scratch, &extra, |env| {
             sh(&format!("{KEYRING_SESSION} cargo test --workspace"), env)
         })?;
     }

@@ -5,7 +5,7 @@
 //! same with `symlinks: "reject"`, `hardlinks: "reject"` and `maxBytes`).
 
 use std::collections::BTreeMap;
-use std::fs::{File, Metadata};
+use std::fs::Metadata;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -121,14 +121,16 @@ fn read_in_folder(root: &Path, path: &str, limit: u64) -> Result<Option<Vec<u8>>
     if metadata.len() > limit {
         return Err(too_large(path, limit));
     }
-    let file = File::open(&full).map_err(|e| Error::io("open", &full, e))?;
-    let opened = file.metadata().map_err(|e| Error::io("read", &full, e))?;
+    // Without blocking and without following a link swapped in since the look.
+    let crate::fsutil::Opened {
+        file,
+        metadata: opened,
+    } = crate::fsutil::open_regular(&full, &full).map_err(|e| match e {
+        Error::NotRegularFile { .. } => replaced(path),
+        other => other,
+    })?;
     if !same_file(&metadata, &opened) {
-        return Err(ClawError::NotRegularFile {
-            path: path.to_owned(),
-            kind: "a file that was replaced while it was read",
-        }
-        .into());
+        return Err(replaced(path));
     }
     let mut bytes = Vec::new();
     file.take(limit + 1)
@@ -138,6 +140,14 @@ fn read_in_folder(root: &Path, path: &str, limit: u64) -> Result<Option<Vec<u8>>
         return Err(too_large(path, limit));
     }
     Ok(Some(bytes))
+}
+
+fn replaced(path: &str) -> Error {
+    ClawError::NotRegularFile {
+        path: path.to_owned(),
+        kind: "a file that was replaced while it was read",
+    }
+    .into()
 }
 
 /// A regular file with one name: OpenClaw refuses hard links because a package could

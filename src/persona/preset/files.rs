@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::canon::{self, Digest};
-use crate::fsutil::write_atomic;
+use crate::fsutil::{read_in, write_atomic};
 use crate::json;
 use crate::persona::compile;
 use crate::persona::markdown;
@@ -72,47 +72,20 @@ pub fn bundle_from_texts(
     Ok(bundle)
 }
 
-fn read_text(path: &Path) -> Result<String> {
-    let metadata = std::fs::metadata(path).map_err(|e| Error::io("read", path, e))?;
-    if metadata.len() > MAX_FILE_BYTES {
-        return Err(Error::invalid(
-            "preset folder",
-            format!("{} is larger than {MAX_FILE_BYTES} bytes", path.display()),
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
-    String::from_utf8(bytes).map_err(|_| {
+/// Reads the file `name` inside `dir` as UTF-8 text, by `fsutil`'s rules: never blocking,
+/// at most [`MAX_FILE_BYTES`], through a link only when it stays inside `dir` (OpenClaw ignores
+/// links that lead out of a workspace, docs/concepts/agent-workspace.md, and importing one would
+/// copy whatever it points at into a preset). `None` when nothing is there.
+fn read_text(dir: &Path, name: &str) -> Result<Option<String>> {
+    let Some(bytes) = read_in(dir, Path::new(name), MAX_FILE_BYTES)? else {
+        return Ok(None);
+    };
+    String::from_utf8(bytes).map(Some).map_err(|_| {
         Error::invalid(
             "preset folder",
-            format!("{} is not UTF-8 text", path.display()),
+            format!("{} is not UTF-8 text", dir.join(name).display()),
         )
     })
-}
-
-/// A workspace file that is a link must resolve inside the workspace: OpenClaw ignores links
-/// that lead out of it (docs/concepts/agent-workspace.md), and importing one would copy
-/// whatever it points at (another user's file, a system file) into a preset.
-fn check_inside(dir: &Path, path: &Path) -> Result<()> {
-    let is_link = std::fs::symlink_metadata(path)
-        .map_err(|e| Error::io("read", path, e))?
-        .file_type()
-        .is_symlink();
-    if !is_link {
-        return Ok(());
-    }
-    let root = std::fs::canonicalize(dir).map_err(|e| Error::io("resolve", dir, e))?;
-    let target = std::fs::canonicalize(path).map_err(|e| Error::io("resolve", path, e))?;
-    if target.starts_with(&root) {
-        return Ok(());
-    }
-    Err(Error::invalid(
-        "workspace",
-        format!(
-            "{} is a link to {}, outside the workspace (OpenClaw ignores such links); replace it with the file itself",
-            path.display(),
-            target.display()
-        ),
-    ))
 }
 
 /// Reads a preset folder written by [`export`] (or by hand).
@@ -132,10 +105,12 @@ pub fn read_folder(dir: &Path) -> Result<PresetBundle> {
             continue;
         };
         let is_preset_file = name == MANIFEST_FILE || name == RELEASE_FILE || name.ends_with(".md");
-        if !path.is_file() || !is_preset_file {
+        if !is_preset_file {
             continue;
         }
-        texts.insert(name, read_text(&path)?);
+        if let Some(text) = read_text(dir, &name)? {
+            texts.insert(name, text);
+        }
     }
     bundle_from_texts(texts, &dir.display().to_string())
 }
@@ -173,10 +148,8 @@ pub fn from_workspace(dir: &Path, id: &str) -> Result<PresetBundle> {
     }
     let mut files = BTreeMap::new();
     for name in TEMPLATE_FILES {
-        let path = dir.join(name);
-        if path.is_file() {
-            check_inside(dir, &path)?;
-            files.insert(name.to_owned(), read_text(&path)?);
+        if let Some(text) = read_text(dir, name)? {
+            files.insert(name.to_owned(), text);
         }
     }
     if files.is_empty() {
@@ -266,8 +239,9 @@ fn file_hashes(
 ) -> Result<BTreeMap<String, String>> {
     names
         .map(|name| {
-            let path = dir.join(&name);
-            let bytes = std::fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
+            let bytes = read_in(dir, Path::new(&name), MAX_FILE_BYTES)?.ok_or_else(|| {
+                Error::io("read", dir.join(&name), std::io::ErrorKind::NotFound.into())
+            })?;
             Ok((name, Digest::of_bytes(&bytes).to_string()))
         })
         .collect()
@@ -305,7 +279,13 @@ pub struct ReleaseCheck {
 /// Checks a released folder against its `release.json`, offline: every file's sha256, no
 /// unlisted template, the content hash, and each context's plan hash.
 pub fn verify_release(dir: &Path) -> Result<ReleaseCheck> {
-    let text = read_text(&dir.join(RELEASE_FILE))?;
+    let text = read_text(dir, RELEASE_FILE)?.ok_or_else(|| {
+        Error::io(
+            "read",
+            dir.join(RELEASE_FILE),
+            std::io::ErrorKind::NotFound.into(),
+        )
+    })?;
     let origin = dir.join(RELEASE_FILE).display().to_string();
     let manifest: ReleaseManifest = json::from_slice(text.as_bytes(), "release.json", &origin)?;
     let mut problems = Vec::new();
@@ -316,13 +296,13 @@ pub fn verify_release(dir: &Path) -> Result<ReleaseCheck> {
         ));
     }
     for (name, expected) in &manifest.files {
-        let path = dir.join(name);
-        match std::fs::read(&path) {
-            Ok(bytes) if &Digest::of_bytes(&bytes).to_string() == expected => {}
-            Ok(_) => problems.push(format!(
+        match read_in(dir, Path::new(name), MAX_FILE_BYTES) {
+            Ok(Some(bytes)) if &Digest::of_bytes(&bytes).to_string() == expected => {}
+            Ok(Some(_)) => problems.push(format!(
                 "{name} was changed (its sha256 differs from release.json)"
             )),
-            Err(_) => problems.push(format!("{name} is missing")),
+            Ok(None) => problems.push(format!("{name} is missing")),
+            Err(e) => problems.push(e.to_string()),
         }
     }
     for name in TEMPLATE_FILES {

@@ -153,7 +153,7 @@ warning: string | null, };
 
 export type AttestedPlan = { plan: PromptPlan, attestation: Attestation, };
 
-export type Attribute = "size" | "mtime" | "mode" | "content";
+export type Attribute = "size" | "mtime" | "mode" | "content" | "file_type" | "link_target";
 
 export type AuditEntry = { seq: number, ts: string, tenant: string, actor: string, kind: string, data: unknown, prev: string, };
 
@@ -435,7 +435,25 @@ export type FileDiff = { path: string, baseline: string | null, current: string 
  */
 rows: Array<DiffRow>, };
 
-export type FileState = { path: string, size: number, mtime_ns: number, mode: number, sha256: string, };
+export type FileKind = "file" | "directory" | "symlink" | "fifo" | "socket" | "block_device" | "char_device" | "unknown";
+
+export type FileState = { path: string, 
+/**
+ * What is at the path (`lstat`): a link is a link.
+ */
+file_type: FileKind, 
+/**
+ * For a symbolic link, where it points, as written in the link.
+ */
+link_target: string | null, 
+/**
+ * Bytes of content read (0 when none is read).
+ */
+size: number, mtime_ns: number, mode: number, 
+/**
+ * The sha256 of the content read (of no bytes when none is read).
+ */
+sha256: string, };
 
 export type Identity = { 
 /**
