@@ -301,7 +301,8 @@ fn write_registry(path: &Path, bytes: &[u8]) {
 fn registry_check_takes_a_bom_and_refuses_a_repeated_name() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("registry.json");
-    let registry: &[u8] = br#"[{"id": "support_agent", "lifecycle": "active"}]"#;
+    let registry: &[u8] =
+        br#"{"registry_version": 1, "entries": [{"id": "support_agent", "lifecycle": "active"}]}"#;
     let check = || {
         cli_with(
             None,
@@ -315,9 +316,14 @@ fn registry_check_takes_a_bom_and_refuses_a_repeated_name() {
     assert_eq!(check().expect_code(0).stdout, plain);
     write_registry(
         &file,
-        br#"[{"id": "support_agent", "lifecycle": "active", "lifecycle": "deprecated"}]"#,
+        br#"{"registry_version": 1, "entries": [
+            {"id": "support_agent", "lifecycle": "active", "lifecycle": "deprecated"}]}"#,
     );
-    refused(check(), "duplicate_key", &["\"/0/lifecycle\""]);
+    refused(
+        check(),
+        "duplicate_key",
+        &["\"/entries/0/lifecycle\"", "line 2, column 60"],
+    );
 }
 
 #[test]
@@ -338,7 +344,7 @@ fn capability_manifests_take_a_bom_and_refuse_a_repeated_name() {
         )
         .expect_code(0)
         .json();
-    assert_eq!(added["manifest"]["id"], "bom_tool");
+    assert_eq!(added["id"], "bom_tool");
     let twice = manifest("twice_tool", r#","risk":"high""#);
     refused(
         home.cli_stdin(&["--json", "capability", "add", "-"], twice.as_bytes()),
