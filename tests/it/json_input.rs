@@ -379,3 +379,39 @@ fn onboarding_answers_take_a_bom_and_refuse_a_repeated_name() {
         &["\"/autonomy\""],
     );
 }
+
+#[test]
+fn the_preset_editor_locates_a_repeated_name_and_takes_a_bom() {
+    use persona_studio::persona::preset::catalog::{self, VersionRef};
+    use persona_studio::persona::preset::editing;
+
+    let home = TestHome::new();
+    let store = home.init_core("Acme");
+    let actor = persona_studio::tenant::current_actor(&store).unwrap();
+    let official = catalog::get(
+        &store,
+        &actor.tenant_id,
+        "executive_assistant",
+        &VersionRef::Latest,
+    )
+    .unwrap();
+    let texts = editing::texts_of(&official.bundle).unwrap();
+    let clean = editing::check(&texts);
+    let mut bom = texts.clone();
+    bom.manifest = format!("\u{feff}{}", texts.manifest);
+    assert_eq!(editing::check(&bom), clean);
+    let mut twice = texts.clone();
+    twice.manifest = texts.manifest.replacen(
+        "\"autonomy\": ",
+        "\"autonomy\": \"autonomous\",\n\"autonomy\": ",
+        1,
+    );
+    let verdict = editing::check(&twice);
+    assert_eq!(verdict.problems.len(), 1, "{verdict:?}");
+    assert_eq!(verdict.problems[0].file, "preset.json");
+    assert_eq!(
+        verdict.problems[0].pointer,
+        "/spec/decision_policy/autonomy"
+    );
+    assert!(verdict.content_hash.is_none());
+}
