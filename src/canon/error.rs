@@ -47,10 +47,11 @@ pub enum CanonError {
     /// An object repeats a key; JCS (I-JSON, RFC 7493 §2.3) requires unique keys. Readers
     /// disagree on which copy wins, so the document is refused rather than guessed at.
     #[error(
-        "duplicate object key {key:?} at line {line}, column {column} (JSON pointer {:?}) in \
-         the object at {}; a name may appear only once in an object, so keep one of them",
-        member_pointer(.pointer, .key),
-        describe_pointer(.pointer)
+        "duplicate object key {key:?} at line {line}, column {column} in the object at {} (the \
+         repeated member is JSON pointer {:?}); a name may appear only once in an object, so \
+         keep one of them",
+        describe_pointer(.pointer),
+        member_pointer(.pointer, .key)
     )]
     DuplicateKey {
         key: String,

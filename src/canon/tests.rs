@@ -321,7 +321,26 @@ fn input_errors_name_code_and_place() {
         (r#""\x""#, E("json_syntax", "line 1, column 2")),
         (r#""\u12G4""#, E("json_syntax", "line 1, column 6")),
         ("\"a\tb\"", E("json_syntax", "line 1, column 3")),
-        ("\u{feff}{}", E("json_syntax", "line 1, column 1")),
+        // RFC 8259 §8.1: one leading byte order mark is ignored; any other is named.
+        ("\u{feff}{\"b\":1,\"a\":[]}", O(r#"{"a":[],"b":1}"#)),
+        (
+            "\u{feff}\u{feff}{}",
+            E("byte_order_mark", "line 1, column 1"),
+        ),
+        (
+            "{\"a\":\u{feff}1}",
+            E("byte_order_mark", "line 1, column 6"),
+        ),
+        ("[1,\n\u{feff}2]", E("byte_order_mark", "line 2, column 1")),
+        ("[1]\u{feff}", E("byte_order_mark", "line 1, column 4")),
+        ("\"\u{feff}\"", O("\"\u{feff}\"")),
+        (
+            "\u{feff}{\"a\":1,\n\"a\":2}",
+            E(
+                "duplicate_key",
+                "line 2, column 1 in the object at the top level",
+            ),
+        ),
         ("[1 2]", E("json_syntax", "line 1, column 4")),
         ("{\"é\":\n  x}", E("json_syntax", "line 2, column 3")),
         (
@@ -554,6 +573,20 @@ fn digest_display_parse_round_trip() {
         digest_json(b" { \"a\" : 1.0 } ").expect("valid"),
         Digest::of_bytes(br#"{"a":1}"#)
     );
+    // A leading byte order mark changes no byte and no hash.
+    assert_eq!(
+        digest_json(b"\xEF\xBB\xBF{\"a\" : 1.0 }").expect("valid"),
+        Digest::of_bytes(br#"{"a":1}"#)
+    );
+}
+
+#[test]
+fn strict_returns_the_document_without_its_leading_bom() {
+    assert_eq!(super::strict(b"\xEF\xBB\xBF[1]"), Ok(&b"[1]"[..]));
+    assert_eq!(super::strict(b" [1] "), Ok(&b" [1] "[..]));
+    let error = super::strict(br#"{"x":{"k":1,"k":2}}"#).unwrap_err();
+    assert_eq!(error.pointer().as_deref(), Some("/x/k"));
+    assert!(error.to_string().contains("keep one of them"), "{error}");
 }
 
 #[test]

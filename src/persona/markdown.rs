@@ -96,7 +96,8 @@ fn field(line: &str) -> Option<(String, &str)> {
         .trim()
         .to_lowercase()
         .replace([' ', '-'], "_");
-    let value = raw_value.trim().trim_matches(['*', '`']).trim();
+    // OpenClaw drops every run of emphasis marks and spaces around the value at once.
+    let value = raw_value.trim_matches(|c: char| matches!(c, '*' | '`') || c.is_whitespace());
     if key.is_empty() || value.is_empty() || is_placeholder(value) {
         return None;
     }
@@ -146,6 +147,7 @@ mod tests {
             ("* __Name__: Wren", vec![p("name", "Wren", 1)]),
             ("+ `Output format`: markdown", vec![p("output_format", "markdown", 1)]),
             ("NAME :  **Wren**  ", vec![p("name", "Wren", 1)]),
+            ("- **Name:** **Wren** ", vec![p("name", "Wren", 1)]),
             ("- **Name:**\n  _(pick something you like)_\n", vec![]),
             ("- **Name:** _(pick something you like)_", vec![]),
             ("- **Name:** (pick something you like)", vec![]),

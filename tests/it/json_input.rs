@@ -301,7 +301,8 @@ fn write_registry(path: &Path, bytes: &[u8]) {
 fn registry_check_takes_a_bom_and_refuses_a_repeated_name() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("registry.json");
-    let registry: &[u8] = br#"[{"id": "support_agent", "lifecycle": "active"}]"#;
+    let registry: &[u8] =
+        br#"{"registry_version": 1, "entries": [{"id": "support_agent", "lifecycle": "active"}]}"#;
     let check = || {
         cli_with(
             None,
@@ -315,9 +316,14 @@ fn registry_check_takes_a_bom_and_refuses_a_repeated_name() {
     assert_eq!(check().expect_code(0).stdout, plain);
     write_registry(
         &file,
-        br#"[{"id": "support_agent", "lifecycle": "active", "lifecycle": "deprecated"}]"#,
+        br#"{"registry_version": 1, "entries": [
+            {"id": "support_agent", "lifecycle": "active", "lifecycle": "deprecated"}]}"#,
     );
-    refused(check(), "duplicate_key", &["\"/0/lifecycle\""]);
+    refused(
+        check(),
+        "duplicate_key",
+        &["\"/entries/0/lifecycle\"", "line 2, column 60"],
+    );
 }
 
 #[test]
@@ -338,7 +344,7 @@ fn capability_manifests_take_a_bom_and_refuse_a_repeated_name() {
         )
         .expect_code(0)
         .json();
-    assert_eq!(added["manifest"]["id"], "bom_tool");
+    assert_eq!(added["id"], "bom_tool");
     let twice = manifest("twice_tool", r#","risk":"high""#);
     refused(
         home.cli_stdin(&["--json", "capability", "add", "-"], twice.as_bytes()),
@@ -372,4 +378,40 @@ fn onboarding_answers_take_a_bom_and_refuse_a_repeated_name() {
         "duplicate_key",
         &["\"/autonomy\""],
     );
+}
+
+#[test]
+fn the_preset_editor_locates_a_repeated_name_and_takes_a_bom() {
+    use persona_studio::persona::preset::catalog::{self, VersionRef};
+    use persona_studio::persona::preset::editing;
+
+    let home = TestHome::new();
+    let store = home.init_core("Acme");
+    let actor = persona_studio::tenant::current_actor(&store).unwrap();
+    let official = catalog::get(
+        &store,
+        &actor.tenant_id,
+        "executive_assistant",
+        &VersionRef::Latest,
+    )
+    .unwrap();
+    let texts = editing::texts_of(&official.bundle).unwrap();
+    let clean = editing::check(&texts);
+    let mut bom = texts.clone();
+    bom.manifest = format!("\u{feff}{}", texts.manifest);
+    assert_eq!(editing::check(&bom), clean);
+    let mut twice = texts.clone();
+    twice.manifest = texts.manifest.replacen(
+        "\"autonomy\": ",
+        "\"autonomy\": \"autonomous\",\n\"autonomy\": ",
+        1,
+    );
+    let verdict = editing::check(&twice);
+    assert_eq!(verdict.problems.len(), 1, "{verdict:?}");
+    assert_eq!(verdict.problems[0].file, "preset.json");
+    assert_eq!(
+        verdict.problems[0].pointer,
+        "/spec/decision_policy/autonomy"
+    );
+    assert!(verdict.content_hash.is_none());
 }

@@ -480,4 +480,15 @@ mod tests {
             assert!(!is_exact_version(bad), "{bad}");
         }
     }
+
+    #[test]
+    fn package_json_takes_a_bom_and_refuses_a_repeated_name() {
+        let text = r#"{"name": "wren", "version": "1.0.0", "openclaw": {"claw": "CLAW.md"}}"#;
+        let plain = parse_package(text.as_bytes()).unwrap();
+        let bom = parse_package(format!("\u{feff}{text}").as_bytes()).unwrap();
+        assert_eq!(plain, bom);
+        let twice = text.replacen("\"version\"", "\"version\": \"9.0.0\", \"version\"", 1);
+        let error = parse_package(twice.as_bytes()).unwrap_err().to_string();
+        assert!(error.contains("\"/version\""), "{error}");
+    }
 }

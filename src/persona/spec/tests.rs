@@ -610,9 +610,10 @@ fn check(case: &Case, validator: &jsonschema::Validator) {
         }
     }
 
-    // The same value through validate_value gives the same problems (size aside).
+    // The same value through validate_value gives the same problems (size aside, and a
+    // repeated name, which only the text shows: a parsed value has kept one copy).
     if let Ok(value) = serde_json::from_str::<Value>(&text) {
-        if text.len() <= MAX_DOCUMENT_BYTES {
+        if text.len() <= MAX_DOCUMENT_BYTES && crate::canon::strict(text.as_bytes()).is_ok() {
             assert_eq!(validate_value(&value).err(), Some(problems), "{name}");
         }
         let schema_valid = validator.is_valid(&value);

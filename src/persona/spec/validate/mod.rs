@@ -4,8 +4,8 @@
 //! stops at the first problem and a person fixing a spec wants the whole list at once.
 //!
 //! Order of work: size (text only), JSON syntax and repeated names, depth, then the structure.
-//! Too large, not JSON and a repeated name stop there with one problem; everything else is collected. Only when nothing is wrong is
-//! the value deserialized.
+//! Too large, not JSON and a repeated name stop there with one problem; everything else is
+//! collected. Only when nothing is wrong is the value deserialized.
 //!
 //! Each [`Problem`] has an RFC 6901 JSON pointer (`""` is the whole document, `~` is written
 //! `~0` and `/` is written `~1`), a stable rule code and a message that says how to fix it. A
@@ -182,17 +182,18 @@ fn not_strict(bytes: &[u8], error: &CanonError) -> Problem {
             DUPLICATE_KEY,
             format!("the document repeats a name: {error}"),
         ),
+        CanonError::TooDeep { .. } => too_deep_problem(""),
         CanonError::ByteOrderMark { .. } => problem(
             "",
             JSON_SYNTAX,
             format!("the document is not valid JSON: {error}"),
         ),
         // Anything else is not JSON to serde_json either, whose messages are worded for a
-        // person; it gives up past 128 levels with a syntax error, so say what really went
+        // person; past 128 levels it gives up with a syntax error, so say what really went
         // wrong then.
         _ => {
             let body = bytes.strip_prefix(canon::BOM).unwrap_or(bytes);
-            match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+            match serde_json::from_slice::<Value>(body) {
                 Err(_) if scan_depth(body) > MAX_DEPTH => too_deep_problem(""),
                 Err(serde_error) => syntax_problem(&serde_error),
                 Ok(_) => problem(
