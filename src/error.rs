@@ -81,6 +81,14 @@ pub enum Error {
     #[error("{0}")]
     Conflict(String),
 
+    /// A short id or a name matched more than one thing; `matches` describes each one.
+    #[error("\"{text}\" matches {} {what}: {}. Give more of the id.", .matches.len(), .matches.join("; "))]
+    Ambiguous {
+        what: String,
+        text: String,
+        matches: Vec<String>,
+    },
+
     #[error("Only an owner or admin can {action}; you are acting as a {role}.")]
     Forbidden {
         action: &'static str,
@@ -190,6 +198,7 @@ impl Error {
             Error::AuditBroken(_) => "audit_broken",
             Error::NotFound { .. } => "not_found",
             Error::Conflict(_) => "conflict",
+            Error::Ambiguous { .. } => "ambiguous",
             Error::Forbidden { .. } => "forbidden",
             Error::SpecInvalid(_) => "spec_invalid",
             Error::HashEnforced { .. } => "hash_enforced",
@@ -220,6 +229,7 @@ impl Error {
         matches!(
             self,
             Error::InvalidInput { .. }
+                | Error::Ambiguous { .. }
                 | Error::Canon(_)
                 | Error::Json { .. }
                 | Error::SpecInvalid(_)

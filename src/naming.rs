@@ -1,4 +1,9 @@
-//! Naming rules shared by every layer: what a registry, preset or capability id may look like.
+//! Naming rules shared by every layer: what a registry, preset or capability id may look like,
+//! how a version number is written (`2` or `v2`), and how a short id or a name picks one row
+//! (`resolve`, the one rule behind every kind: members, install requests, break-glass
+//! overrides, change requests).
+
+use crate::{Error, Result};
 
 /// lower_snake_case, 1 to 64 characters, starting with a letter, no `__`, no trailing `_`.
 pub fn is_valid_id(id: &str) -> bool {
@@ -8,4 +13,146 @@ pub fn is_valid_id(id: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !id.ends_with('_')
         && !id.contains("__")
+}
+
+/// A version number as the app prints it (`v2`) or bare (`2`); versions count from 1.
+///
+/// # Errors
+/// `invalid_input` on `version` for anything else (`0`, `-1`, `two`, `v`).
+pub fn parse_version(text: &str) -> Result<u32> {
+    let digits = text.trim().strip_prefix(['v', 'V']).unwrap_or(text.trim());
+    digits
+        .parse::<u32>()
+        .ok()
+        .filter(|n| *n > 0 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| {
+            Error::invalid(
+                "version",
+                format!("\"{text}\" is not a version; write it as 2 or v2 (versions count from 1)"),
+            )
+        })
+}
+
+/// The shortest id prefix [`resolve`] takes, as git takes abbreviated hashes.
+pub const MIN_PREFIX: usize = 4;
+
+/// One row a short id or a name may pick: its full id, its name when it has one (a member's
+/// display name), and how to describe it when several match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub id: String,
+    pub name: Option<String>,
+    pub label: String,
+}
+
+/// Picks the one candidate `text` names: the full id, else a name equal to it (ignoring case),
+/// else the ids starting with it (at least [`MIN_PREFIX`] characters, ignoring case). `what` is
+/// the kind in the singular, for messages ("install request").
+///
+/// # Errors
+/// `not_found` when nothing matches; `ambiguous`, listing each match, when several do.
+pub fn resolve(what: &str, text: &str, candidates: &[Candidate]) -> Result<String> {
+    let wanted = text.trim();
+    if let Some(exact) = candidates.iter().find(|c| c.id == wanted) {
+        return Ok(exact.id.clone());
+    }
+    let by_name: Vec<&Candidate> = candidates
+        .iter()
+        .filter(|c| {
+            c.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(wanted))
+        })
+        .collect();
+    let matched = if by_name.is_empty() && wanted.len() >= MIN_PREFIX {
+        let lower = wanted.to_ascii_lowercase();
+        candidates
+            .iter()
+            .filter(|c| c.id.to_ascii_lowercase().starts_with(&lower))
+            .collect()
+    } else {
+        by_name
+    };
+    match matched.as_slice() {
+        [one] => Ok(one.id.clone()),
+        [] => {
+            Err(Error::NotFound {
+                what: format!("{} \"{wanted}\"", capitalized(what)),
+                hint: if wanted.len() < MIN_PREFIX {
+                    format!("Give its full id, its name, or at least {MIN_PREFIX} characters of its id.")
+                } else {
+                    String::new()
+                },
+            })
+        }
+        several => Err(Error::Ambiguous {
+            what: format!("{what}s"),
+            text: wanted.to_owned(),
+            matches: several
+                .iter()
+                .map(|c| format!("{} ({})", c.id, c.label))
+                .collect(),
+        }),
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(id: &str, name: Option<&str>) -> Candidate {
+        Candidate {
+            id: id.to_owned(),
+            name: name.map(str::to_owned),
+            label: name.unwrap_or("request").to_owned(),
+        }
+    }
+
+    #[test]
+    fn versions_are_written_with_or_without_v() {
+        for (text, want) in [
+            ("2", Some(2)),
+            ("v2", Some(2)),
+            ("V12", Some(12)),
+            (" v3 ", Some(3)),
+        ] {
+            assert_eq!(parse_version(text).ok(), want, "{text}");
+        }
+        for bad in ["0", "v0", "-1", "+2", "two", "v", "", "v-2", "2.0"] {
+            let err = parse_version(bad).unwrap_err();
+            assert_eq!(err.code(), "invalid_input", "{bad}");
+            assert!(err.to_string().contains("2 or v2"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_full_id_a_name_or_a_unique_prefix_picks_one() {
+        let rows = [
+            candidate("0508e1f7-aaaa", Some("Sam Ortiz")),
+            candidate("0508ffff-bbbb", Some("Ada")),
+            candidate("9999aaaa-cccc", None),
+        ];
+        let pick = |text: &str| resolve("member", text, &rows);
+        assert_eq!(pick("0508e1f7-aaaa").unwrap(), "0508e1f7-aaaa");
+        assert_eq!(pick("sam ortiz").unwrap(), "0508e1f7-aaaa");
+        assert_eq!(pick("0508E1").unwrap(), "0508e1f7-aaaa");
+        assert_eq!(pick("9999").unwrap(), "9999aaaa-cccc");
+        let several = pick("0508").unwrap_err();
+        assert_eq!(several.code(), "ambiguous");
+        let message = several.to_string();
+        assert!(message.contains("0508e1f7-aaaa (Sam Ortiz)"), "{message}");
+        assert!(message.contains("0508ffff-bbbb (Ada)"), "{message}");
+        let short = pick("999").unwrap_err();
+        assert_eq!(short.code(), "not_found");
+        assert!(short.to_string().contains("at least 4"), "{short}");
+        assert_eq!(pick("nobody").unwrap_err().code(), "not_found");
+    }
 }

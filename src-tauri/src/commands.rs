@@ -8,6 +8,7 @@ use persona_studio::persona::compile::PromptPlan;
 use persona_studio::persona::editor as spec_editor;
 use persona_studio::persona::spec::InteractionContext;
 use persona_studio::persona::versions::{self, StoredVersion, VersionSummary};
+use persona_studio::provision::spec_draft;
 use persona_studio::tenant::{self, InitRequest, SelfAccess};
 use serde::Serialize;
 use tauri::State;
@@ -119,7 +120,9 @@ pub async fn spec_new_draft(
 ) -> Result<VersionSummary, IpcError> {
     state
         .with_actor(move |store, actor, state| {
-            versions::create_draft(store, actor, &agent, None, state.clock.as_ref())
+            // The same starting point as everywhere: active, else the applied preset's spec.
+            spec_draft::new_draft(store, actor, &agent, None, state.clock.as_ref())
+                .map(|draft| draft.summary)
         })
         .await
 }

@@ -67,8 +67,8 @@ pub async fn preset_preview(
     blocking(move || Ok(editing::preview(&texts, context)?)).await
 }
 
-/// A new preset copied from `from`'s latest published version, or (with `from` absent) the
-/// next draft of preset `id` itself.
+/// A new preset copied from the version `from` names as a bare id (its production label, else
+/// its newest published version), or (with `from` absent) the next draft of preset `id` itself.
 #[tauri::command]
 pub async fn preset_new_draft(
     state: State<'_, AppState>,
@@ -79,7 +79,7 @@ pub async fn preset_new_draft(
         .with_actor(move |store, actor, state| {
             let bundle = match from {
                 Some(source) => Some(
-                    catalog::get(store, &actor.tenant_id, &source, &VersionRef::Latest)?.bundle,
+                    catalog::get(store, &actor.tenant_id, &source, &VersionRef::Default)?.bundle,
                 ),
                 None => None,
             };

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::audit;
-use crate::auth::{clean_name, Actor, MemberInfo, Role};
+use crate::auth::{clean_name, names, Actor, MemberInfo, Role};
 use crate::canon::Digest;
 use crate::clock::{Clock, Timestamp};
 use crate::ids::IdSource;
@@ -195,6 +195,7 @@ pub fn add_member(
     let name = clean_name("member name", &new.display_name)?;
     let now = clock.now();
     let role = require_unlocked_privileged(store.conn(), actor, now, "add members")?;
+    names::check_free(store.conn(), &actor.tenant_id, &name)?;
     if new.role == Role::Owner && role != Role::Owner {
         return Err(Error::Denied(
             "Only an owner can add another owner; ask an owner, or add this member as admin."
@@ -347,6 +348,7 @@ pub fn set_first_passphrase(
         now,
         "set another member's first passphrase",
     )?;
+    let member = &names::resolve(store.conn(), &actor.tenant_id, member)?;
     let target_role = role_of(store.conn(), &actor.tenant_id, member)?;
     if target_role == Role::Owner && role != Role::Owner {
         return Err(Error::Denied(
@@ -469,6 +471,7 @@ pub fn unlock_status(store: &Store, actor: &Actor, now: Timestamp) -> Result<Unl
 /// their own passphrase (a customer cannot ride on an owner's earlier unlock).
 pub fn switch(store: &mut Store, actor: &Actor, member: &str, clock: &dyn Clock) -> Result<Actor> {
     let now = clock.now();
+    let member = &names::resolve(store.conn(), &actor.tenant_id, member)?;
     let role = role_of(store.conn(), &actor.tenant_id, member)?;
     store.write(|tx| {
         tx.execute(
@@ -544,6 +547,7 @@ pub fn list(store: &Store, tenant: &str, now: Timestamp) -> Result<Vec<MemberSum
 
 /// One member of `tenant`.
 pub fn get(store: &Store, tenant: &str, member: &str, now: Timestamp) -> Result<MemberSummary> {
+    let member = names::resolve(store.conn(), tenant, member)?;
     list(store, tenant, now)?
         .into_iter()
         .find(|m| m.id == member)

@@ -5,6 +5,7 @@
 //! who is acting and whether they may, never the other way round.
 
 pub mod members;
+pub mod names;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};

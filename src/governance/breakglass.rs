@@ -14,6 +14,7 @@ use crate::auth::Actor;
 use crate::clock::{Clock, Timestamp};
 use crate::governance;
 use crate::ids::IdSource;
+use crate::naming::{self, Candidate};
 use crate::store::Store;
 use crate::{Error, Result};
 
@@ -298,6 +299,7 @@ pub fn status(store: &Store, tenant: &str, now: Timestamp) -> Result<BreakGlassS
 
 /// One override of `tenant`.
 pub fn get(store: &Store, tenant: &str, id: &str, now: Timestamp) -> Result<BreakGlass> {
+    let id = &resolve(store.conn(), tenant, id)?;
     let raw = store
         .conn()
         .query_row(
@@ -311,6 +313,26 @@ pub fn get(store: &Store, tenant: &str, id: &str, now: Timestamp) -> Result<Brea
             hint: "Check the break-glass status.".to_owned(),
         })?;
     build(raw, now)
+}
+
+/// The id of the break-glass override of `tenant` that `text` names: its full id or a unique
+/// prefix of at least [`naming::MIN_PREFIX`] characters.
+///
+/// # Errors
+/// `not_found`, or `ambiguous` listing every override that matched with when it opened.
+pub fn resolve(conn: &rusqlite::Connection, tenant: &str, text: &str) -> Result<String> {
+    let mut statement =
+        conn.prepare("SELECT id, opened_at FROM break_glass WHERE tenant_id = ?1 ORDER BY id")?;
+    let candidates = statement
+        .query_map(params![tenant], |row| {
+            Ok(Candidate {
+                id: row.get(0)?,
+                name: None,
+                label: format!("opened at {}", row.get::<_, String>(1)?),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    naming::resolve("break-glass override", text, &candidates)
 }
 
 /// Every override of `tenant`, newest first.

@@ -12,6 +12,7 @@ use crate::auth::Actor;
 use crate::clock::{Clock, Timestamp};
 use crate::governance;
 use crate::ids::IdSource;
+use crate::naming::{self, Candidate};
 use crate::persona::versions::check_agent_name;
 use crate::store::Store;
 use crate::{Error, Result};
@@ -282,6 +283,7 @@ pub fn transition(
     let now = clock.now();
     let (from, to, verb, kind) = action.rule();
     require_unlocked_privileged(store.conn(), actor, now, "move change requests")?;
+    let id = &resolve(store.conn(), &actor.tenant_id, id)?;
     let current = find(store.conn(), &actor.tenant_id, id)?;
     if current.state != from {
         return Err(Error::InvalidTransition(format!(
@@ -333,6 +335,7 @@ pub fn comment(
     ids: &dyn IdSource,
 ) -> Result<ChangeComment> {
     let now = clock.now();
+    let id = &resolve(store.conn(), &actor.tenant_id, id)?;
     let current = find(store.conn(), &actor.tenant_id, id)?;
     if current.submitted_by != actor.member_id && !is_unlocked_privileged(store.conn(), actor, now)?
     {
@@ -395,6 +398,7 @@ pub fn list(
 
 /// One change request of `tenant` with its comments.
 pub fn get(store: &Store, tenant: &str, id: &str) -> Result<ChangeDetail> {
+    let id = &resolve(store.conn(), tenant, id)?;
     let request = find(store.conn(), tenant, id)?;
     let mut statement = store.conn().prepare(
         "SELECT id, author, body, created_at FROM change_comments
@@ -420,6 +424,30 @@ pub fn get(store: &Store, tenant: &str, id: &str) -> Result<ChangeDetail> {
         });
     }
     Ok(ChangeDetail { request, comments })
+}
+
+/// The id of the change request of `tenant` that `text` names: its full id or a unique prefix
+/// of at least [`naming::MIN_PREFIX`] characters.
+///
+/// # Errors
+/// `not_found`, or `ambiguous` listing every request that matched with its title.
+pub fn resolve(conn: &rusqlite::Connection, tenant: &str, text: &str) -> Result<String> {
+    let mut statement = conn
+        .prepare("SELECT id, title, state FROM change_requests WHERE tenant_id = ?1 ORDER BY id")?;
+    let candidates = statement
+        .query_map(params![tenant], |row| {
+            Ok(Candidate {
+                id: row.get(0)?,
+                name: None,
+                label: format!(
+                    "\"{}\", {}",
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?
+                ),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    naming::resolve("change request", text, &candidates)
 }
 
 /// How many change requests of `tenant` are open.

@@ -48,6 +48,10 @@ pub struct AcceptOutcome {
     pub persona_hash: Digest,
     pub preset: String,
     pub preset_version: u32,
+    /// How the chosen preset was read, ending at the version the draft was built from
+    /// (`executive_assistant:production → v1`).
+    #[serde(default)]
+    pub preset_resolved: String,
     pub preset_hash: Digest,
     pub mode: Mode,
     /// Requests opened now, by capability id.
@@ -97,9 +101,20 @@ pub fn accept(
             custom.over.join(" ")
         )));
     }
-    let preset =
-        presets_catalog::get(store, &actor.tenant_id, &choice.preset, &VersionRef::Latest)?;
-    let harness_profile = accepted_harness_profile(&recommendation, &custom, &choice);
+    // A bare id, read as everywhere: the version the production label points at.
+    let resolved = presets_catalog::resolve(
+        store,
+        &actor.tenant_id,
+        &choice.preset,
+        &VersionRef::Default,
+    )?;
+    let preset_ref = match &resolved.label {
+        Some(label) => format!("{}:{label}", choice.preset),
+        None => format!("{}@{}", choice.preset, resolved.version.version),
+    };
+    let preset_resolved = resolved.shown;
+    let preset = resolved.version;
+    let harness_profile = accepted_harness_profile(&recommendation, &custom, &preset_ref);
     let provenance = json!({
         "bank_version": recommendation.bank_version,
         "scoring_version": recommendation.scoring_version,
@@ -134,6 +149,7 @@ pub fn accept(
             persona_hash: hash,
             preset: preset.id.clone(),
             preset_version: preset.version,
+            preset_resolved: preset_resolved.clone(),
             preset_hash: preset.content_hash,
             mode: recommendation.mode,
             install_requests: opened,
@@ -167,12 +183,13 @@ fn accepted_before(store: &Store, actor: &Actor, key: &str) -> Result<Option<Acc
     }
 }
 
-/// The harness profile of the accepted bundle: a capability keeps its personalized-default mark
-/// when the recommendation gave it one (in the bundle or trimmed).
+/// The harness profile of the accepted bundle, following `preset_ref` (the label the draft's
+/// preset version was read through): a capability keeps its personalized-default mark when the
+/// recommendation gave it one (in the bundle or trimmed).
 fn accepted_harness_profile(
     recommendation: &Recommendation,
     custom: &Customization,
-    choice: &Choice,
+    preset_ref: &str,
 ) -> Value {
     let personalized: Vec<&str> = recommendation
         .capabilities
@@ -182,7 +199,7 @@ fn accepted_harness_profile(
         .map(|c| c.id.as_str())
         .collect();
     recommend::harness_profile(
-        &choice.preset,
+        preset_ref,
         recommendation.mode,
         custom
             .capabilities

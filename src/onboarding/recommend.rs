@@ -14,6 +14,7 @@ use crate::canon::{self, Digest};
 use crate::governance::catalog::{CapabilityManifest, TrustTier};
 use crate::governance::quota::{self, TierLimits};
 use crate::onboarding::questions::{Question, QuestionBank, QuestionKind};
+use crate::persona::preset::reference::PRODUCTION;
 use crate::persona::preset::PresetManifest;
 use crate::persona::spec::{resolve_reasoning, Mode, ResolvedReasoning};
 use crate::{Error, Result};
@@ -354,7 +355,7 @@ pub fn recommend(
         "model_reasoning_levels": model_reasoning_levels,
     }))?;
     let harness_profile = harness_profile(
-        &preset.id,
+        &format!("{}:{PRODUCTION}", preset.id),
         mode,
         fitted
             .bundle
@@ -575,16 +576,17 @@ pub const HARNESS_PROFILE_SCHEMA_JSON: &str = include_str!(concat!(
     "/schemas/harness-profile.schema.json"
 ));
 
-/// The harness profile (see [`HARNESS_PROFILE_SCHEMA_JSON`]) for a preset, a mode and
-/// the capabilities `(id, personalized default)` of the bundle.
+/// The harness profile (see [`HARNESS_PROFILE_SCHEMA_JSON`]) for a preset reference
+/// (`ID:LABEL`, the label the harness follows, or `ID@N` for a preset without a `production`
+/// label), a mode and the capabilities `(id, personalized default)` of the bundle.
 pub fn harness_profile<'a>(
-    preset: &str,
+    preset_ref: &str,
     mode: Mode,
     capabilities: impl Iterator<Item = (&'a str, bool)> + Clone,
 ) -> serde_json::Value {
     json!({
         "reasoningPolicy": {"default": "max", "fallbackBehavior": "highest_or_model_default"},
-        "persona": {"presetRef": format!("{preset}:production"), "mode": mode.as_str()},
+        "persona": {"presetRef": preset_ref, "mode": mode.as_str()},
         "onboarding": {
             "recommendationEnabled": true,
             "personalizedDefaults": capabilities.clone().filter(|c| c.1).map(|c| c.0).collect::<Vec<_>>(),
@@ -607,8 +609,8 @@ pub(crate) fn upgrade_for(tier: Tier, slots: u32, storage: u64) -> Option<Tier> 
     None
 }
 
-/// What the recommender reads from a tenant: its tier, its active presets (latest published
-/// versions) and its capability catalog.
+/// What the recommender reads from a tenant: its tier, its active presets (the versions a
+/// bare id names: `production`, else the newest published) and its capability catalog.
 #[derive(Debug, Clone)]
 pub struct TenantInputs {
     pub tier: Tier,
@@ -619,6 +621,7 @@ pub struct TenantInputs {
 /// Reads [`TenantInputs`] of `tenant`.
 pub fn tenant_inputs(store: &crate::store::Store, tenant: &str) -> Result<TenantInputs> {
     use crate::persona::preset::catalog::{self as presets_catalog, PresetFilter, VersionRef};
+    // What a bare id means everywhere: the version its production label points at.
     let tier: String = store.conn().query_row(
         "SELECT tier FROM tenants WHERE id = ?1",
         rusqlite::params![tenant],
@@ -628,7 +631,7 @@ pub fn tenant_inputs(store: &crate::store::Store, tenant: &str) -> Result<Tenant
     for summary in presets_catalog::list(store, tenant, &PresetFilter::default())? {
         if summary.latest_published.is_some() {
             presets.push(
-                presets_catalog::get(store, tenant, &summary.id, &VersionRef::Latest)?
+                presets_catalog::get(store, tenant, &summary.id, &VersionRef::Default)?
                     .bundle
                     .manifest,
             );

@@ -27,11 +27,12 @@ use super::agents::select;
 use super::state::entry_baseline;
 use super::sync::{entry_of, KeyChange};
 use super::{locate, read_config, roster, Agent, ConfigSource, Environment, Layout};
-use crate::audit::{self, AuditFilter};
 use crate::canon::Digest;
 use crate::clock::Timestamp;
 use crate::integrity::baseline::{self, Attribute, Baseline, ChangeKind};
 use crate::persona::versions;
+pub(super) use crate::provision::applied::applied_presets;
+pub use crate::provision::applied::AppliedPreset;
 use crate::store::Store;
 use crate::textdiff::RowKind;
 use crate::Result;
@@ -108,17 +109,6 @@ pub struct OurAgent {
     pub active_spec: Option<u32>,
     /// The active spec's persona hash.
     pub persona_hash: Option<Digest>,
-}
-
-/// A preset version applied to an agent (from its `preset.applied` audit entry).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct AppliedPreset {
-    /// The preset id.
-    pub id: String,
-    /// The version applied.
-    pub version: u32,
-    /// Its content hash.
-    pub content_hash: String,
 }
 
 /// One difference between an agent's workspace and our baseline.
@@ -298,37 +288,4 @@ fn entry_key_changes(before: &Map<String, Value>, after: &Map<String, Value>) ->
             after: after.get(key).cloned(),
         })
         .collect()
-}
-
-/// The last preset applied to each agent, from the `preset.applied` audit entries.
-pub(super) fn applied_presets(
-    store: &Store,
-    tenant: &str,
-) -> Result<BTreeMap<String, AppliedPreset>> {
-    let filter = AuditFilter {
-        kind: Some("preset.applied".to_owned()),
-        limit: Some(u32::MAX),
-        ..AuditFilter::default()
-    };
-    let mut applied = BTreeMap::new();
-    // Newest first: the first entry seen for an agent is its current preset.
-    for record in audit::list(store.conn(), tenant, &filter)? {
-        let data = &record.entry.data;
-        let (Some(agent), Some(id), Some(version), Some(hash)) = (
-            data["agent"].as_str(),
-            data["preset"].as_str(),
-            data["version"].as_u64().and_then(|v| u32::try_from(v).ok()),
-            data["content_hash"].as_str(),
-        ) else {
-            continue;
-        };
-        applied
-            .entry(agent.to_owned())
-            .or_insert_with(|| AppliedPreset {
-                id: id.to_owned(),
-                version,
-                content_hash: hash.to_owned(),
-            });
-    }
-    Ok(applied)
 }

@@ -13,7 +13,7 @@ use crate::auth::Actor;
 use crate::canon::{self, CanonError, Digest};
 use crate::clock::{Clock, Timestamp};
 use crate::persona::compile::persona_hash;
-use crate::persona::spec::{self, PersonaSpec};
+use crate::persona::spec::{self, PersonaSpec, Problem};
 use crate::store::documents::{self, Doc, Kind, Stamp, Version};
 use crate::store::Store;
 use crate::{Error, Result};
@@ -42,6 +42,9 @@ pub struct VersionSummary {
     pub created_at: Timestamp,
     pub published_at: Option<Timestamp>,
     pub active: bool,
+    /// Why a draft has no hash: every problem [`draft_problems`] finds (empty when it is valid,
+    /// and for published versions).
+    pub problems: Vec<Problem>,
 }
 
 /// A stored version with its spec text.
@@ -105,8 +108,48 @@ fn starting_text(store: &Store, tenant: &str, agent: &str, given: Option<&str>) 
         return Ok(pretty.unwrap_or(active.spec_json));
     }
     let mut sample = spec::sample_spec();
-    sample.id = agent.replace('-', "_");
+    sample.id = spec_id_for(agent);
     serde_json::to_string_pretty(&sample).map_err(|e| Error::invalid("spec", e.to_string()))
+}
+
+/// The id an agent's spec carries: the agent name with `-` written `_` (`support-bot` →
+/// `support_bot`).
+pub fn spec_id_for(agent: &str) -> String {
+    agent.replace('-', "_")
+}
+
+/// Every problem of `text` as version `version` of `agent`'s spec: the validator's (the same
+/// list a spec file's validation gives), else whether its `id` is this agent's and its
+/// `version` this version. A draft with problems is stored, but has no hash and is not
+/// published.
+pub fn draft_problems(agent: &str, version: u32, text: &str) -> Vec<Problem> {
+    let spec = match spec::validate_json(text) {
+        Ok(spec) => spec,
+        Err(problems) => return problems,
+    };
+    let mut problems = Vec::new();
+    let id = spec_id_for(agent);
+    if spec.id != id {
+        problems.push(Problem {
+            pointer: "/id".to_owned(),
+            rule: "agent_mismatch",
+            message: format!(
+                "this is agent {agent}'s spec, but \"id\" is \"{}\", which names another agent; set it to \"{id}\"",
+                spec.id
+            ),
+        });
+    }
+    if spec.version != version {
+        problems.push(Problem {
+            pointer: "/version".to_owned(),
+            rule: "version_mismatch",
+            message: format!(
+                "this is version {version} of {agent}, but the spec says \"version\": {}; set it to {version}",
+                spec.version
+            ),
+        });
+    }
+    problems
 }
 
 /// Creates the next version of `agent` as a draft. An agent has at most one open draft.
@@ -151,7 +194,7 @@ pub(crate) fn insert_draft(
         doc(&actor.tenant_id, agent),
         version,
         text,
-        draft_hash(text).as_ref(),
+        draft_hash(agent, version, text).as_ref(),
         Stamp {
             member: &actor.member_id,
             at: now,
@@ -183,7 +226,7 @@ pub fn save_draft(
     require_unlocked_privileged(store.conn(), actor, clock.now(), "edit persona drafts")?;
     check_draft(spec_text)?;
     let version = draft_version(store, &actor.tenant_id, agent)?.ok_or_else(|| no_draft(agent))?;
-    let hash = draft_hash(spec_text);
+    let hash = draft_hash(agent, version, spec_text);
     store.write(|tx| {
         documents::save_draft(
             tx,
@@ -208,17 +251,11 @@ pub fn publish(
     require_unlocked_privileged(store.conn(), actor, clock.now(), "publish persona versions")?;
     let version = draft_version(store, &actor.tenant_id, agent)?.ok_or_else(|| no_draft(agent))?;
     let draft = get(store, &actor.tenant_id, agent, Some(version))?;
-    let spec: PersonaSpec = spec::validate_json(&draft.spec_json).map_err(Error::SpecInvalid)?;
-    if spec.version != version {
-        return Err(Error::SpecInvalid(vec![spec::Problem {
-            pointer: "/version".to_owned(),
-            rule: "version_mismatch",
-            message: format!(
-                "this publishes version {version} of {agent}, but the spec says \"version\": {}; set it to {version}",
-                spec.version
-            ),
-        }]));
+    let problems = draft_problems(agent, version, &draft.spec_json);
+    if !problems.is_empty() {
+        return Err(Error::SpecInvalid(problems));
     }
+    let spec: PersonaSpec = spec::validate_json(&draft.spec_json).map_err(Error::SpecInvalid)?;
     let hash = persona_hash(&spec)?;
     let canonical = String::from_utf8(canon::to_canonical_vec(&spec)?)
         .map_err(|e| Error::invalid("spec", e.to_string()))?;
@@ -335,6 +372,10 @@ fn to_summary(agent: &str, version: &Version, active: Option<u32>) -> VersionSum
         created_at: version.created_at,
         published_at: version.published_at,
         active: active == Some(version.number),
+        problems: match version.state {
+            VersionState::Draft => draft_problems(agent, version.number, &version.body),
+            VersionState::Published => Vec::new(),
+        },
     }
 }
 
@@ -366,8 +407,12 @@ fn check_draft(text: &str) -> Result<()> {
     }
 }
 
-/// A draft's hash, when its text is a valid spec.
-fn draft_hash(text: &str) -> Option<Digest> {
+/// A draft's hash, when its text is a valid spec of this agent and version
+/// ([`draft_problems`] finds nothing).
+fn draft_hash(agent: &str, version: u32, text: &str) -> Option<Digest> {
+    if !draft_problems(agent, version, text).is_empty() {
+        return None;
+    }
     spec::validate_json(text)
         .ok()
         .and_then(|spec| persona_hash(&spec).ok())

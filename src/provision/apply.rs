@@ -65,6 +65,11 @@ pub struct FileChange {
 pub struct ApplyReport {
     pub preset: String,
     pub version: u32,
+    /// How the preset reference was read, ending at the version applied
+    /// (`executive_assistant:production → v1`).
+    pub resolved: String,
+    /// What the caller should know but that did not stop the apply (a deprecated preset).
+    pub warnings: Vec<String>,
     pub content_hash: Digest,
     pub agent: String,
     pub workspace: String,
@@ -105,7 +110,9 @@ impl Rendered {
     }
 }
 
-/// Applies preset `id` at `reference` to `agent`'s `workspace`.
+/// Applies preset `id` at `reference` (read by `catalog::resolve`) to `agent`'s `workspace`,
+/// creating the folder when it does not exist, also when it was removed since the last apply.
+/// The report and the `preset.applied` entry name the workspace by its absolute path.
 #[allow(clippy::too_many_arguments)] // Each argument is a distinct input the caller chooses.
 pub fn apply(
     store: &mut Store,
@@ -181,7 +188,8 @@ pub fn render_for(
     if !options.dry_run {
         require_unlocked_privileged(store.conn(), actor, clock.now(), "apply presets to agents")?;
     }
-    let version = catalog::get(store, &actor.tenant_id, id, reference)?;
+    let resolved = catalog::resolve(store, &actor.tenant_id, id, reference)?;
+    let version = resolved.version;
     if version.state != crate::persona::versions::VersionState::Published && !options.dry_run {
         return Err(Error::Conflict(format!(
             "Version {} of {id} is a draft; publish it before applying it to an agent.",
@@ -198,6 +206,7 @@ pub fn render_for(
     for (file, template) in &version.bundle.files {
         texts.push((file.clone(), render(file, template, &vars)?));
     }
+    let workspace = &absolute(workspace)?;
     check_workspace(store, &actor.tenant_id, agent, workspace)?;
     let changes = texts
         .iter()
@@ -207,6 +216,14 @@ pub fn render_for(
         report: ApplyReport {
             preset: id.to_owned(),
             version: version.version,
+            resolved: resolved.shown,
+            warnings: if resolved.deprecated {
+                vec![format!(
+                    "Preset {id} is deprecated: it is kept for agents that use it, but new agents should use another preset."
+                )]
+            } else {
+                Vec::new()
+            },
             content_hash: version.content_hash,
             agent: agent.to_owned(),
             workspace: workspace.display().to_string(),
@@ -245,7 +262,29 @@ fn template_vars(
     vars
 }
 
-/// The workspace must be a folder (or not exist yet), and the one `agent`'s baseline names.
+/// `workspace` as an absolute path with its links resolved, as baselines record it, whether
+/// or not it exists (yet, or again after it was removed): its nearest existing folder is
+/// resolved and the rest appended.
+fn absolute(workspace: &Path) -> Result<PathBuf> {
+    let full = std::path::absolute(workspace).map_err(|e| Error::io("resolve", workspace, e))?;
+    let mut missing = Vec::new();
+    let mut existing = full.as_path();
+    loop {
+        match std::fs::canonicalize(existing) {
+            Ok(resolved) => return Ok(missing.iter().rev().fold(resolved, |p, c| p.join(c))),
+            Err(_) => match (existing.parent(), existing.file_name()) {
+                (Some(parent), Some(name)) => {
+                    missing.push(name.to_owned());
+                    existing = parent;
+                }
+                _ => return Ok(full),
+            },
+        }
+    }
+}
+
+/// The workspace must be a folder (or not exist: a new one, or one removed since, is created),
+/// and the one `agent`'s baseline names. `workspace` is absolute ([`absolute`]).
 fn check_workspace(store: &Store, tenant: &str, agent: &str, workspace: &Path) -> Result<()> {
     if workspace.exists() && !workspace.is_dir() {
         return Err(Error::invalid(
@@ -254,10 +293,7 @@ fn check_workspace(store: &Store, tenant: &str, agent: &str, workspace: &Path) -
         ));
     }
     if let Some(existing) = baseline::get(store, tenant, agent)? {
-        let target = std::fs::canonicalize(workspace)
-            .ok()
-            .map(|p| p.display().to_string());
-        if target.as_deref() != Some(existing.workspace.as_str()) {
+        if workspace.display().to_string() != existing.workspace {
             return Err(Error::Conflict(format!(
                 "Agent {agent}'s baseline belongs to the workspace {}; apply the preset there, or use another agent name.",
                 existing.workspace

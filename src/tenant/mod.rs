@@ -5,7 +5,8 @@
 
 use crate::auth::{clean_name, current_actor_opt};
 pub use crate::auth::{
-    current_actor, install_id, members, tenant_info, Actor, MemberInfo, Role, TenantInfo, Tier,
+    current_actor, install_id, members, names, tenant_info, Actor, MemberInfo, Role, TenantInfo,
+    Tier,
 };
 
 use rusqlite::params;

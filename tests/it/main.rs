@@ -20,6 +20,7 @@ mod governance;
 mod governance_isolation;
 mod integrity;
 mod json_input;
+mod naming;
 mod onboarding;
 mod onboarding_accept;
 mod onboarding_cli;

@@ -28,7 +28,7 @@ pub fn reference(preset: &str, version: Option<u32>) -> Result<(String, VersionR
     match (version, reference) {
         (None, reference) => Ok((id, reference)),
         (Some(0), _) => Err(Failure::usage("invalid_input", "--version counts from 1")),
-        (Some(n), VersionRef::Latest) => Ok((id, VersionRef::Number(n))),
+        (Some(n), VersionRef::Default) => Ok((id, VersionRef::Number(n))),
         (Some(_), _) => Err(Failure::usage(
             "invalid_input",
             format!("{preset} already names a version; drop --version or the @VERSION/:LABEL"),

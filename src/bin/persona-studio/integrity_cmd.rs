@@ -10,7 +10,7 @@ use persona_studio::clock::Timestamp;
 use persona_studio::integrity::attest::{self, Enforcement};
 use persona_studio::integrity::baseline::{self, ChangeKind, DriftReport};
 use persona_studio::integrity::registry;
-use persona_studio::tenant;
+use persona_studio::tenant::{self, names};
 use serde::Serialize;
 
 use crate::output::{Failure, Output};
@@ -77,6 +77,7 @@ pub enum AuditCommand {
         /// An exact kind, or a prefix ending in '.' (for example integrity.).
         #[arg(long)]
         kind: Option<String>,
+        /// A member (id, unique id prefix or name), or system.
         #[arg(long)]
         actor: Option<String>,
         /// RFC 3339 time.
@@ -354,6 +355,13 @@ pub fn audit_cmd(command: AuditCommand, env: &Env, out: &Output) -> Result<(), F
                 })
                 .transpose()
             };
+            // A member by name or short id, as everywhere; `system` is the clock's actor.
+            let by = by
+                .map(|by| match by.as_str() {
+                    "system" => Ok(by),
+                    _ => names::resolve(store.conn(), &actor.tenant_id, &by),
+                })
+                .transpose()?;
             let filter = AuditFilter {
                 kind,
                 actor: by,
@@ -362,13 +370,18 @@ pub fn audit_cmd(command: AuditCommand, env: &Env, out: &Output) -> Result<(), F
                 limit: Some(limit),
             };
             let records = audit::list(store.conn(), &actor.tenant_id, &filter)?;
+            let names = names::display_names(store.conn(), &actor.tenant_id)?;
             out.value(&records, || {
                 records
                     .iter()
                     .map(|r| {
+                        let by = names.get(&r.entry.actor).map_or_else(
+                            || r.entry.actor.clone(),
+                            |name| format!("{name} ({})", r.entry.actor),
+                        );
                         format!(
-                            "{:>5} {} {:<28} {} {}",
-                            r.entry.seq, r.entry.ts, r.entry.kind, r.entry.actor, r.entry.data
+                            "{:>5} {} {:<28} {by} {}",
+                            r.entry.seq, r.entry.ts, r.entry.kind, r.entry.data
                         )
                     })
                     .collect::<Vec<_>>()

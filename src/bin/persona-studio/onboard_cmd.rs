@@ -448,7 +448,7 @@ fn state_text(state: &WizardState) -> String {
 
 fn outcome_text(o: &AcceptOutcome) -> String {
     let mut text = format!(
-        "{} agent {}: draft version {} ({}) from preset {} v{}, {} mode",
+        "{} agent {}: draft version {} ({}) from preset {}, {} mode",
         if o.already_accepted {
             "Already accepted earlier (nothing new was created):"
         } else {
@@ -457,8 +457,11 @@ fn outcome_text(o: &AcceptOutcome) -> String {
         o.agent,
         o.draft_version,
         o.persona_hash,
-        o.preset,
-        o.preset_version,
+        if o.preset_resolved.is_empty() {
+            format!("{} v{}", o.preset, o.preset_version)
+        } else {
+            o.preset_resolved.clone()
+        },
         o.mode.as_str()
     );
     text.push_str(&format!(

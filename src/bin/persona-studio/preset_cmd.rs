@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use persona_studio::persona::preset::catalog::{self, PresetFilter, PresetVersion};
+use persona_studio::persona::preset::catalog::{self, Lifecycle, PresetFilter, PresetVersion};
 use persona_studio::persona::preset::Trust;
 use persona_studio::persona::preset::{editing, files};
 use persona_studio::persona::spec::Mode;
@@ -35,7 +35,8 @@ pub enum PresetCommand {
         #[arg(long)]
         all: bool,
     },
-    /// Show one version: ID, ID@VERSION, ID@draft or ID:LABEL.
+    /// Show one version: ID (its production label, else the newest published version),
+    /// ID@VERSION (2 or v2), ID@latest, ID@draft or ID:LABEL.
     Show { preset: String },
     /// Every version of a preset, newest first.
     History { id: String },
@@ -49,12 +50,22 @@ pub enum PresetCommand {
     Label {
         id: String,
         label: String,
+        /// A published version, 2 or v2.
+        #[arg(value_parser = values::version)]
         version: u32,
     },
     /// Deprecate a preset (ids are never removed).
     Deprecate { id: String },
     /// What changed between two versions (either may be the draft), as unified diffs.
-    Diff { id: String, from: u32, to: u32 },
+    Diff {
+        id: String,
+        /// A version, 2 or v2.
+        #[arg(value_parser = values::version)]
+        from: u32,
+        /// A version, 2 or v2.
+        #[arg(value_parser = values::version)]
+        to: u32,
+    },
     /// Write a folder: preset.json and the Markdown templates, or with --format claw an
     /// OpenClaw Claw package (package.json, CLAW.md, workspace/).
     Export {
@@ -62,8 +73,8 @@ pub enum PresetCommand {
         dir: PathBuf,
         #[arg(long, value_enum, default_value_t)]
         format: ExportFormat,
-        /// The version to export (the same as ID@N).
-        #[arg(long, value_name = "N")]
+        /// The version to export, 2 or v2 (the same as ID@N).
+        #[arg(long, value_name = "N", value_parser = values::version)]
         version: Option<u32>,
         /// Also write the Claw as a deterministic npm-style tarball (needs --format claw).
         #[arg(long, value_name = "FILE")]
@@ -87,7 +98,9 @@ pub enum PresetCommand {
     Release { preset: String, dir: PathBuf },
     /// Check a release folder against its release.json (offline).
     Verify { dir: PathBuf },
-    /// Render a preset into an agent's workspace.
+    /// Render a preset into an agent's workspace (created when missing, also when it was
+    /// removed since the last apply). A bare ID is its production label, else the newest
+    /// published version.
     Apply {
         preset: String,
         #[arg(long)]
@@ -149,18 +162,22 @@ pub fn confirm_overwrite() -> Result<(), Failure> {
 }
 
 fn apply_text(report: &ApplyReport) -> String {
-    let mut text = format!(
-        "{} {} v{} to {} in {}\n",
+    let mut text: String = report
+        .warnings
+        .iter()
+        .map(|w| format!("warning: {w}\n"))
+        .collect();
+    text.push_str(&format!(
+        "{} {} to {} in {}\n",
         if report.dry_run {
             "Would apply"
         } else {
             "Applied"
         },
-        report.preset,
-        report.version,
+        report.resolved,
         report.agent,
         report.workspace
-    );
+    ));
     for change in &report.changes {
         let what = match change.action {
             FileAction::Create => "create",
@@ -298,14 +315,18 @@ fn list(s: Session, filter: &PresetFilter, out: &Output) -> Result<(), Failure> 
                     .map(|l| format!("{}→v{}", l.label, l.version))
                     .collect();
                 format!(
-                    "{:<28} {:<10} {:<10} latest {} {}{}",
+                    "{:<28} {:<10} {:<10} latest {} {}{}{}",
                     p.id,
                     p.trust.as_str(),
                     p.mode.as_str(),
                     p.latest_published
                         .map_or("-".to_owned(), |v| format!("v{v}")),
                     labels.join(" "),
-                    p.draft.map(|d| format!(" draft v{d}")).unwrap_or_default()
+                    p.draft.map(|d| format!(" draft v{d}")).unwrap_or_default(),
+                    match p.lifecycle {
+                        Lifecycle::Deprecated => "  [deprecated]",
+                        Lifecycle::Active => "",
+                    }
                 )
             })
             .collect::<Vec<_>>()
@@ -314,19 +335,36 @@ fn list(s: Session, filter: &PresetFilter, out: &Output) -> Result<(), Failure> 
     Ok(())
 }
 
-/// One version by reference: ID, ID@VERSION, ID@draft or ID:LABEL.
+/// One version by reference (`catalog::resolve`): ID, ID@VERSION, ID@latest, ID@draft or
+/// ID:LABEL.
 fn get(s: &Session, preset: &str) -> Result<PresetVersion, Failure> {
-    let (id, reference) = catalog::parse_ref(preset)?;
-    Ok(catalog::get(s.store, &s.actor.tenant_id, &id, &reference)?)
+    resolve(s, preset).map(|r| r.version)
 }
 
-/// `preset show`.
+fn resolve(s: &Session, preset: &str) -> Result<catalog::Resolved, Failure> {
+    let (id, reference) = catalog::parse_ref(preset)?;
+    Ok(catalog::resolve(
+        s.store,
+        &s.actor.tenant_id,
+        &id,
+        &reference,
+    )?)
+}
+
+/// `preset show`: the version, after how the reference was read.
 fn show(s: Session, preset: &str, out: &Output) -> Result<(), Failure> {
-    let version = get(&s, preset)?;
-    out.value(&version, || {
+    let resolved = resolve(&s, preset)?;
+    let version = &resolved.version;
+    out.value(version, || {
         let mut text = format!(
-            "{}\n{}\n",
-            version_line(&version),
+            "{}{}\n{}\n{}\n",
+            resolved.shown,
+            if resolved.deprecated {
+                " (deprecated)"
+            } else {
+                ""
+            },
+            version_line(version),
             version.bundle.manifest.description
         );
         for name in version.bundle.files.keys() {

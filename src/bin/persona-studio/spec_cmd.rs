@@ -9,6 +9,7 @@ use persona_studio::persona::legacy::{self, LegacySettings};
 use persona_studio::persona::spec::{self, InteractionContext};
 use persona_studio::persona::versions::{self, StoredVersion, VersionSummary};
 use persona_studio::persona::workspace::WorkspaceFiles;
+use persona_studio::provision::spec_draft::{self, DraftSource};
 use persona_studio::Error;
 use serde::Serialize;
 
@@ -39,15 +40,17 @@ pub enum SpecCommand {
         #[arg(long)]
         agent: Option<String>,
     },
-    /// Start the next version of an agent's spec as a draft.
+    /// Start the next version of an agent's spec as a draft: from the active version, else
+    /// from the spec of the preset last applied to the agent, else from a placeholder sample.
     New {
         #[arg(long)]
         agent: String,
-        /// Start from this spec file instead of the active version.
+        /// Start from this spec file instead.
         #[arg(long, value_name = "FILE")]
         from: Option<String>,
     },
-    /// Replace the text of an agent's open draft.
+    /// Replace the text of an agent's open draft. An invalid draft is saved, with every
+    /// problem listed as `spec validate` lists them; it is published only once it has none.
     Edit {
         #[arg(long)]
         agent: String,
@@ -71,7 +74,8 @@ pub enum SpecCommand {
     Show {
         #[arg(long)]
         agent: String,
-        #[arg(long)]
+        /// 2 or v2.
+        #[arg(long, value_parser = values::version)]
         version: Option<u32>,
     },
     /// Publish an agent's draft: it becomes immutable and active.
@@ -177,32 +181,63 @@ fn compile_spec(
     Ok(())
 }
 
-/// `spec new`: the next version as a draft, from a file or the active version.
+/// `spec new`: the next version as a draft, saying what it started from.
 fn new_draft(agent: &str, from: Option<&str>, env: &Env, out: &Output) -> Result<(), Failure> {
     let text = from.map(crate::read_text).transpose()?;
     let (mut store, actor) = env.open_acting()?;
-    let summary = versions::create_draft(
+    let draft = spec_draft::new_draft(
         &mut store,
         &actor,
         agent,
         text.as_deref(),
         env.clock.as_ref(),
     )?;
-    out.value(&summary, || {
-        format!("Created draft {}", summary_line(&summary))
+    out.value(&draft, || {
+        let source = match &draft.source {
+            DraftSource::Given => format!("from {}", from.unwrap_or("-")),
+            DraftSource::Active { version } => format!("from active version v{version}"),
+            DraftSource::Preset { preset, version } => {
+                format!("from preset {preset} v{version}, the one applied to {agent}")
+            }
+            DraftSource::Placeholder => format!(
+                "from a PLACEHOLDER sample ({agent} has no active version and no applied preset): replace it with `spec edit --agent {agent} FILE`"
+            ),
+        };
+        format!(
+            "Created draft {} {source}{}",
+            summary_line(&draft.summary),
+            problems_text(&draft.summary)
+        )
     });
     Ok(())
 }
 
-/// `spec edit`.
+/// `spec edit`: saved even when invalid, listing why.
 fn edit(agent: &str, file: &str, env: &Env, out: &Output) -> Result<(), Failure> {
     let text = crate::read_text(file)?;
     let (mut store, actor) = env.open_acting()?;
     let summary = versions::save_draft(&mut store, &actor, agent, &text, env.clock.as_ref())?;
     out.value(&summary, || {
-        format!("Saved draft {}", summary_line(&summary))
+        format!(
+            "Saved draft {}{}",
+            summary_line(&summary),
+            problems_text(&summary)
+        )
     });
     Ok(())
+}
+
+/// A saved draft's problems, as `spec validate` lists them, after a blank line; empty when
+/// it has none.
+fn problems_text(summary: &VersionSummary) -> String {
+    if summary.problems.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\n{}\nThe draft was saved; it can be published once these are fixed.",
+            spec::describe_problems(&summary.problems)
+        )
+    }
 }
 
 /// `spec generate`: a draft from legacy settings.
@@ -223,7 +258,11 @@ fn generate(agent: &str, file: &str, env: &Env, out: &Output) -> Result<(), Fail
     let summary =
         versions::create_draft(&mut store, &actor, agent, Some(&pretty), env.clock.as_ref())?;
     out.value(&summary, || {
-        format!("Generated draft {}", summary_line(&summary))
+        format!(
+            "Generated draft {}{}",
+            summary_line(&summary),
+            problems_text(&summary)
+        )
     });
     Ok(())
 }

@@ -32,7 +32,7 @@ use crate::store::Store;
 use crate::{Error, Result};
 
 pub(crate) use rows::open_request;
-pub use rows::{count_pending, get, installed, list};
+pub use rows::{count_pending, get, installed, list, resolve};
 use rows::{find, of_capability};
 
 /// How long a request stays pending when the requester does not say.

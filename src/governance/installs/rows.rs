@@ -8,6 +8,7 @@ use crate::auth::members::parse_ts;
 use crate::canon::Digest;
 use crate::clock::Timestamp;
 use crate::governance::catalog::{self, CapabilityKind};
+use crate::naming::{self, Candidate};
 use crate::store::Store;
 use crate::{Error, Result};
 
@@ -114,13 +115,39 @@ fn build(r: Raw, now: Timestamp) -> Result<InstallRequest> {
     })
 }
 
-/// Request `id` of `tenant` with its state at `now`; `not_found` when there is none.
+/// The id of the install request of `tenant` that `text` names: its full id or a unique
+/// prefix of at least [`naming::MIN_PREFIX`] characters.
+///
+/// # Errors
+/// `not_found`, or `ambiguous` listing every request that matched with its capability.
+pub fn resolve(conn: &Connection, tenant: &str, text: &str) -> Result<String> {
+    let mut statement = conn.prepare(
+        "SELECT id, capability_id, requested_at FROM install_requests WHERE tenant_id = ?1 ORDER BY id",
+    )?;
+    let candidates = statement
+        .query_map(params![tenant], |row| {
+            Ok(Candidate {
+                id: row.get(0)?,
+                name: None,
+                label: format!(
+                    "{}, requested at {}",
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?
+                ),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    naming::resolve("install request", text, &candidates)
+}
+
+/// The request `text` names in `tenant` ([`resolve`]) with its state at `now`.
 pub(super) fn find(
     conn: &Connection,
     tenant: &str,
-    id: &str,
+    text: &str,
     now: Timestamp,
 ) -> Result<InstallRequest> {
+    let id = resolve(conn, tenant, text)?;
     let r = conn
         .query_row(
             &format!("{SELECT} WHERE tenant_id = ?1 AND id = ?2"),

@@ -23,59 +23,8 @@ use crate::{Error, Result};
 
 static OFFICIAL: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/presets/official");
 
-/// The label official presets start with.
-pub const PRODUCTION: &str = "production";
-
-/// Which version of a preset: `ID` (latest published), `ID@3`, `ID@draft`, `ID:production`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VersionRef {
-    Latest,
-    Draft,
-    Number(u32),
-    Label(String),
-}
-
-/// Splits `ID[@VERSION|:LABEL]`.
-pub fn parse_ref(text: &str) -> Result<(String, VersionRef)> {
-    let bad = || {
-        Error::invalid(
-            "preset",
-            format!("\"{text}\" must look like ID, ID@VERSION, ID@draft or ID:LABEL"),
-        )
-    };
-    let (id, reference) = if let Some((id, version)) = text.split_once('@') {
-        let reference = if version == "draft" {
-            VersionRef::Draft
-        } else {
-            VersionRef::Number(version.parse().ok().filter(|v| *v > 0).ok_or_else(bad)?)
-        };
-        (id, reference)
-    } else if let Some((id, label)) = text.split_once(':') {
-        check_label(label)?;
-        (id, VersionRef::Label(label.to_owned()))
-    } else {
-        (text, VersionRef::Latest)
-    };
-    check_preset_id(id)?;
-    Ok((id.to_owned(), reference))
-}
-
-fn check_label(label: &str) -> Result<()> {
-    let ok = !label.is_empty()
-        && label.len() <= 32
-        && label.starts_with(|c: char| c.is_ascii_lowercase())
-        && label
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            "label",
-            format!("\"{label}\" must be 1 to 32 lowercase letters, digits, '-' or '_' (for example production)"),
-        ))
-    }
-}
+use super::reference::{check_label, shown};
+pub use super::reference::{parse_ref, VersionRef, PRODUCTION};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
@@ -240,30 +189,76 @@ fn labels_of(store: &Store, tenant: &str, id: &str) -> Result<Vec<LabelInfo>> {
     documents::labels(store.conn(), doc(tenant, id))
 }
 
-/// One version of a preset.
-pub fn get(store: &Store, tenant: &str, id: &str, reference: &VersionRef) -> Result<PresetVersion> {
+/// A preset version picked by a [`VersionRef`], with how it was picked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    pub version: PresetVersion,
+    /// The label followed, when one was (`production` for a bare id that has it).
+    pub label: Option<String>,
+    /// The reference as read, ending at the version: `executive_assistant:production → v1`.
+    pub shown: String,
+    /// Whether the preset is deprecated (it still resolves; callers warn).
+    pub deprecated: bool,
+}
+
+/// The one reading of a version reference, used by every command and page: a bare id
+/// ([`VersionRef::Default`]) is the version the `production` label points at, else the newest
+/// published version; `@latest` is always the newest published one.
+///
+/// # Errors
+/// `not_found` when the preset, the version or the label does not exist.
+pub fn resolve(store: &Store, tenant: &str, id: &str, reference: &VersionRef) -> Result<Resolved> {
     let versions = history(store, tenant, id)?;
-    let wanted = match reference {
-        VersionRef::Latest => versions.iter().find(|v| v.state == VersionState::Published),
-        VersionRef::Draft => versions.iter().find(|v| v.state == VersionState::Draft),
-        VersionRef::Number(n) => versions.iter().find(|v| v.version == *n),
-        VersionRef::Label(label) => {
-            let target = labels_of(store, tenant, id)?
-                .into_iter()
-                .find(|l| &l.label == label)
-                .map(|l| l.version);
-            target.and_then(|n| versions.iter().find(|v| v.version == n))
-        }
+    let labels = labels_of(store, tenant, id)?;
+    let label_target = |name: &str| labels.iter().find(|l| l.label == name).map(|l| l.version);
+    let newest = versions.iter().find(|v| v.state == VersionState::Published);
+    let (wanted, label) = match reference {
+        VersionRef::Default => match label_target(PRODUCTION) {
+            Some(n) => (versions.iter().find(|v| v.version == n), Some(PRODUCTION)),
+            None => (newest, None),
+        },
+        VersionRef::Latest => (newest, None),
+        VersionRef::Draft => (
+            versions.iter().find(|v| v.state == VersionState::Draft),
+            None,
+        ),
+        VersionRef::Number(n) => (versions.iter().find(|v| v.version == *n), None),
+        VersionRef::Label(name) => (
+            label_target(name).and_then(|n| versions.iter().find(|v| v.version == n)),
+            Some(name.as_str()),
+        ),
     };
-    wanted.cloned().ok_or_else(|| Error::NotFound {
+    let version = wanted.cloned().ok_or_else(|| Error::NotFound {
         what: format!("{} of preset {id}", describe(reference)),
         hint: format!("See its versions with `preset history {id}`."),
+    })?;
+    Ok(Resolved {
+        shown: shown(id, reference, label, version.version),
+        label: label.map(str::to_owned),
+        deprecated: lifecycle_of(store, tenant, id)?.as_deref() == Some("deprecated"),
+        version,
     })
+}
+
+/// One version of a preset: [`resolve`] without how it was picked.
+pub fn get(store: &Store, tenant: &str, id: &str, reference: &VersionRef) -> Result<PresetVersion> {
+    resolve(store, tenant, id, reference).map(|r| r.version)
+}
+
+fn lifecycle_of(store: &Store, tenant: &str, id: &str) -> Result<Option<String>> {
+    Ok(store
+        .conn()
+        .query_row(
+            "SELECT lifecycle FROM presets WHERE tenant_id = ?1 AND id = ?2",
+            params![tenant, id],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 fn describe(reference: &VersionRef) -> String {
     match reference {
-        VersionRef::Latest => "A published version".to_owned(),
+        VersionRef::Default | VersionRef::Latest => "A published version".to_owned(),
         VersionRef::Draft => "A draft".to_owned(),
         VersionRef::Number(n) => format!("Version {n}"),
         VersionRef::Label(label) => format!("The label {label}"),
@@ -303,9 +298,11 @@ pub fn list(store: &Store, tenant: &str, filter: &PresetFilter) -> Result<Vec<Pr
             tags: m.tags.clone(),
             traits: m.traits.clone(),
             mode: m.mode,
-            trust: match trust.as_str() {
-                "official" => Trust::Official,
-                "community" => Trust::Community,
+            // A version edited here is local, even of an official preset.
+            trust: match (trust.as_str(), m.trust) {
+                (_, Trust::Local) => Trust::Local,
+                ("official", _) => Trust::Official,
+                ("community", _) => Trust::Community,
                 _ => Trust::Local,
             },
             lifecycle: if lifecycle == "deprecated" {
@@ -561,14 +558,7 @@ pub fn deprecate(store: &mut Store, actor: &Actor, id: &str, clock: &dyn Clock) 
     let now = clock.now();
     require_unlocked_privileged(store.conn(), actor, now, "deprecate presets")?;
     history(store, &actor.tenant_id, id)?;
-    let lifecycle: Option<String> = store
-        .conn()
-        .query_row(
-            "SELECT lifecycle FROM presets WHERE tenant_id = ?1 AND id = ?2",
-            params![actor.tenant_id, id],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let lifecycle = lifecycle_of(store, &actor.tenant_id, id)?;
     if lifecycle.as_deref() == Some("deprecated") {
         return Err(Error::Conflict(format!(
             "Preset {id} is already deprecated."

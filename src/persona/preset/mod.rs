@@ -2,12 +2,14 @@
 //! `bundle` is the preset as files (preset.json + Markdown), with its content hash and template
 //! rendering; `catalog` stores presets per tenant (drafts, immutable published versions, labels,
 //! deprecation, the shipped official presets); `files` exports, imports, releases and verifies
-//! folders; `editing` answers the offline editor (problems by file, preview, version diffs);
+//! folders; `reference` names a version (`ID`, `ID@2`, `ID:LABEL`; what a bare id means);
+//! `editing` answers the offline editor (problems by file, preview, version diffs);
 //! `apply` renders a preset into an agent's workspace.
 
 pub mod bundle;
 pub mod catalog;
 pub mod editing;
 pub mod files;
+pub mod reference;
 
 pub use bundle::{PresetBundle, PresetManifest, Trust};

@@ -6,7 +6,9 @@ use persona_studio::governance::breakglass::{self, BreakGlass, BreakGlassStatus}
 use persona_studio::governance::quota::{self, format_bytes, QuotaUsage};
 use persona_studio::ids::RandomIds;
 
-use super::ttl;
+use std::collections::BTreeMap;
+
+use super::{member_names, ttl, who};
 use crate::output::{Failure, Output};
 use crate::Env;
 
@@ -36,6 +38,7 @@ pub enum QuotaCommand {
 pub fn run_breakglass(command: BreakglassCommand, env: &Env, out: &Output) -> Result<(), Failure> {
     let clock = env.clock.as_ref();
     let (mut store, actor) = env.open_acting()?;
+    let names = member_names(&store, &actor.tenant_id)?;
     match command {
         BreakglassCommand::Open {
             reason,
@@ -48,17 +51,19 @@ pub fn run_breakglass(command: BreakglassCommand, env: &Env, out: &Output) -> Re
                 format!(
                     "Break-glass OPEN until {}: {}",
                     opened.expires_at,
-                    breakglass_line(&opened)
+                    breakglass_line(&opened, &names)
                 )
             });
         }
         BreakglassCommand::Close => {
             let closed = breakglass::close(&mut store, &actor, clock)?;
-            out.value(&closed, || format!("Closed: {}", breakglass_line(&closed)));
+            out.value(&closed, || {
+                format!("Closed: {}", breakglass_line(&closed, &names))
+            });
         }
         BreakglassCommand::Status => {
             let status = breakglass::status(&store, &actor.tenant_id, clock.now())?;
-            out.value(&status, || breakglass_status_text(&status));
+            out.value(&status, || status_text(&status, &names));
         }
     }
     Ok(())
@@ -87,12 +92,12 @@ pub fn quota_text(q: &QuotaUsage) -> String {
     )
 }
 
-fn breakglass_line(b: &BreakGlass) -> String {
+fn breakglass_line(b: &BreakGlass, names: &BTreeMap<String, String>) -> String {
     format!(
         "{} {} (opened by {} at {}, until {}): {}",
         b.id,
         b.state.as_str(),
-        b.opened_by,
+        who(names, &b.opened_by),
         b.opened_at,
         b.expires_at,
         b.reason
@@ -100,13 +105,18 @@ fn breakglass_line(b: &BreakGlass) -> String {
 }
 
 pub fn breakglass_status_text(s: &BreakGlassStatus) -> String {
+    status_text(s, &BTreeMap::new())
+}
+
+/// The status, with the member who opened it named when `names` has them.
+fn status_text(s: &BreakGlassStatus, names: &BTreeMap<String, String>) -> String {
     match (&s.latest, s.open) {
         (Some(b), true) => format!(
             "Break-glass OPEN, {}s left: {}",
             s.remaining_secs.unwrap_or(0),
-            breakglass_line(b)
+            breakglass_line(b, names)
         ),
-        (Some(b), false) => format!("Break-glass closed. Latest: {}", breakglass_line(b)),
+        (Some(b), false) => format!("Break-glass closed. Latest: {}", breakglass_line(b, names)),
         (None, _) => "Break-glass closed. None was ever opened.".to_owned(),
     }
 }

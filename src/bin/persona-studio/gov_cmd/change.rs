@@ -6,7 +6,9 @@ use persona_studio::governance::changes::{
 };
 use persona_studio::ids::RandomIds;
 
-use super::lines;
+use std::collections::BTreeMap;
+
+use super::{lines, member_names, who};
 use crate::output::{Failure, Output};
 use crate::Env;
 
@@ -25,30 +27,35 @@ pub enum ChangeCommand {
     },
     /// submitted -> triage (owner or admin, unlocked).
     Triage {
+        /// The change request: its id or a unique prefix (at least 4 characters).
         id: String,
         #[arg(long)]
         note: Option<String>,
     },
     /// triage -> approved (owner or admin, unlocked).
     Approve {
+        /// The change request: its id or a unique prefix (at least 4 characters).
         id: String,
         #[arg(long)]
         note: Option<String>,
     },
     /// triage -> rejected (owner or admin, unlocked).
     Reject {
+        /// The change request: its id or a unique prefix (at least 4 characters).
         id: String,
         #[arg(long)]
         note: Option<String>,
     },
     /// approved -> applied (owner or admin, unlocked).
     Apply {
+        /// The change request: its id or a unique prefix (at least 4 characters).
         id: String,
         #[arg(long)]
         note: Option<String>,
     },
     /// Comment on a change request (its requester, or an unlocked owner or admin).
     Comment {
+        /// The change request: its id or a unique prefix (at least 4 characters).
         id: String,
         #[arg(long)]
         body: String,
@@ -61,12 +68,17 @@ pub enum ChangeCommand {
         search: Option<String>,
     },
     /// Show one change request with its comments.
-    Show { id: String },
+    Show {
+        /// The change request: its id or a unique prefix (at least 4 characters).
+        id: String,
+    },
 }
 
 pub fn run_change(command: ChangeCommand, env: &Env, out: &Output) -> Result<(), Failure> {
     let clock = env.clock.as_ref();
     let (mut store, actor) = env.open_acting()?;
+    let names = member_names(&store, &actor.tenant_id)?;
+    let change_line = |c: &ChangeRequest| change_line(c, &names);
     let (id, action, note) = match command {
         ChangeCommand::Submit {
             title,
@@ -102,7 +114,7 @@ pub fn run_change(command: ChangeCommand, env: &Env, out: &Output) -> Result<(),
         }
         ChangeCommand::Show { id } => {
             let detail = changes::get(&store, &actor.tenant_id, &id)?;
-            out.value(&detail, || detail_text(&detail));
+            out.value(&detail, || detail_text(&detail, &names));
             return Ok(());
         }
     };
@@ -111,27 +123,29 @@ pub fn run_change(command: ChangeCommand, env: &Env, out: &Output) -> Result<(),
     Ok(())
 }
 
-fn change_line(c: &ChangeRequest) -> String {
+fn change_line(c: &ChangeRequest, names: &BTreeMap<String, String>) -> String {
     format!(
         "{}  {:<9} {}  (by {}, {} comment(s))",
         c.id,
         c.state.as_str(),
         c.title,
-        c.submitted_by,
+        who(names, &c.submitted_by),
         c.comments
     )
 }
 
-fn detail_text(detail: &ChangeDetail) -> String {
+fn detail_text(detail: &ChangeDetail, names: &BTreeMap<String, String>) -> String {
     let mut text = format!(
         "{}\n  {}",
-        change_line(&detail.request),
+        change_line(&detail.request, names),
         detail.request.description
     );
     for c in &detail.comments {
         text.push_str(&format!(
             "\n  - {} at {}: {}",
-            c.author, c.created_at, c.body
+            who(names, &c.author),
+            c.created_at,
+            c.body
         ));
     }
     text

@@ -6,7 +6,9 @@ use persona_studio::governance::installs::{
 };
 use persona_studio::ids::RandomIds;
 
-use super::{lines, ttl};
+use std::collections::BTreeMap;
+
+use super::{lines, member_names, ttl, who};
 use crate::output::{Failure, Output};
 use crate::{values, Env, Session};
 
@@ -27,6 +29,7 @@ pub enum InstallCommand {
     },
     /// Approve a pending request, then install it (owner or admin, unlocked, not the requester).
     Approve {
+        /// The request: its id or a unique prefix (at least 4 characters).
         request: String,
         /// Comma-separated subset of the requested scope.
         #[arg(long, value_delimiter = ',')]
@@ -42,12 +45,16 @@ pub enum InstallCommand {
     },
     /// Reject a pending request (owner or admin, unlocked).
     Reject {
+        /// The request: its id or a unique prefix (at least 4 characters).
         request: String,
         #[arg(long)]
         note: Option<String>,
     },
     /// Install an approved request (or, under break-glass, a pending one).
-    Apply { request: String },
+    Apply {
+        /// The request: its id or a unique prefix (at least 4 characters).
+        request: String,
+    },
     /// List install requests.
     List {
         /// Only requests in this state.
@@ -109,7 +116,10 @@ pub fn run_install(command: InstallCommand, env: &Env, out: &Output) -> Result<(
         }
         InstallCommand::List { state } => {
             let list = installs::list(s.store, &s.actor.tenant_id, state, s.clock.now())?;
-            out.value(&list, || lines(&list, "No install requests.", request_line));
+            let names = member_names(s.store, &s.actor.tenant_id)?;
+            out.value(&list, || {
+                lines(&list, "No install requests.", |r| named_line(r, &names))
+            });
             Ok(())
         }
         InstallCommand::Uninstall { capability } => {
@@ -167,6 +177,11 @@ fn approve(
 }
 
 fn request_line(r: &InstallRequest) -> String {
+    named_line(r, &BTreeMap::new())
+}
+
+/// One request, its requester named when `names` has them.
+fn named_line(r: &InstallRequest, names: &BTreeMap<String, String>) -> String {
     let mark = if r.break_glass_id.is_some() {
         " [break-glass]"
     } else {
@@ -178,7 +193,7 @@ fn request_line(r: &InstallRequest) -> String {
         r.state.as_str(),
         r.capability_id,
         r.capability_version,
-        r.requested_by,
+        who(names, &r.requested_by),
         r.requested_at
     )
 }

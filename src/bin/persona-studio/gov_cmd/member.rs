@@ -30,8 +30,9 @@ pub enum MemberCommand {
     /// With --member, an unlocked owner or admin sets the first passphrase of a member who has
     /// none (an owner's or admin's first passphrase can only be set this way, or at `member add`).
     SetPassphrase {
-        /// The member whose first passphrase to set (they change it later themselves).
-        #[arg(long, value_name = "MEMBER_ID")]
+        /// The member whose first passphrase to set (they change it later themselves): an id,
+        /// a unique id prefix, or a name.
+        #[arg(long, value_name = "MEMBER")]
         member: Option<String>,
     },
     /// Unlock owner/admin actions with your passphrase (read from stdin).
@@ -47,7 +48,10 @@ pub enum MemberCommand {
     /// List the members.
     List,
     /// Run as another member of this tenant (unlocking still needs their passphrase).
-    Switch { member: String },
+    Switch {
+        /// An id, a unique id prefix (at least 4 characters), or a name.
+        member: String,
+    },
 }
 
 /// Reads passphrases: one per line from stdin, or prompted without echo on a terminal.

@@ -7,6 +7,11 @@ mod change;
 mod install;
 mod member;
 
+use std::collections::BTreeMap;
+
+use persona_studio::store::Store;
+use persona_studio::tenant::names;
+
 use crate::output::Failure;
 
 pub use breakglass::{
@@ -31,4 +36,19 @@ fn lines<T>(items: &[T], empty: &str, line: impl Fn(&T) -> String) -> String {
     } else {
         items.iter().map(line).collect::<Vec<_>>().join("\n")
     }
+}
+
+/// Display names by member id, to show a name beside each id in lists.
+pub(crate) fn member_names(
+    store: &Store,
+    tenant: &str,
+) -> Result<BTreeMap<String, String>, Failure> {
+    Ok(names::display_names(store.conn(), tenant)?)
+}
+
+/// `Name (id)` for a member id, or the id alone when no member has it (`system`).
+pub(crate) fn who(names: &BTreeMap<String, String>, id: &str) -> String {
+    names
+        .get(id)
+        .map_or_else(|| id.to_owned(), |name| format!("{name} ({id})"))
 }
