@@ -1,6 +1,11 @@
 // Generated from the Rust types by `cargo xtask bindings`. Do not edit by hand.
 
-export type AcceptOutcome = { agent: string, draft_version: number, persona_hash: string, preset: string, preset_version: number, preset_hash: string, mode: Mode, 
+export type AcceptOutcome = { agent: string, draft_version: number, persona_hash: string, preset: string, preset_version: number, 
+/**
+ * How the chosen preset was read, ending at the version the draft was built from
+ * (`executive_assistant:production → v1`).
+ */
+preset_resolved: string, preset_hash: string, mode: Mode, 
 /**
  * Requests opened now, by capability id.
  */
@@ -129,7 +134,16 @@ overwrite_agent_files: boolean,
  */
 vars: { [key in string]?: string }, };
 
-export type ApplyReport = { preset: string, version: number, content_hash: string, agent: string, workspace: string, dry_run: boolean, changes: Array<FileChange>, };
+export type ApplyReport = { preset: string, version: number, 
+/**
+ * How the preset reference was read, ending at the version applied
+ * (`executive_assistant:production → v1`).
+ */
+resolved: string, 
+/**
+ * What the caller should know but that did not stop the apply (a deprecated preset).
+ */
+warnings: Array<string>, content_hash: string, agent: string, workspace: string, dry_run: boolean, changes: Array<FileChange>, };
 
 export type ApprovalInput = { 
 /**
@@ -979,7 +993,12 @@ export type VerifyReport = { ok: boolean, entries: number, head: string | null, 
 
 export type VersionState = "draft" | "published";
 
-export type VersionSummary = { agent: string, version: number, state: VersionState, persona_hash: string | null, created_at: string, published_at: string | null, active: boolean, };
+export type VersionSummary = { agent: string, version: number, state: VersionState, persona_hash: string | null, created_at: string, published_at: string | null, active: boolean, 
+/**
+ * Why a draft has no hash: every problem [`draft_problems`] finds (empty when it is valid,
+ * and for published versions).
+ */
+problems: Array<Problem>, };
 
 export type Visibility = "public" | "owner_only" | "training_only";
 

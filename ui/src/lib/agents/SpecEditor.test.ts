@@ -14,6 +14,7 @@ const draft: VersionSummary = {
   created_at: '2026-11-21T12:00:00.000Z',
   published_at: null,
   active: false,
+  problems: [],
 };
 
 const plan = promptPlan();
