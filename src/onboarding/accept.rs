@@ -101,17 +101,7 @@ pub fn accept(
             custom.over.join(" ")
         )));
     }
-    // A bare id, read as everywhere: the version the production label points at.
-    let resolved = presets_catalog::resolve(
-        store,
-        &actor.tenant_id,
-        &choice.preset,
-        &VersionRef::Default,
-    )?;
-    let preset_ref = match &resolved.label {
-        Some(label) => format!("{}:{label}", choice.preset),
-        None => format!("{}@{}", choice.preset, resolved.version.version),
-    };
+    let (resolved, preset_ref) = chosen_preset(store, actor, &choice.preset)?;
     let preset_resolved = resolved.shown;
     let preset = resolved.version;
     let harness_profile = accepted_harness_profile(&recommendation, &custom, &preset_ref);
@@ -162,6 +152,22 @@ pub fn accept(
         mark_accepted(tx, actor, &key, &outcome, now)?;
         Ok(outcome)
     })
+}
+
+/// The version of `preset` the draft is built from, read as a bare id is read everywhere (the
+/// version the production label points at), and the reference the harness profile follows:
+/// `ID:production`, or `ID@N` for a preset without that label.
+fn chosen_preset(
+    store: &Store,
+    actor: &Actor,
+    preset: &str,
+) -> Result<(presets_catalog::Resolved, String)> {
+    let resolved = presets_catalog::resolve(store, &actor.tenant_id, preset, &VersionRef::Default)?;
+    let preset_ref = match &resolved.label {
+        Some(label) => format!("{preset}:{label}"),
+        None => format!("{preset}@{}", resolved.version.version),
+    };
+    Ok((resolved, preset_ref))
 }
 
 /// When the wizard was already accepted: its stored outcome if `key` (agent and choice) is the

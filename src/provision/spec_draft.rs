@@ -27,9 +27,11 @@ pub enum DraftSource {
     Placeholder,
 }
 
-/// A new draft and what it started from.
+/// A new draft and what it started from (in JSON, the summary's fields and `source`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct NewDraft {
+    #[serde(flatten)]
+    #[ts(flatten)]
     pub summary: VersionSummary,
     pub source: DraftSource,
 }
