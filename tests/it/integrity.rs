@@ -183,6 +183,8 @@ fn spec_file(home: &TestHome) -> String {
     let path = home.path().join("spec.json");
     let mut spec = persona_studio::persona::spec::sample_spec();
     spec.version = 1;
+    // Agent bot's spec: a draft whose id names another agent is not published.
+    spec.id = "bot".to_owned();
     std::fs::write(&path, serde_json::to_string(&spec).unwrap()).unwrap();
     path.to_str().unwrap().to_owned()
 }

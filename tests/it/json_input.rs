@@ -43,8 +43,11 @@ fn spec_with_two_autonomies() -> String {
     )
 }
 
+/// The sample spec as pretty JSON, as agent `wren`'s spec (its `id` is the agent's).
 fn sample_spec_text() -> String {
-    serde_json::to_string_pretty(&persona_studio::persona::spec::sample_spec()).unwrap()
+    let mut spec = persona_studio::persona::spec::sample_spec();
+    spec.id = "wren".to_owned();
+    serde_json::to_string_pretty(&spec).unwrap()
 }
 
 #[test]

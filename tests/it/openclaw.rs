@@ -381,7 +381,9 @@ fn bad_input_is_named_and_exits_2() {
 pub(crate) fn publish_sample_spec(home: &TestHome, agent: &str) {
     let mut store = Store::open(&home.home()).unwrap();
     let actor = tenant::current_actor(&store).unwrap();
-    let text = serde_json::to_string(&spec::sample_spec()).unwrap();
+    let mut spec = spec::sample_spec();
+    spec.id = versions::spec_id_for(agent);
+    let text = serde_json::to_string(&spec).unwrap();
     versions::create_draft(&mut store, &actor, agent, Some(&text), &test_clock()).unwrap();
     versions::publish(&mut store, &actor, agent, &test_clock()).unwrap();
 }

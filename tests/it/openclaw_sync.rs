@@ -24,6 +24,7 @@ fn publish(home: &TestHome, agent: &str, edit: impl FnOnce(&mut PersonaSpec)) {
     let mut store = Store::open(&home.home()).unwrap();
     let actor = tenant::current_actor(&store).unwrap();
     let mut spec = spec::sample_spec();
+    spec.id = versions::spec_id_for(agent);
     edit(&mut spec);
     let text = serde_json::to_string(&spec).unwrap();
     versions::create_draft(&mut store, &actor, agent, Some(&text), &test_clock()).unwrap();

@@ -233,6 +233,7 @@ fn versions_draft_publish_active_and_immutability() {
     // A valid one publishes and becomes active.
     let mut sample = spec::sample_spec();
     sample.version = 1;
+    sample.id = "support_bot".to_owned();
     versions::save_draft(
         &mut store,
         &actor,
