@@ -478,7 +478,9 @@ pub fn verify(
         )?;
         let damaged = matches!(
             &result,
-            Err(Error::BackupDamaged { .. } | Error::BackupUnsafeEntry { .. })
+            Err(Error::BackupDamaged { .. }
+                | Error::BackupUnsafeEntry { .. }
+                | Error::BackupForeign { .. })
         );
         if let Some(record) = found.filter(|_| result.is_ok() || damaged) {
             let ok = result.is_ok();

@@ -108,13 +108,7 @@ pub fn take(
         Ok(()) => e,
     })?;
     ctx.report(Stage::Snapshot, total, total);
-    let database = PackEntry {
-        archive_path: DATABASE_PATH.to_owned(),
-        source: copy.to_path_buf(),
-        size: db_size,
-        mode: None,
-    };
-    let (entries, digests) = pack_list((database, db_digest), files, digests);
+    let (entries, digests) = pack_list((copy, db_size, db_digest), files, digests);
     Ok(Snapshot {
         counts,
         entries,
@@ -127,12 +121,17 @@ pub fn take(
 /// The entries to pack, the database copy first and then the files under [`FILES_PREFIX`],
 /// with their sha256 in the same order.
 fn pack_list(
-    (database, db_digest): (PackEntry, Digest),
+    (copy, db_size, db_digest): (&Path, u64, Digest),
     files: Vec<TenantFile>,
     file_digests: Vec<Digest>,
 ) -> (Vec<PackEntry>, Vec<Digest>) {
     let mut entries = Vec::with_capacity(files.len() + 1);
-    entries.push(database);
+    entries.push(PackEntry {
+        archive_path: DATABASE_PATH.to_owned(),
+        source: copy.to_path_buf(),
+        size: db_size,
+        mode: None,
+    });
     entries.extend(files.into_iter().map(|f| PackEntry {
         archive_path: format!("{FILES_PREFIX}{}", f.relative),
         source: f.path,
