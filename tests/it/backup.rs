@@ -105,7 +105,7 @@ pub fn passphrase_of(home: &TestHome) -> String {
         .to_owned()
 }
 
-fn complete_backups(dir: &Path) -> Vec<PathBuf> {
+pub fn complete_backups(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .flatten()
@@ -521,7 +521,15 @@ fn the_standard_age_and_tar_clis_open_an_archive() {
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(extracted.join("manifest.json")).unwrap()).unwrap();
     let entries = manifest["entries"].as_array().unwrap();
-    assert_eq!(entries.len() + 1, names.len());
+    // The manifest, every file, and every folder (an entry of its own, so `tar -x` makes empty
+    // ones too).
+    let dirs = manifest["dirs"].as_array().unwrap();
+    assert_eq!(entries.len() + dirs.len() + 1, names.len());
+    for dir in dirs {
+        let path = dir["path"].as_str().unwrap();
+        assert!(names.contains(&format!("{path}/")), "{path} in {names:?}");
+        assert!(extracted.join(path).is_dir());
+    }
     for entry in entries {
         let bytes = std::fs::read(extracted.join(entry["path"].as_str().unwrap())).unwrap();
         assert_eq!(bytes.len() as u64, entry["size"].as_u64().unwrap());
@@ -611,7 +619,7 @@ fn a_wrong_passphrase_says_so() {
     cli_with(Some(&into), &["tenant", "self"], None).expect_code(0);
 }
 
-fn seal(tar_bytes: &[u8], pass: &str) -> Vec<u8> {
+pub fn seal(tar_bytes: &[u8], pass: &str) -> Vec<u8> {
     let compressed = zstd::encode_all(tar_bytes, 3).unwrap();
     let mut recipient =
         age::scrypt::Recipient::new(age::secrecy::SecretString::from(pass.to_owned()));
@@ -619,7 +627,7 @@ fn seal(tar_bytes: &[u8], pass: &str) -> Vec<u8> {
     age::encrypt(&recipient, &compressed).unwrap()
 }
 
-fn raw_entry(
+pub fn raw_entry(
     builder: &mut tar::Builder<Vec<u8>>,
     name: &[u8],
     kind: tar::EntryType,
