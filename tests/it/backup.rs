@@ -30,6 +30,19 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{nanos:x}-{}", std::process::id())
 }
 
+/// A manual export (`backup export --out FILE`) at the fast work factor, which must succeed.
+pub fn export_file(home: &TestHome, out: &std::path::Path) {
+    home.cli(&[
+        "backup",
+        "export",
+        "--out",
+        out.to_str().unwrap(),
+        "--work-factor",
+        FAST,
+    ])
+    .expect_code(0);
+}
+
 /// A home initialized through the CLI (its owner unlocked: backups need proof of identity),
 /// with some tenant files.
 pub fn home_with_data(files_kib: usize) -> TestHome {
@@ -540,15 +553,7 @@ fn the_standard_age_and_tar_clis_open_an_archive() {
 
     // A manual export (`--out`) is a plain age file.
     let out = work.path().join("manual.age");
-    home.cli(&[
-        "backup",
-        "export",
-        "--out",
-        out.to_str().unwrap(),
-        "--work-factor",
-        FAST,
-    ])
-    .expect_code(0);
+    export_file(&home, &out);
     let tar2 = work.path().join("manual.tar.zst");
     assert!(with_tty(
         &format!("age -d -o {} {}", tar2.display(), out.display()),
@@ -568,15 +573,7 @@ fn the_standard_age_and_tar_clis_open_an_archive() {
 fn a_wrong_passphrase_says_so() {
     let home = home_with_data(8);
     let out = home.path().join("b.age");
-    home.cli(&[
-        "backup",
-        "export",
-        "--out",
-        out.to_str().unwrap(),
-        "--work-factor",
-        FAST,
-    ])
-    .expect_code(0);
+    export_file(&home, &out);
     let run = home
         .cli_stdin(
             &[
@@ -785,15 +782,7 @@ fn truncated_archives_are_detected() {
 
     // A truncated manual export: age notices the missing final chunk.
     let out = home.path().join("m.age");
-    home.cli(&[
-        "backup",
-        "export",
-        "--out",
-        out.to_str().unwrap(),
-        "--work-factor",
-        FAST,
-    ])
-    .expect_code(0);
+    export_file(&home, &out);
     let bytes = std::fs::read(&out).unwrap();
     for cut in [bytes.len() - 1, bytes.len() - 100, bytes.len() / 2, 300] {
         std::fs::write(&out, &bytes[..cut]).unwrap();

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use persona_studio::home::Home;
 
 use crate::backup::{
-    add_local, complete_backups, concat_parts, export_to, home_with_data, passphrase_of, raw_entry,
-    seal, tenant_id, FAST,
+    add_local, complete_backups, concat_parts, export_file, export_to, home_with_data,
+    passphrase_of, raw_entry, seal, tenant_id, FAST,
 };
 use crate::support::{cli_with, TestHome};
 
@@ -284,15 +284,7 @@ fn backups_of_builds_that_recorded_no_modes_still_verify_and_restore() {
     let home = home_with_data(16);
     let tenant = tenant_id(&home);
     let out = home.path().join("new.age");
-    home.cli(&[
-        "backup",
-        "export",
-        "--out",
-        out.to_str().unwrap(),
-        "--work-factor",
-        FAST,
-    ])
-    .expect_code(0);
+    export_file(&home, &out);
     let pass = passphrase_of(&home);
     let entries = open_archive(&std::fs::read(&out).unwrap(), &pass);
     let old = home.path().join("old.age");

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::backup::{
-    add_local, complete_backups, home_with_data, passphrase_of, raw_entry, seal, FAST,
+    add_local, complete_backups, export_file, home_with_data, passphrase_of, raw_entry, seal,
 };
 use crate::backup_fidelity::open_archive;
 use crate::support::TestHome;
@@ -329,15 +329,7 @@ fn tar_headers_and_data_never_run_past_what_the_manifest_declares() {
 
     // A real backup with data after the end of its tar stream.
     let out = home.path().join("real.age");
-    home.cli(&[
-        "backup",
-        "export",
-        "--out",
-        out.to_str().unwrap(),
-        "--work-factor",
-        FAST,
-    ])
-    .expect_code(0);
+    export_file(&home, &out);
     let mut builder = tar::Builder::new(Vec::new());
     for (path, entry) in open_archive(&std::fs::read(&out).unwrap(), &pass) {
         let mut header = tar::Header::new_gnu();
