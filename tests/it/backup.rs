@@ -30,6 +30,16 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{nanos:x}-{}", std::process::id())
 }
 
+/// The manifest of an archive with no entries, for hand-built archives.
+pub fn empty_manifest() -> String {
+    serde_json::json!({
+        "format": "persona-studio-backup", "format_version": 1, "app_version": "0.1.0",
+        "schema_version": 3, "tenant": {"id": "t", "name": "T"},
+        "created_at": "2026-11-21T12:00:00.000Z", "counts": {}, "entries": []
+    })
+    .to_string()
+}
+
 /// A manual export (`backup export --out FILE`) at the fast work factor, which must succeed.
 pub fn export_file(home: &TestHome, out: &std::path::Path) {
     home.cli(&[
@@ -650,12 +660,7 @@ pub fn raw_entry(
 fn unsafe_archives_are_refused_and_nothing_is_written() {
     let home = home_with_data(0);
     let pass = passphrase_of(&home);
-    let manifest = serde_json::json!({
-        "format": "persona-studio-backup", "format_version": 1, "app_version": "0.1.0",
-        "schema_version": 3, "tenant": {"id": "t", "name": "T"},
-        "created_at": "2026-11-21T12:00:00.000Z", "counts": {}, "entries": []
-    })
-    .to_string();
+    let manifest = empty_manifest();
     type AddEntry = Box<dyn Fn(&mut tar::Builder<Vec<u8>>)>;
     let cases: Vec<(&str, AddEntry)> = vec![
         (

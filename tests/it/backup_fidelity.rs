@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use persona_studio::home::Home;
 
 use crate::backup::{
-    add_local, complete_backups, concat_parts, export_file, export_to, home_with_data,
-    passphrase_of, raw_entry, seal, tenant_id, FAST,
+    add_local, complete_backups, concat_parts, empty_manifest, export_file, export_to,
+    home_with_data, passphrase_of, raw_entry, seal, tenant_id, FAST,
 };
 use crate::support::{cli_with, TestHome};
 
@@ -329,12 +329,7 @@ fn backups_of_builds_that_recorded_no_modes_still_verify_and_restore() {
 fn an_unsafe_entry_is_described_in_the_words_of_the_operation() {
     let home = home_with_data(0);
     let pass = passphrase_of(&home);
-    let manifest = serde_json::json!({
-        "format": "persona-studio-backup", "format_version": 1, "app_version": "0.1.0",
-        "schema_version": 3, "tenant": {"id": "t", "name": "T"},
-        "created_at": "2026-11-21T12:00:00.000Z", "counts": {}, "entries": []
-    })
-    .to_string();
+    let manifest = empty_manifest();
     let mut builder = tar::Builder::new(Vec::new());
     raw_entry(
         &mut builder,
