@@ -137,8 +137,19 @@ pub enum Error {
     #[error("The backup {what} is damaged: {detail}. It cannot be trusted; make a new backup, or restore an older one.")]
     BackupDamaged { what: String, detail: String },
 
-    #[error("The backup contains an unsafe entry \"{path}\" ({reason}). Nothing was restored. Only restore backups made by Persona Studio.")]
-    BackupUnsafeEntry { path: String, reason: String },
+    /// An archive entry that could write outside the folder it is restored into. `op` says
+    /// which operation met it, so the message fits it.
+    #[error("{}", .op.unsafe_entry(.path, .reason))]
+    BackupUnsafeEntry {
+        path: String,
+        reason: String,
+        op: ArchiveOp,
+    },
+
+    /// An archive that goes beyond what this app writes (a work factor, a size, a count, a
+    /// path length): refused before it costs memory or disk.
+    #[error("The backup {what} was not made with this app's settings: {detail}. It was refused before anything was unpacked; open only backups made by Persona Studio.")]
+    BackupForeign { what: String, detail: String },
 
     #[error("Drive \"{label}\" is not connected (volume {uuid}). Connect the drive, wait until it is mounted, and try again.")]
     DriveNotConnected { label: String, uuid: String },
@@ -179,7 +190,39 @@ pub enum Error {
     },
 }
 
+/// The backup operation that met an archive entry, for messages that fit it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArchiveOp {
+    /// An export reading back the archive it just wrote.
+    Export,
+    /// Verifying an archive.
+    Verify,
+    /// Restoring (or previewing a restore of) an archive.
+    Restore,
+}
+
+impl ArchiveOp {
+    fn unsafe_entry(self, path: &str, reason: &str) -> String {
+        match self {
+            ArchiveOp::Export => format!("The backup being written would hold the entry \"{path}\" ({reason}), which a restore refuses. Nothing was kept at the destination. This is a bug in Persona Studio; please report it with that file's name."),
+            ArchiveOp::Verify => format!("The backup contains an unsafe entry \"{path}\" ({reason}): a restore would refuse it. Only restore backups made by Persona Studio."),
+            ArchiveOp::Restore => format!("The backup contains an unsafe entry \"{path}\" ({reason}). Nothing was restored. Only restore backups made by Persona Studio."),
+        }
+    }
+}
+
 impl Error {
+    /// The same error, told from the point of view of `op` (only an unsafe entry's message
+    /// depends on it).
+    pub fn during(self, op: ArchiveOp) -> Self {
+        match self {
+            Error::BackupUnsafeEntry { path, reason, .. } => {
+                Error::BackupUnsafeEntry { path, reason, op }
+            }
+            other => other,
+        }
+    }
+
     /// A stable, snake_case code. The UI switches on this, never on the message.
     pub fn code(&self) -> &'static str {
         match self {
@@ -211,6 +254,7 @@ impl Error {
             Error::WrongPassphrase { .. } => "wrong_passphrase",
             Error::BackupDamaged { .. } => "backup_damaged",
             Error::BackupUnsafeEntry { .. } => "backup_unsafe_entry",
+            Error::BackupForeign { .. } => "backup_foreign",
             Error::DriveNotConnected { .. } => "drive_not_connected",
             Error::DestinationUnavailable { .. } => "destination_unavailable",
             Error::DestinationCredentials { .. } => "destination_credentials_rejected",
@@ -286,5 +330,38 @@ impl Error {
             };
             Error::invalid(field, message)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unsafe_entry_is_told_from_the_operation_that_met_it() {
+        let entry = || Error::BackupUnsafeEntry {
+            path: "files/../x".to_owned(),
+            reason: "contains ..".to_owned(),
+            op: ArchiveOp::Restore,
+        };
+        let export = entry().during(ArchiveOp::Export).to_string();
+        assert!(
+            export.contains("Nothing was kept at the destination"),
+            "{export}"
+        );
+        assert!(!export.contains("restored") && !export.contains("Only restore"));
+        let verify = entry().during(ArchiveOp::Verify).to_string();
+        assert!(verify.contains("a restore would refuse it"), "{verify}");
+        assert!(!verify.contains("Nothing was restored"));
+        assert!(entry().to_string().contains("Nothing was restored"));
+        assert_eq!(
+            entry().during(ArchiveOp::Export).code(),
+            "backup_unsafe_entry"
+        );
+        // Other errors pass through unchanged.
+        assert_eq!(
+            Error::Cancelled.during(ArchiveOp::Export).code(),
+            "cancelled"
+        );
     }
 }

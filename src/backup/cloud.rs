@@ -10,7 +10,8 @@ use std::sync::OnceLock;
 use opendal::blocking;
 use opendal::services;
 
-use super::format::{is_backup_name, part_name, INDEX_NAME};
+use super::format::{index_too_large, is_backup_name, part_name, INDEX_NAME};
+use super::limits::MAX_INDEX_BYTES;
 use super::target::Target;
 use crate::secrets::Sensitive;
 use crate::{Error, Result};
@@ -208,7 +209,17 @@ impl Target for CloudTarget {
     }
 
     fn read_index(&self, name: &str) -> Result<Option<Vec<u8>>> {
-        match self.op.read(&format!("{name}/{INDEX_NAME}")) {
+        let path = format!("{name}/{INDEX_NAME}");
+        // An index larger than any we write is not downloaded.
+        match self.op.stat(&path) {
+            Ok(meta) if meta.content_length() > MAX_INDEX_BYTES => {
+                return Err(index_too_large(name))
+            }
+            Err(e) if e.kind() == opendal::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.err("download", e)),
+            Ok(_) => {}
+        }
+        match self.op.read(&path) {
             Ok(buffer) => Ok(Some(buffer.to_vec())),
             Err(e) if e.kind() == opendal::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(self.err("download", e)),

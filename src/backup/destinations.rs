@@ -199,8 +199,11 @@ impl DestinationSpec {
                         "give the drive's filesystem UUID, as listed with the connected drives",
                     ));
                 }
-                if !path.is_empty() {
-                    super::format::safe_relative(&path)?;
+                if !path.is_empty() && super::limits::check_path(&path).is_err() {
+                    return Err(Error::invalid(
+                        "path",
+                        "give a folder on the drive relative to its root, without ..",
+                    ));
                 }
                 (
                     DestinationConfig::Drive {

@@ -9,9 +9,12 @@ use std::sync::atomic::AtomicBool;
 
 use serde_json::json;
 
-use super::archive::{Ctx, PackEntry, PendingSeal};
+use super::archive::{export_work_factor, Ctx, PackEntry, PendingSeal};
 use super::destinations::{self, DestinationInfo};
-use super::format::{self, Index, Manifest, ManifestEntry, ManifestTenant};
+use super::format::{
+    self, Index, Manifest, ManifestDir, ManifestEntry, ManifestTenant, FILES_PREFIX,
+};
+use super::limits::{self, SkippedFile};
 use super::passphrase::{self, Entropy};
 use super::pipeline::{self, Sink, Written};
 use super::records::{self, BackupRecord};
@@ -42,6 +45,7 @@ pub fn export(
 ) -> Result<ExportOutcome> {
     let actor = auth::current_actor(store)?;
     auth::members::require_unlocked(store.conn(), &actor, clock.now(), "export a backup")?;
+    export_work_factor(request.work_factor)?;
     let tenant_name = auth::tenant_info(store.conn(), &actor.tenant_id)?.name;
     let keyring = destinations::keyring(store)?;
     let (passphrase, passphrase_created) = passphrase::ensure(&keyring, entropy)?;
@@ -113,7 +117,7 @@ struct Job<'a, 'c> {
 struct Snap {
     manifest: Manifest,
     entries: Vec<PackEntry>,
-    skipped: Vec<String>,
+    skipped: Vec<SkippedFile>,
 }
 
 /// Takes the snapshot (the database copy on a worker, the files hashed meanwhile) and builds
@@ -147,14 +151,44 @@ fn take_snapshot(
                 path: e.archive_path.clone(),
                 size: e.size,
                 sha256: *d,
+                mode: e.mode,
             })
             .collect(),
+        dirs: snap
+            .dirs
+            .iter()
+            .map(|d| ManifestDir {
+                path: format!("{FILES_PREFIX}{}", d.relative)
+                    .trim_end_matches('/')
+                    .to_owned(),
+                mode: d.mode,
+            })
+            .collect(),
+        skipped: snap.skipped.clone(),
     };
+    within_limits(&manifest)?;
     Ok(Snap {
         manifest,
         entries: snap.entries,
         skipped: snap.skipped,
     })
+}
+
+/// Refuses, before anything is written, a backup that a restore would refuse for its size:
+/// more entries than [`limits::MAX_ENTRIES`] or a manifest over [`limits::MANIFEST_MAX`].
+fn within_limits(manifest: &Manifest) -> Result<()> {
+    let count = manifest.entries.len() + manifest.dirs.len();
+    let bytes = serde_json::to_vec_pretty(manifest)
+        .map_err(|e| Error::SnapshotFailed(format!("Could not write the manifest: {e}")))?
+        .len() as u64;
+    if count > limits::MAX_ENTRIES || bytes > limits::MANIFEST_MAX {
+        return Err(Error::SnapshotFailed(format!(
+            "The tenant's folder holds {count} files and folders ({bytes} bytes of manifest); a backup holds at most {} ({} bytes), so a restore could not read it. Move some files out of the tenant's folder and try again.",
+            limits::MAX_ENTRIES,
+            limits::MANIFEST_MAX
+        )));
+    }
+    Ok(())
 }
 
 impl Place {
@@ -186,7 +220,7 @@ impl Place {
                 let part_size = request
                     .part_size
                     .unwrap_or(format::DEFAULT_PART_SIZE)
-                    .clamp(4096, 1 << 30);
+                    .clamp(4096, limits::MAX_PART_SIZE);
                 let result = write_parts(target.as_ref(), job, sealing, part_size);
                 if result.is_err() {
                     let _ = target.discard(job.name);

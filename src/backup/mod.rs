@@ -12,7 +12,9 @@
 //! `archive.rs` (the pipeline's pieces both ways), `pipeline.rs` (the export's stages on their
 //! own threads, with the read-back overlapping the writes), `target.rs` (local folders and the
 //! `Target` trait), `cloud.rs` (OpenDAL: S3, WebDAV), `drives.rs` (external drives by UUID),
-//! `records.rs` (metadata rows, retention), `remind.rs`, `passphrase.rs`, `destinations.rs`.
+//! `records.rs` (metadata rows, retention), `remind.rs`, `passphrase.rs`, `destinations.rs`,
+//! `limits.rs` (what an archive may hold, applied alike by export and by every reader),
+//! `tree.rs` (the tenant's folder as a backup lists it: files, folders, modes, what is skipped).
 
 pub mod archive;
 pub mod cloud;
@@ -21,6 +23,7 @@ pub mod drives;
 mod export;
 pub mod failpoints;
 pub mod format;
+pub mod limits;
 pub mod passphrase;
 pub mod pipeline;
 pub mod records;
@@ -28,6 +31,7 @@ pub mod remind;
 mod restore;
 pub mod snapshot;
 pub mod target;
+pub mod tree;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -41,6 +45,7 @@ use crate::audit;
 use crate::auth;
 use crate::canon::Digest;
 use crate::clock::{Clock, Timestamp};
+use crate::error::ArchiveOp;
 use crate::ids::IdSource;
 use crate::secrets::Sensitive;
 use crate::store::{self, Store};
@@ -119,8 +124,8 @@ pub struct ExportOutcome {
     pub retention_deleted: Vec<String>,
     /// Unfinished backups (from a crash or kill) that were cleaned up first.
     pub cleaned_incomplete: Vec<String>,
-    /// Files that were not backed up (symbolic links, non-UTF-8 names).
-    pub skipped: Vec<String>,
+    /// Files of the tenant's folder that were not backed up, and why (also in the manifest).
+    pub skipped: Vec<limits::SkippedFile>,
     /// The passphrase was created by this export: show it to the user now.
     pub passphrase_created: bool,
 }
@@ -462,7 +467,8 @@ pub fn verify(
             &ctx,
         )
         // `unpack` ran integrity_check on the database copy.
-        .map(|r| (r, "ok".to_owned()));
+        .map(|r| (r, "ok".to_owned()))
+        .map_err(|e| e.during(ArchiveOp::Verify));
     if let Some(store) = store {
         let actor = auth::current_actor(store)?;
         let found = records::find(
@@ -473,7 +479,9 @@ pub fn verify(
         )?;
         let damaged = matches!(
             &result,
-            Err(Error::BackupDamaged { .. } | Error::BackupUnsafeEntry { .. })
+            Err(Error::BackupDamaged { .. }
+                | Error::BackupUnsafeEntry { .. }
+                | Error::BackupForeign { .. })
         );
         if let Some(record) = found.filter(|_| result.is_ok() || damaged) {
             let ok = result.is_ok();

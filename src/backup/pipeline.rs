@@ -32,6 +32,7 @@ use super::format::{Manifest, PartInfo};
 use super::target::{io_error, write_in_slices, Target};
 use super::{Progress, Stage};
 use crate::canon::Digest;
+use crate::error::ArchiveOp;
 use crate::{Error, Result};
 
 /// Chunks in flight between two stages.
@@ -447,7 +448,8 @@ fn check_read_back(
                 database_to: verify_db,
             }),
             &ctx,
-        )?;
+        )
+        .map_err(|e| e.during(ArchiveOp::Export))?;
         let (parts, size) = stream.finish(what)?;
         Ok((manifest, parts, size))
     })

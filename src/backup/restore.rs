@@ -11,7 +11,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::archive::{Ctx, Extract};
-use super::format::{self, Manifest};
+use super::format::Manifest;
+use super::limits;
 use super::{
     absolute, destinations, open_source, passphrase, records, resolve_passphrase, ArchiveSource,
     BackupRecord, Opened, Preview, Progress, RestoreReport, Scratch, Stage,
@@ -208,7 +209,7 @@ pub fn restore(
     fs::create_dir_all(&parent).map_err(|e| Error::io("create", &parent, e))?;
     let staging = parent.join(format!(".{leaf}.restore-{}", ids.new_id()));
     let _cleanup = Scratch(staging.clone());
-    fs::create_dir_all(&staging).map_err(|e| Error::io("create", &staging, e))?;
+    create_private_dir(&staging)?;
     ctx.report(Stage::Restore, 0, 0);
     let staged_db = staging.join(DATABASE_FILE);
     let staged_files = staging.join(".files");
@@ -299,6 +300,18 @@ impl RestoredArchive<'_> {
     }
 }
 
+/// Creates the staging folder readable by its owner only (0700 where there are modes): files
+/// are restored inside it before their own modes are set, and it becomes the data folder.
+fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|e| Error::io("create", dir, e))
+}
+
 /// Moves the unpacked tenant files to `tenants/<id>/` inside the staging folder.
 fn place_files(opened: &Opened, manifest: &Manifest, staging: &Path) -> Result<()> {
     if !staging.join(DATABASE_FILE).is_file() {
@@ -307,7 +320,7 @@ fn place_files(opened: &Opened, manifest: &Manifest, staging: &Path) -> Result<(
             detail: "it holds no database".to_owned(),
         });
     }
-    format::safe_relative(&manifest.tenant.id)?;
+    limits::safe_relative(&manifest.tenant.id)?;
     let staged_files = staging.join(".files");
     if staged_files.exists() {
         let tenant_dir = Home::new(staging).tenant_dir(&manifest.tenant.id);

@@ -6,9 +6,8 @@
 //! on the copy read back from the destination (`archive::unpack`), which holds the same bytes.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -18,6 +17,8 @@ use sha2::{Digest as _, Sha256};
 
 use super::archive::{spawn, wait, Ctx, PackEntry, StopOnDrop, POLL, REPORT_EVERY};
 use super::format::{DATABASE_PATH, FILES_PREFIX};
+use super::limits::SkippedFile;
+use super::tree::{self, TenantDir, TenantFile, Tree};
 use super::Stage;
 use crate::canon::Digest;
 use crate::store::Store;
@@ -26,13 +27,15 @@ use crate::{Error, Result};
 /// Tables that hold no tenant data and need no filtering.
 const UNSCOPED_TABLES: &[&str] = &["tenants"];
 
-/// What a snapshot produced: the entries to pack (database copy first) and their sha256.
+/// What a snapshot produced: the entries to pack (database copy first) and their sha256, the
+/// tenant's folders, and what was left out.
 pub struct Snapshot {
     pub counts: BTreeMap<String, i64>,
     pub entries: Vec<PackEntry>,
     pub digests: Vec<Digest>,
-    /// Files that were not backed up (symbolic links, non-UTF-8 names).
-    pub skipped: Vec<String>,
+    pub dirs: Vec<TenantDir>,
+    /// Files that were not backed up, and why (`tree::walk`).
+    pub skipped: Vec<SkippedFile>,
 }
 
 /// Copies the live database to `copy` (which must not exist) filtered to `tenant_id`, lists and
@@ -44,7 +47,11 @@ pub fn take(
     tenant_dir: &Path,
     ctx: &Ctx<'_>,
 ) -> Result<Snapshot> {
-    let (files, skipped) = list_files(tenant_dir)?;
+    let Tree {
+        files,
+        dirs,
+        skipped,
+    } = tree::walk(tenant_dir)?;
     let live_size = std::fs::metadata(store.path())
         .map_err(|e| Error::io("read", store.path(), e))?
         .len();
@@ -101,16 +108,12 @@ pub fn take(
         Ok(()) => e,
     })?;
     ctx.report(Stage::Snapshot, total, total);
-    let database = PackEntry {
-        archive_path: DATABASE_PATH.to_owned(),
-        source: copy.to_path_buf(),
-        size: db_size,
-    };
-    let (entries, digests) = pack_list((database, db_digest), files, digests);
+    let (entries, digests) = pack_list((copy, db_size, db_digest), files, digests);
     Ok(Snapshot {
         counts,
         entries,
         digests,
+        dirs,
         skipped,
     })
 }
@@ -118,16 +121,22 @@ pub fn take(
 /// The entries to pack, the database copy first and then the files under [`FILES_PREFIX`],
 /// with their sha256 in the same order.
 fn pack_list(
-    (database, db_digest): (PackEntry, Digest),
+    (copy, db_size, db_digest): (&Path, u64, Digest),
     files: Vec<TenantFile>,
     file_digests: Vec<Digest>,
 ) -> (Vec<PackEntry>, Vec<Digest>) {
     let mut entries = Vec::with_capacity(files.len() + 1);
-    entries.push(database);
+    entries.push(PackEntry {
+        archive_path: DATABASE_PATH.to_owned(),
+        source: copy.to_path_buf(),
+        size: db_size,
+        mode: None,
+    });
     entries.extend(files.into_iter().map(|f| PackEntry {
         archive_path: format!("{FILES_PREFIX}{}", f.relative),
         source: f.path,
         size: f.size,
+        mode: f.mode,
     }));
     let mut digests = Vec::with_capacity(file_digests.len() + 1);
     digests.push(db_digest);
@@ -145,7 +154,7 @@ fn hash_exact(
     tick: &mut dyn FnMut(),
 ) -> Result<Digest> {
     let fail = |e| Error::io("read for the backup", path, e);
-    let mut file = File::open(path).map_err(fail)?.take(size);
+    let mut file = tree::open_regular(path)?.take(size);
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1024 * 1024];
     let mut left = size;
@@ -356,61 +365,4 @@ fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool> {
 
 fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// A regular file of the tenant's folder, relative to it.
-#[derive(Debug, Clone)]
-pub struct TenantFile {
-    pub relative: String,
-    pub path: PathBuf,
-    pub size: u64,
-}
-
-/// Every regular file under `dir`, sorted by path. Symbolic links are skipped (their names are
-/// returned separately) so a backup never follows a link out of the tenant's folder.
-pub fn list_files(dir: &Path) -> Result<(Vec<TenantFile>, Vec<String>)> {
-    let mut files = Vec::new();
-    let mut skipped = Vec::new();
-    if !dir.exists() {
-        return Ok((files, skipped));
-    }
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(current) = stack.pop() {
-        let entries = std::fs::read_dir(&current)
-            .map_err(|e| Error::io("read the tenant folder", &current, e))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io("read the tenant folder", &current, e))?;
-            let path = entry.path();
-            let kind = entry
-                .file_type()
-                .map_err(|e| Error::io("inspect", &path, e))?;
-            let relative = path
-                .strip_prefix(dir)
-                .ok()
-                .and_then(|p| p.to_str())
-                .map(|s| s.replace(std::path::MAIN_SEPARATOR, "/"));
-            let Some(relative) = relative else {
-                skipped.push(path.display().to_string());
-                continue;
-            };
-            if kind.is_dir() {
-                stack.push(path);
-            } else if kind.is_file() {
-                let size = entry
-                    .metadata()
-                    .map_err(|e| Error::io("inspect", &path, e))?
-                    .len();
-                files.push(TenantFile {
-                    relative,
-                    path,
-                    size,
-                });
-            } else {
-                skipped.push(relative);
-            }
-        }
-    }
-    files.sort_by(|a, b| a.relative.cmp(&b.relative));
-    skipped.sort();
-    Ok((files, skipped))
 }

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::failpoints;
 use super::format::{is_backup_name, part_name, INDEX_NAME, PART_PREFIX};
+use super::limits::{MAX_INDEX_BYTES, MAX_PART_SIZE};
 use crate::{Error, Result};
 
 /// A place that holds backups. Object-store targets (S3, WebDAV) implement it in `cloud.rs`.
@@ -226,8 +227,9 @@ impl Target for LocalTarget {
             self.partial_dir(name).join(part_name(n))
         };
         buf.clear();
+        // Never more than a part can hold: the size check then refuses it.
         File::open(&path)
-            .and_then(|mut f| f.read_to_end(buf))
+            .and_then(|f| f.take(MAX_PART_SIZE + 1).read_to_end(buf))
             .map(|_| ())
             .map_err(|e| match e.kind() {
                 io::ErrorKind::NotFound => Error::BackupDamaged {
@@ -266,8 +268,12 @@ impl Target for LocalTarget {
 
     fn read_index(&self, name: &str) -> Result<Option<Vec<u8>>> {
         let path = self.final_dir(name).join(INDEX_NAME);
-        match fs::read(&path) {
-            Ok(bytes) => Ok(Some(bytes)),
+        let mut bytes = Vec::new();
+        // Never more than an index may hold: `Index::parse` then refuses it.
+        let read =
+            File::open(&path).and_then(|f| f.take(MAX_INDEX_BYTES + 1).read_to_end(&mut bytes));
+        match read {
+            Ok(_) => Ok(Some(bytes)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(self.err("read", &path, e)),
         }

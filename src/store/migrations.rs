@@ -1,8 +1,9 @@
 //! The migrations in `migrations/`, embedded at compile time: `NNNN_name.sql`, numbered from
-//! 0001 without gaps, applied in order inside one transaction by `rusqlite_migration`.
+//! 0001 without gaps, applied in order inside one transaction by `rusqlite_migration`, safely when several
+//! connections open a fresh file at once.
 
 use include_dir::{include_dir, Dir};
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
 use crate::Result;
@@ -32,9 +33,26 @@ pub fn latest_version() -> i64 {
     i64::try_from(scripts().len()).unwrap_or(i64::MAX)
 }
 
+/// Brings `conn` to the latest schema, each attempt in one `BEGIN IMMEDIATE` transaction.
+///
+/// Several connections may open a fresh file at once: the app opens one per concurrent command
+/// on its first start, and the CLI may run meanwhile. `rusqlite_migration` reads the version
+/// before it takes the write lock, so the loser of that race replays a migration that already
+/// ran, fails, and is rolled back; when the version moved meanwhile, another opener migrated,
+/// and the loser tries again from the new version.
 pub(crate) fn apply(conn: &mut Connection) -> Result<()> {
-    migrations().to_latest(conn)?;
-    Ok(())
+    const ATTEMPTS: usize = 3;
+    conn.set_transaction_behavior(TransactionBehavior::Immediate);
+    let mut outcome = Ok(());
+    for _ in 0..ATTEMPTS {
+        let before = super::user_version(conn)?;
+        outcome = migrations().to_latest(conn);
+        if outcome.is_ok() || super::user_version(conn)? == before {
+            break;
+        }
+    }
+    conn.set_transaction_behavior(TransactionBehavior::Deferred);
+    Ok(outcome?)
 }
 
 #[cfg(test)]

@@ -46,8 +46,10 @@ impl Store {
         Store::open_path(&home.database_path())
     }
 
-    /// Opens the database file at `path` and migrates it.
+    /// Opens the database file at `path` and migrates it; creates it first when missing (see
+    /// [`create_if_missing`]).
     pub fn open_path(path: &Path) -> Result<Store> {
+        create_if_missing(path)?;
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Check the version before any pragma that writes, so a newer file stays untouched.
@@ -129,6 +131,37 @@ pub struct DatabaseStatus {
     pub schema_version: i64,
     pub integrity_ok: bool,
     pub integrity_detail: String,
+}
+
+/// Builds a missing database in a temporary file beside `path` (WAL journal, every migration)
+/// and moves it into place without replacing anything, so concurrent openers, threads or
+/// processes, find no file or a whole one. Switching a shared file to WAL fails at once with
+/// "database is locked" while another connection reads it (SQLite takes that lock without the
+/// busy handler), which made the app's first start fail when its first commands raced.
+fn create_if_missing(path: &Path) -> Result<()> {
+    if path.symlink_metadata().is_ok() {
+        return Ok(());
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let fresh = tempfile::Builder::new()
+        .prefix(".new-database-")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io("create the database", dir, e))?
+        .into_temp_path();
+    {
+        let mut conn = Connection::open(&fresh)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        migrations::apply(&mut conn)?;
+        // Closing checkpoints the WAL into the file and removes it; the file stays in WAL mode.
+        conn.close().map_err(|(_, e)| Error::from(e))?;
+    }
+    match fresh.persist_noclobber(path) {
+        Ok(()) => Ok(()),
+        // Another opener's whole database got there first.
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::io("create the database", path, e.error)),
+    }
 }
 
 fn user_version(conn: &Connection) -> Result<i64> {

@@ -30,6 +30,29 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{nanos:x}-{}", std::process::id())
 }
 
+/// The manifest of an archive with no entries, for hand-built archives.
+pub fn empty_manifest() -> String {
+    serde_json::json!({
+        "format": "persona-studio-backup", "format_version": 1, "app_version": "0.1.0",
+        "schema_version": 3, "tenant": {"id": "t", "name": "T"},
+        "created_at": "2026-11-21T12:00:00.000Z", "counts": {}, "entries": []
+    })
+    .to_string()
+}
+
+/// A manual export (`backup export --out FILE`) at the fast work factor, which must succeed.
+pub fn export_file(home: &TestHome, out: &std::path::Path) {
+    home.cli(&[
+        "backup",
+        "export",
+        "--out",
+        out.to_str().unwrap(),
+        "--work-factor",
+        FAST,
+    ])
+    .expect_code(0);
+}
+
 /// A home initialized through the CLI (its owner unlocked: backups need proof of identity),
 /// with some tenant files.
 pub fn home_with_data(files_kib: usize) -> TestHome {
@@ -105,7 +128,7 @@ pub fn passphrase_of(home: &TestHome) -> String {
         .to_owned()
 }
 
-fn complete_backups(dir: &Path) -> Vec<PathBuf> {
+pub fn complete_backups(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .flatten()
@@ -521,7 +544,15 @@ fn the_standard_age_and_tar_clis_open_an_archive() {
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(extracted.join("manifest.json")).unwrap()).unwrap();
     let entries = manifest["entries"].as_array().unwrap();
-    assert_eq!(entries.len() + 1, names.len());
+    // The manifest, every file, and every folder (an entry of its own, so `tar -x` makes empty
+    // ones too).
+    let dirs = manifest["dirs"].as_array().unwrap();
+    assert_eq!(entries.len() + dirs.len() + 1, names.len());
+    for dir in dirs {
+        let path = dir["path"].as_str().unwrap();
+        assert!(names.contains(&format!("{path}/")), "{path} in {names:?}");
+        assert!(extracted.join(path).is_dir());
+    }
     for entry in entries {
         let bytes = std::fs::read(extracted.join(entry["path"].as_str().unwrap())).unwrap();
         assert_eq!(bytes.len() as u64, entry["size"].as_u64().unwrap());
@@ -532,15 +563,7 @@ fn the_standard_age_and_tar_clis_open_an_archive() {
 
     // A manual export (`--out`) is a plain age file.
     let out = work.path().join("manual.age");
-    home.cli(&[
-        "backup",
-        "export",
-        "--out",
-        out.to_str().unwrap(),
-        "--work-factor",
-        FAST,
-    ])
-    .expect_code(0);
+    export_file(&home, &out);
     let tar2 = work.path().join("manual.tar.zst");
     assert!(with_tty(
         &format!("age -d -o {} {}", tar2.display(), out.display()),
@@ -560,15 +583,7 @@ fn the_standard_age_and_tar_clis_open_an_archive() {
 fn a_wrong_passphrase_says_so() {
     let home = home_with_data(8);
     let out = home.path().join("b.age");
-    home.cli(&[
-        "backup",
-        "export",
-        "--out",
-        out.to_str().unwrap(),
-        "--work-factor",
-        FAST,
-    ])
-    .expect_code(0);
+    export_file(&home, &out);
     let run = home
         .cli_stdin(
             &[
@@ -611,7 +626,7 @@ fn a_wrong_passphrase_says_so() {
     cli_with(Some(&into), &["tenant", "self"], None).expect_code(0);
 }
 
-fn seal(tar_bytes: &[u8], pass: &str) -> Vec<u8> {
+pub fn seal(tar_bytes: &[u8], pass: &str) -> Vec<u8> {
     let compressed = zstd::encode_all(tar_bytes, 3).unwrap();
     let mut recipient =
         age::scrypt::Recipient::new(age::secrecy::SecretString::from(pass.to_owned()));
@@ -619,7 +634,7 @@ fn seal(tar_bytes: &[u8], pass: &str) -> Vec<u8> {
     age::encrypt(&recipient, &compressed).unwrap()
 }
 
-fn raw_entry(
+pub fn raw_entry(
     builder: &mut tar::Builder<Vec<u8>>,
     name: &[u8],
     kind: tar::EntryType,
@@ -645,12 +660,7 @@ fn raw_entry(
 fn unsafe_archives_are_refused_and_nothing_is_written() {
     let home = home_with_data(0);
     let pass = passphrase_of(&home);
-    let manifest = serde_json::json!({
-        "format": "persona-studio-backup", "format_version": 1, "app_version": "0.1.0",
-        "schema_version": 3, "tenant": {"id": "t", "name": "T"},
-        "created_at": "2026-11-21T12:00:00.000Z", "counts": {}, "entries": []
-    })
-    .to_string();
+    let manifest = empty_manifest();
     type AddEntry = Box<dyn Fn(&mut tar::Builder<Vec<u8>>)>;
     let cases: Vec<(&str, AddEntry)> = vec![
         (
@@ -777,15 +787,7 @@ fn truncated_archives_are_detected() {
 
     // A truncated manual export: age notices the missing final chunk.
     let out = home.path().join("m.age");
-    home.cli(&[
-        "backup",
-        "export",
-        "--out",
-        out.to_str().unwrap(),
-        "--work-factor",
-        FAST,
-    ])
-    .expect_code(0);
+    export_file(&home, &out);
     let bytes = std::fs::read(&out).unwrap();
     for cut in [bytes.len() - 1, bytes.len() - 100, bytes.len() / 2, 300] {
         std::fs::write(&out, &bytes[..cut]).unwrap();

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::backup::{add_local, export_to, home_with_data, FAST};
+use crate::backup::{add_local, export_file, export_to, home_with_data, FAST};
 use crate::support::cli_env;
 
 /// xorshift64*: small, seeded, reproducible.
@@ -287,15 +287,7 @@ fn byte_flips_in_a_single_file_export_are_caught_by_age_authentication() {
     // No part hashes here: the age MAC and STREAM tags, zstd and the manifest must catch it.
     let home = home_with_data(64);
     let out = home.path().join("m.age");
-    home.cli(&[
-        "backup",
-        "export",
-        "--out",
-        out.to_str().unwrap(),
-        "--work-factor",
-        FAST,
-    ])
-    .expect_code(0);
+    export_file(&home, &out);
     let original = std::fs::read(&out).unwrap();
     let mut rng = Rng(0xF11E);
     for trial in 0..30 {

@@ -8,6 +8,8 @@ mod audit_checkpoint;
 mod backup;
 mod backup_cloud;
 mod backup_faults;
+mod backup_fidelity;
+mod backup_hostile;
 mod backup_progress;
 mod canon_conformance;
 mod canon_properties;

@@ -102,3 +102,67 @@ fn roles_outside_the_three_are_refused_by_the_schema() {
     );
     assert!(result.is_err());
 }
+
+/// The app opens several connections at once on its first start (the dashboard, the member bar
+/// and the reminders each ask for one), and the CLI may open the same file meanwhile: every
+/// opener must succeed, whichever of them creates or migrates the file.
+fn race_openers(path: &std::path::Path, round: usize) {
+    const OPENERS: usize = 8;
+    let start = std::sync::Barrier::new(OPENERS);
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let openers: Vec<_> = (0..OPENERS)
+            .map(|_| {
+                scope.spawn(|| {
+                    start.wait();
+                    Store::open_path(path).map(|store| store.schema_version().unwrap())
+                })
+            })
+            .collect();
+        openers.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    for result in results {
+        match result {
+            Ok(version) => assert_eq!(version, latest_version(), "round {round}"),
+            Err(error) => panic!("round {round}: an opener failed: {error}"),
+        }
+    }
+}
+
+#[test]
+fn openers_racing_on_a_fresh_database_all_succeed() {
+    for round in 0..10 {
+        let home = TestHome::new();
+        let path = home.home().database_path();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        race_openers(&path, round);
+        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with(".new-database-"))
+            .collect();
+        assert!(
+            names.is_empty(),
+            "temporary databases left behind: {names:?}"
+        );
+    }
+}
+
+#[test]
+fn openers_racing_on_a_database_one_migration_behind_all_succeed() {
+    for round in 0..10 {
+        let home = TestHome::new();
+        let path = home.home().database_path();
+        drop(Store::open(&home.home()).unwrap());
+        // Undo the last migration (0010 added two columns to baseline_files).
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(&format!(
+            "ALTER TABLE baseline_files DROP COLUMN lname;
+             ALTER TABLE baseline_files DROP COLUMN ftype;
+             PRAGMA user_version = {};",
+            latest_version() - 1
+        ))
+        .unwrap();
+        drop(conn);
+        race_openers(&path, round);
+    }
+}

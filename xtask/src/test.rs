@@ -9,12 +9,17 @@ use anyhow::{Context, Result};
 use crate::deps;
 use crate::process::{root, run_in, sh, step};
 
-/// Starts a private session bus and an unlocked keyring, waits until it owns its bus name (asking
-/// without D-Bus activation, which would start a locked daemon) and stores secrets, then runs
-/// the rest of the arguments. The keyring daemon is kept alive: if it ever exits mid-run,
-/// D-Bus would start a locked one and every keyring call would fail, so it is restarted with
-/// the password (replacing any locked one).
-pub const KEYRING_SESSION: &str = r#"dbus-run-session -- bash -c '( while true; do echo -n persona-studio-test | gnome-keyring-daemon --replace --foreground --unlock --components=secrets >/dev/null 2>&1; sleep 0.2; done ) & keeper=$!; for i in $(seq 100); do dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && echo -n ready | secret-tool store --label=persona-studio-ready persona-studio-ready 1 2>/dev/null && break; sleep 0.1; done; "$@"; status=$?; kill $keeper 2>/dev/null; exit $status' --"#;
+/// Starts a private session bus whose Secret Service is an unlocked gnome-keyring, waits until
+/// it stores secrets, then runs the rest of the arguments. The daemon is started by D-Bus
+/// activation from the service file [`Scratch::new`] puts first on the session's service path
+/// (`$XDG_DATA_HOME/dbus-1/services`), which unlocks it with the test password: if the daemon
+/// ever exits mid-run, the next keyring call starts an unlocked one, never the system's
+/// locked one (which made every later keyring call fail with "locked collection").
+pub const KEYRING_SESSION: &str = r#"dbus-run-session -- bash -c 'for i in $(seq 100); do echo -n ready | secret-tool store --label=persona-studio-ready persona-studio-ready 1 2>/dev/null && break; sleep 0.1; done; "$@"' --"#;
+
+/// The D-Bus service file for `org.freedesktop.secrets` in a test session: gnome-keyring,
+/// unlocked with the test password read from stdin (`--unlock`).
+const SECRETS_SERVICE: &str = "[D-BUS Service]\nName=org.freedesktop.secrets\nExec=/bin/sh -c \"echo -n persona-studio-test | exec gnome-keyring-daemon --replace --foreground --unlock --components=secrets\"\n";
 
 /// A scratch folder for XDG data (the test keyring lives there), removed when dropped.
 pub struct Scratch(PathBuf);
@@ -28,6 +33,15 @@ impl Scratch {
             std::fs::create_dir_all(dir.join(sub))
                 .with_context(|| format!("could not create {}", dir.display()))?;
         }
+        let services = dir.join("data/dbus-1/services");
+        std::fs::create_dir_all(&services)
+            .and_then(|()| {
+                std::fs::write(
+                    services.join("org.freedesktop.secrets.service"),
+                    SECRETS_SERVICE,
+                )
+            })
+            .with_context(|| format!("could not write {}", services.display()))?;
         Ok(Scratch(dir))
     }
 

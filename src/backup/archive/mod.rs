@@ -12,6 +12,7 @@
 //! `pack.rs` ([`produce`]), `seal.rs` (the age encryptor and the read-back key), `fetch.rs`
 //! (parts fetched ahead, hashing a single file), `unpack.rs` ([`unpack`]).
 
+mod check;
 mod fetch;
 mod pack;
 mod seal;
@@ -29,7 +30,9 @@ use crate::{Error, Result};
 
 pub use fetch::{prefetch, HashingReader, PartStream};
 pub use pack::{produce, ChannelWriter};
-pub use seal::{passphrase_identity, seal, KnownKey, PendingSeal, Sealing, WORK_FACTOR};
+pub use seal::{
+    export_work_factor, passphrase_identity, seal, KnownKey, PendingSeal, Sealing, WORK_FACTOR,
+};
 pub use unpack::{unpack, Extract, StopOnDrop};
 
 /// Progress is reported in steps of this many bytes.
@@ -133,4 +136,6 @@ pub struct PackEntry {
     pub archive_path: String,
     pub source: PathBuf,
     pub size: u64,
+    /// Permission bits for the tar header (0644 when `None`).
+    pub mode: Option<u32>,
 }

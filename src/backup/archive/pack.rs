@@ -1,13 +1,13 @@
 //! The packing stage of an export: the manifest, the database copy and the tenant's files
 //! through `tar | zstd -3` (zstd's worker threads), handed on in [`CHUNK`]s over a channel.
 
-use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::SyncSender;
 
 use super::{PackEntry, CHUNK};
 use crate::backup::format::{Manifest, MANIFEST_PATH};
+use crate::backup::tree::open_regular;
 use crate::{Error, Result};
 
 /// Reads exactly `size` bytes (or fails), counting them and honouring cancel.
@@ -110,17 +110,23 @@ pub fn produce(
     }
     let mut tar = tar::Builder::new(zstd);
     tar.mode(tar::HeaderMode::Deterministic);
-    let mut header = tar_header(manifest_bytes.len() as u64, mtime);
+    let mut header = tar_header(manifest_bytes.len() as u64, mtime, None);
     tar.append_data(&mut header, MANIFEST_PATH, manifest_bytes.as_slice())
         .map_err(io_fail)?;
+    for dir in &manifest.dirs {
+        // Folders, parents first, so `tar -x` makes empty ones too, with their modes.
+        let mut header = tar_header(0, mtime, Some(dir.mode.unwrap_or(0o755)));
+        header.set_entry_type(tar::EntryType::Directory);
+        tar.append_data(&mut header, format!("{}/", dir.path), io::empty())
+            .map_err(io_fail)?;
+    }
     for entry in entries {
         fail::fail_point!(super::super::failpoints::PACK_ENTRY);
         if cancel.load(Ordering::Relaxed) {
             return Err(Error::Cancelled);
         }
-        let file = File::open(&entry.source)
-            .map_err(|e| Error::io("read for the backup", &entry.source, e))?;
-        let mut header = tar_header(entry.size, mtime);
+        let file = open_regular(&entry.source)?;
+        let mut header = tar_header(entry.size, mtime, entry.mode);
         // Large reads: tar copies through an 8 KiB buffer otherwise, a syscall and a zstd
         // call for every 8 KiB.
         let reader = BufReader::with_capacity(
@@ -151,10 +157,10 @@ pub fn produce(
     Ok(())
 }
 
-fn tar_header(size: u64, mtime: u64) -> tar::Header {
+fn tar_header(size: u64, mtime: u64, mode: Option<u32>) -> tar::Header {
     let mut header = tar::Header::new_gnu();
     header.set_size(size);
-    header.set_mode(0o644);
+    header.set_mode(mode.map_or(0o644, |m| m & 0o777));
     header.set_mtime(mtime);
     header.set_uid(0);
     header.set_gid(0);

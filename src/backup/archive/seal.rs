@@ -10,6 +10,7 @@ use age::secrecy::{ExposeSecret, SecretBox, SecretString};
 use age_core::format::{FileKey, Stanza};
 
 use super::POLL;
+use crate::backup::limits::MAX_WORK_FACTOR;
 use crate::secrets::Sensitive;
 use crate::{Error, Result};
 
@@ -104,16 +105,27 @@ impl PendingSeal {
 /// fits in the cache and picked 19 to 20 on a 2-core test machine (2 to 4 s, 512 MiB to 1 GiB,
 /// paid again by every verify and restore, and varying with the machine's load). The
 /// passphrase is generated with 120 bits of entropy, which the work factor does not protect.
+/// A reader accepts up to [`MAX_WORK_FACTOR`].
 pub const WORK_FACTOR: u8 = 18;
 
+/// The work factor an export uses: `None` is [`WORK_FACTOR`]; one a restore would refuse
+/// (above [`MAX_WORK_FACTOR`]) or 0 is refused before any work.
+pub fn export_work_factor(work_factor: Option<u8>) -> Result<u8> {
+    match work_factor {
+        None => Ok(WORK_FACTOR),
+        Some(n) if (1..=MAX_WORK_FACTOR).contains(&n) => Ok(n),
+        Some(n) => Err(Error::invalid(
+            "work factor",
+            format!("{n} is outside 1 to {MAX_WORK_FACTOR}: a restore would refuse the backup"),
+        )),
+    }
+}
+
 /// Derives the key from the passphrase (scrypt) and prepares the encryptor. `work_factor` is
-/// log2 N; `None` is [`WORK_FACTOR`].
+/// log2 N; `None` is [`WORK_FACTOR`]; see [`export_work_factor`].
 pub fn seal(passphrase: &Sensitive<String>, work_factor: Option<u8>) -> Result<Sealing> {
     let mut inner = age::scrypt::Recipient::new(SecretString::from(passphrase.expose().clone()));
-    let log_n = work_factor
-        .filter(|n| (1..64).contains(n))
-        .unwrap_or(WORK_FACTOR);
-    inner.set_work_factor(log_n);
+    inner.set_work_factor(export_work_factor(work_factor)?);
     let capture = Capture {
         inner,
         seen: Mutex::new(None),
@@ -130,10 +142,12 @@ pub fn seal(passphrase: &Sensitive<String>, work_factor: Option<u8>) -> Result<S
     })
 }
 
-/// The identity that opens an archive with the passphrase.
+/// The identity that opens an archive with the passphrase. It refuses a work factor above
+/// [`MAX_WORK_FACTOR`] before deriving anything (age returns `ExcessiveWork`, which
+/// `unpack` reports as [`Error::BackupForeign`]).
 pub fn passphrase_identity(passphrase: &Sensitive<String>) -> age::scrypt::Identity {
     let mut identity = age::scrypt::Identity::new(SecretString::from(passphrase.expose().clone()));
-    identity.set_max_work_factor(24);
+    identity.set_max_work_factor(MAX_WORK_FACTOR);
     identity
 }
 

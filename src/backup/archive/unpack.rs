@@ -1,33 +1,36 @@
 //! Reading an archive back: decrypt (age), decompress (zstd), then check every tar entry
-//! against the manifest (path rules, size, sha256, nothing missing, nothing extra), extracting
-//! it where [`Extract`] says, with `integrity_check` on the database copy running on its own
-//! thread while the remaining entries are checked.
+//! against the manifest (`check.rs`: path rules, size, sha256, nothing missing, nothing extra),
+//! extracting it where [`Extract`] says, with `integrity_check` on the database copy running on
+//! its own thread while the remaining entries are checked. Everything an archive declares is
+//! bounded before it costs memory or disk (`backup::limits`): the age header's length and its
+//! scrypt work factor, the manifest's size, entry count, sizes and paths, and the unpacked
+//! stream, which may never run ahead of what the manifest declares.
 
-use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{self, BufRead, Read, Write};
+use std::cell::Cell;
+use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use sha2::{Digest as _, Sha256};
-
-use super::{spawn, wait, Ctx, CHUNK, REPORT_EVERY};
-use crate::backup::format::{
-    safe_link_target, safe_relative, Manifest, ManifestEntry, DATABASE_PATH, FILES_PREFIX,
-    MANIFEST_PATH,
+use super::check::Checker;
+use super::Ctx;
+use crate::backup::format::{Manifest, DATABASE_PATH, FILES_PREFIX, MANIFEST_PATH};
+use crate::backup::limits::{
+    self, safe_relative, HEADER_ALLOWANCE, MANIFEST_MAX, MAX_AGE_HEADER, MAX_WORK_FACTOR,
 };
-use crate::backup::{snapshot, Stage};
-use crate::canon::Digest;
+use crate::backup::Stage;
+use crate::error::ArchiveOp;
 use crate::{Error, Result};
 
-/// The manifest is small; refuse anything absurd before parsing it.
-const MANIFEST_MAX: u64 = 64 * 1024 * 1024;
+use super::seal::WORK_FACTOR;
+
+/// The tenant's folder itself, as a folder entry.
+pub(super) const FILES_ROOT: &str = "files";
 
 /// What to do with each checked entry.
 pub enum Extract<'p> {
     /// Verify only; the database goes to this temp file for `integrity_check`.
     VerifyOnly { database_to: &'p Path },
-    /// Restore: the database to `database_to`, files under `files_to`.
+    /// Restore: the database to `database_to`, files and folders under `files_to`.
     Into {
         database_to: &'p Path,
         files_to: &'p Path,
@@ -35,8 +38,9 @@ pub enum Extract<'p> {
 }
 
 impl Extract<'_> {
-    /// Where an entry goes (`None`: checked, not kept).
-    fn destination(&self, path: &str) -> Result<Option<PathBuf>> {
+    /// Where an entry goes (`None`: checked, not kept). The manifest was checked to hold only
+    /// the database copy and paths under `files/`.
+    pub(super) fn destination(&self, path: &str) -> Result<Option<PathBuf>> {
         match self {
             Extract::VerifyOnly { database_to } => {
                 Ok((path == DATABASE_PATH).then(|| database_to.to_path_buf()))
@@ -47,23 +51,30 @@ impl Extract<'_> {
             } => {
                 if path == DATABASE_PATH {
                     Ok(Some(database_to.to_path_buf()))
+                } else if path == FILES_ROOT {
+                    Ok(Some(files_to.to_path_buf()))
                 } else if let Some(rest) = path.strip_prefix(FILES_PREFIX) {
                     Ok(Some(files_to.join(safe_relative(rest)?)))
                 } else {
-                    Err(Error::BackupUnsafeEntry {
-                        path: path.to_owned(),
-                        reason: "outside database/ and files/".to_owned(),
-                    })
+                    Err(outside(path))
                 }
             }
         }
     }
 
-    fn stage(&self) -> Stage {
+    pub(super) fn stage(&self) -> Stage {
         match self {
             Extract::VerifyOnly { .. } => Stage::Verify,
             Extract::Into { .. } => Stage::Restore,
         }
+    }
+}
+
+fn outside(path: &str) -> Error {
+    Error::BackupUnsafeEntry {
+        path: limits::shorten(path),
+        reason: "outside database/ and files/".to_owned(),
+        op: ArchiveOp::Restore,
     }
 }
 
@@ -80,39 +91,92 @@ pub fn unpack<'c, R: BufRead>(
     let reader = open_decrypted(input, identity, what, ctx)?;
     let decoder = zstd::stream::read::Decoder::new(reader)
         .map_err(|e| ctx.take_or(e, |e| damaged(what, format!("cannot decompress ({e})"))))?;
-    let mut archive = tar::Archive::new(decoder);
+    let limit = Cell::new(HEADER_ALLOWANCE);
+    let bounded = Bounded {
+        inner: decoder,
+        read: 0,
+        limit: &limit,
+        what,
+        ctx,
+    };
+    let mut archive = tar::Archive::new(bounded);
     let mut entries = archive.entries().map_err(|e| {
         ctx.take_or(e, |e| {
             damaged(what, format!("cannot read the tar stream ({e})"))
         })
     })?;
-    let manifest = read_manifest(&mut entries, what, ctx)?;
+    let manifest = read_manifest(&mut entries, what, &limit, ctx)?;
     let Some(extract) = extract else {
         // Preview: the manifest is all we need.
         return Ok(manifest);
     };
-    let mut checker = Checker::new(&manifest, extract, what, ctx)?;
+    let mut checker = Checker::new(&manifest, extract, what, &limit, ctx)?;
     checker.check_entries(entries)?;
     // Read to the very end so that age authenticates the final chunk (truncation).
     let mut rest = archive.into_inner();
     io::copy(&mut rest, &mut io::sink())
         .map_err(|e| ctx.take_or(e, |e| damaged(what, format!("its end is damaged ({e})"))))?;
-    ctx.report(checker.stage, checker.total, checker.total);
+    checker.finish();
     Ok(manifest)
 }
 
 /// The archive `what` is damaged: `detail` says how.
-fn damaged(what: &str, detail: String) -> Error {
+pub(super) fn damaged(what: &str, detail: String) -> Error {
     Error::BackupDamaged {
         what: what.to_owned(),
         detail,
     }
 }
 
-/// Reads the first entry, which must be the manifest (a regular file of a sane size).
+/// The unpacked stream, refused as soon as it runs past `limit` bytes: the end of the data the
+/// manifest declares for the current entry plus [`HEADER_ALLOWANCE`] for the next headers
+/// (which tar reads into memory, long names and pax records included).
+struct Bounded<'a, 'c, R> {
+    inner: R,
+    read: u64,
+    limit: &'a Cell<u64>,
+    what: &'a str,
+    ctx: &'c Ctx<'c>,
+}
+
+impl<R: Read> Read for Bounded<'_, '_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let room = self.limit.get().saturating_sub(self.read);
+        if room == 0 && !buf.is_empty() {
+            // Past the limit only if there is more: the end of the stream is fine.
+            let mut probe = [0u8; 1];
+            if self.inner.read(&mut probe)? == 0 {
+                return Ok(0);
+            }
+            return Err(self.ctx.fail(Error::BackupForeign {
+                what: self.what.to_owned(),
+                detail: "it unpacks to more than its manifest declares".to_owned(),
+            }));
+        }
+        let max = usize::try_from(room).unwrap_or(usize::MAX).min(buf.len());
+        let n = self.inner.read(&mut buf[..max])?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+/// Lets the unpacked stream reach the end of the data of an entry whose data starts at
+/// `position` and holds `size` bytes, plus the next headers.
+pub(super) fn allow(limit: &Cell<u64>, position: u64, size: u64) {
+    let padded = size.saturating_add(511) / 512 * 512;
+    limit.set(
+        position
+            .saturating_add(padded)
+            .saturating_add(HEADER_ALLOWANCE),
+    );
+}
+
+/// Reads the first entry, which must be the manifest (a regular file of a sane size), and
+/// checks what it declares ([`check_manifest`]).
 fn read_manifest<R: Read>(
     entries: &mut tar::Entries<'_, R>,
     what: &str,
+    limit: &Cell<u64>,
     ctx: &Ctx<'_>,
 ) -> Result<Manifest> {
     let mut first = entries
@@ -127,200 +191,53 @@ fn read_manifest<R: Read>(
     if first_path != MANIFEST_PATH || first.header().entry_type() != tar::EntryType::Regular {
         return Err(damaged(
             what,
-            format!("its first entry is \"{first_path}\", not {MANIFEST_PATH}"),
+            format!(
+                "its first entry is \"{}\", not {MANIFEST_PATH}",
+                limits::shorten(&first_path)
+            ),
         ));
     }
     if first.size() > MANIFEST_MAX {
-        return Err(damaged(what, "its manifest is too large".to_owned()));
+        return Err(Error::BackupForeign {
+            what: what.to_owned(),
+            detail: format!("its manifest is larger than {MANIFEST_MAX} bytes"),
+        });
     }
+    allow(limit, first.raw_file_position(), first.size());
     let mut manifest_bytes = Vec::new();
     first.read_to_end(&mut manifest_bytes).map_err(|e| {
         ctx.take_or(e, |e| {
             damaged(what, format!("cannot read the manifest ({e})"))
         })
     })?;
-    serde_json::from_slice(&manifest_bytes)
-        .map_err(|e| damaged(what, format!("its manifest cannot be read ({e})")))
+    let manifest: Manifest = crate::json::from_slice(&manifest_bytes, "manifest.json", "")
+        .map_err(|e| damaged(what, format!("its manifest cannot be read ({e})")))?;
+    check_manifest(&manifest, what)?;
+    Ok(manifest)
 }
 
-/// Checks the entries after the manifest against it, one by one, and extracts them.
-struct Checker<'m, 'p, 'c> {
-    /// The manifest's entries not seen yet, by path.
-    expected: BTreeMap<&'m str, &'m ManifestEntry>,
-    extract: Extract<'p>,
-    stage: Stage,
-    /// Entry bytes in all, and checked so far.
-    total: u64,
-    done: u64,
-    buf: Vec<u8>,
-    what: &'m str,
-    ctx: &'c Ctx<'c>,
-}
-
-impl<'m, 'p, 'c> Checker<'m, 'p, 'c> {
-    /// Refuses a manifest that lists an unsafe path or one path twice.
-    fn new(
-        manifest: &'m Manifest,
-        extract: Extract<'p>,
-        what: &'m str,
-        ctx: &'c Ctx<'c>,
-    ) -> Result<Self> {
-        let mut expected = BTreeMap::new();
-        for entry in &manifest.entries {
-            safe_relative(&entry.path)?;
-            if expected.insert(entry.path.as_str(), entry).is_some() {
-                return Err(damaged(
-                    what,
-                    format!("its manifest lists {} twice", entry.path),
-                ));
-            }
+/// What a manifest declares, checked before anything is unpacked: at most
+/// [`limits::MAX_ENTRIES`] entries whose sizes add up, every path safe and within the limits,
+/// only the database copy and paths under `files/`, folders only under `files`.
+fn check_manifest(manifest: &Manifest, what: &str) -> Result<()> {
+    limits::check_declared(
+        what,
+        manifest.entries.len() + manifest.dirs.len(),
+        manifest.entries.iter().map(|e| e.size),
+    )?;
+    for path in manifest.entries.iter().map(|e| e.path.as_str()) {
+        safe_relative(path)?;
+        if path != DATABASE_PATH && !path.starts_with(FILES_PREFIX) {
+            return Err(outside(path));
         }
-        Ok(Checker {
-            expected,
-            stage: extract.stage(),
-            extract,
-            total: manifest.total_size(),
-            done: 0,
-            buf: vec![0u8; CHUNK],
-            what,
-            ctx,
-        })
     }
-
-    /// Checks and extracts every entry; the database copy is `integrity_check`ed on its own
-    /// thread as soon as it is out, while the files are checked.
-    fn check_entries<R: Read>(&mut self, entries: tar::Entries<'_, R>) -> Result<()> {
-        let (what, ctx) = (self.what, self.ctx);
-        // Set when this function returns, so the database check stops early after a failure.
-        let stop = AtomicBool::new(false);
-        std::thread::scope(|scope| -> Result<()> {
-            let _stop = StopOnDrop(&stop);
-            let mut db_check = None;
-            for entry in entries {
-                ctx.check_cancel()?;
-                let mut entry = entry.map_err(|e| {
-                    ctx.take_or(e, |e| damaged(what, format!("cannot read an entry ({e})")))
-                })?;
-                let (path, meta) = self.admit(&entry)?;
-                let destination = self.copy(&mut entry, &path, meta)?;
-                if path == DATABASE_PATH {
-                    if let Some(db) = destination {
-                        let stop = &stop;
-                        db_check = Some(spawn(scope, "checking the database copy", move || {
-                            snapshot::check_file(&db, stop)
-                        })?);
-                    }
-                }
-            }
-            if let Some(missing) = self.expected.keys().next() {
-                return Err(damaged(what, format!("\"{missing}\" is missing")));
-            }
-            let db_check =
-                db_check.ok_or_else(|| damaged(what, "it holds no database".to_owned()))?;
-            wait(db_check, "checking the database copy", &mut || {
-                if ctx.check_cancel().is_err() {
-                    stop.store(true, Ordering::Relaxed);
-                }
-            })
-        })
+    for path in manifest.dirs.iter().map(|d| d.path.as_str()) {
+        safe_relative(path)?;
+        if path != FILES_ROOT && !path.starts_with(FILES_PREFIX) {
+            return Err(outside(path));
+        }
     }
-
-    /// The entry's path and what the manifest says of it. Refuses unsafe paths, links, anything
-    /// but a regular file, an entry the manifest does not list (or lists once) and a wrong size.
-    fn admit<R: Read>(&mut self, entry: &tar::Entry<'_, R>) -> Result<(String, &'m ManifestEntry)> {
-        let what = self.what;
-        let path = entry_path(entry)?;
-        let relative = safe_relative(&path)?;
-        let kind = entry.header().entry_type();
-        if kind.is_symlink() || kind.is_hard_link() {
-            let target = entry
-                .link_name()
-                .map_err(|e| damaged(what, format!("cannot read a link ({e})")))?
-                .unwrap_or_default();
-            safe_link_target(&relative, &target, &path)?;
-            return Err(damaged(
-                what,
-                format!("it holds a link \"{path}\" that the manifest does not list"),
-            ));
-        }
-        if !(kind.is_file() || kind == tar::EntryType::Continuous) {
-            return Err(Error::BackupUnsafeEntry {
-                path,
-                reason: "not a regular file".to_owned(),
-            });
-        }
-        let Some(meta) = self.expected.remove(path.as_str()) else {
-            return Err(damaged(
-                what,
-                format!("it holds \"{path}\", which the manifest does not list (or lists once)"),
-            ));
-        };
-        if entry.size() != meta.size {
-            return Err(damaged(
-                what,
-                format!(
-                    "\"{path}\" has {} bytes, the manifest says {}",
-                    entry.size(),
-                    meta.size
-                ),
-            ));
-        }
-        Ok((path, meta))
-    }
-
-    /// Copies the entry to where [`Extract`] puts it (or nowhere), hashing it on the way, and
-    /// checks its sha256. Returns where it went.
-    fn copy<R: Read>(
-        &mut self,
-        entry: &mut tar::Entry<'_, R>,
-        path: &str,
-        meta: &ManifestEntry,
-    ) -> Result<Option<PathBuf>> {
-        let (what, ctx) = (self.what, self.ctx);
-        let destination = self.extract.destination(path)?;
-        let write_fail = |e| Error::io("write", destination.clone().unwrap_or_default(), e);
-        let mut out: Box<dyn Write> = match &destination {
-            Some(dest) => {
-                if let Some(parent) = dest.parent() {
-                    std::fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
-                }
-                Box::new(io::BufWriter::with_capacity(
-                    CHUNK,
-                    File::create(dest).map_err(|e| Error::io("create", dest, e))?,
-                ))
-            }
-            None => Box::new(io::sink()),
-        };
-        let mut hasher = Sha256::new();
-        loop {
-            ctx.check_cancel()?;
-            let n = entry.read(&mut self.buf).map_err(|e| {
-                ctx.take_or(e, |e| {
-                    damaged(what, format!("cannot read \"{path}\" ({e})"))
-                })
-            })?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&self.buf[..n]);
-            out.write_all(&self.buf[..n]).map_err(write_fail)?;
-            let before = self.done;
-            self.done += n as u64;
-            if self.done / REPORT_EVERY != before / REPORT_EVERY {
-                ctx.report(self.stage, self.done, self.total);
-            }
-        }
-        out.flush().map_err(write_fail)?;
-        drop(out);
-        let actual = Digest::from_bytes(hasher.finalize().into());
-        if actual != meta.sha256 {
-            return Err(damaged(
-                what,
-                format!("\"{path}\" does not match the manifest's sha256"),
-            ));
-        }
-        Ok(destination)
-    }
+    Ok(())
 }
 
 /// Sets the flag when dropped: a scope's workers stop when its body returns early.
@@ -332,21 +249,64 @@ impl Drop for StopOnDrop<'_> {
     }
 }
 
-fn entry_path<R: Read>(entry: &tar::Entry<'_, R>) -> Result<String> {
+/// The entry's path as UTF-8 (a folder's without its trailing `/`).
+pub(super) fn entry_path<R: Read>(entry: &tar::Entry<'_, R>) -> Result<String> {
     let raw = entry.path_bytes();
-    String::from_utf8(raw.into_owned()).map_err(|_| Error::BackupUnsafeEntry {
-        path: String::from_utf8_lossy(&entry.path_bytes()).into_owned(),
+    let mut path = String::from_utf8(raw.into_owned()).map_err(|_| Error::BackupUnsafeEntry {
+        path: limits::shorten(&String::from_utf8_lossy(&entry.path_bytes())),
         reason: "not UTF-8".to_owned(),
-    })
+        op: ArchiveOp::Restore,
+    })?;
+    if entry.header().entry_type().is_dir() {
+        while path.len() > 1 && path.ends_with('/') {
+            path.pop();
+        }
+    }
+    Ok(path)
+}
+
+/// Reads the age header, at most [`MAX_AGE_HEADER`] bytes up to its `---` line: the age crate
+/// reads a header line by line without a bound. The lines are handed back to be read again.
+fn read_age_header<R: BufRead>(input: &mut R, what: &str, ctx: &Ctx<'_>) -> Result<Vec<u8>> {
+    const MAGIC: &[u8] = b"age-encryption.org/";
+    let mut header = Vec::new();
+    loop {
+        let start = header.len();
+        let budget = MAX_AGE_HEADER - start as u64;
+        let n = input
+            .by_ref()
+            .take(budget)
+            .read_until(b'\n', &mut header)
+            .map_err(|e| {
+                ctx.take_or(e, |e| {
+                    damaged(what, format!("cannot read the age header ({e})"))
+                })
+            })?;
+        let seen = header.len().min(MAGIC.len());
+        if header[..seen] != MAGIC[..seen] {
+            return Err(damaged(what, "it is not an age file".to_owned()));
+        }
+        if n == 0 || header[start..].starts_with(b"---") {
+            return Ok(header);
+        }
+        if header.len() as u64 >= MAX_AGE_HEADER {
+            return Err(Error::BackupForeign {
+                what: what.to_owned(),
+                detail: format!("its age header is longer than {MAX_AGE_HEADER} bytes"),
+            });
+        }
+    }
 }
 
 fn open_decrypted<'r, R: BufRead + 'r>(
-    input: R,
+    mut input: R,
     identity: &dyn age::Identity,
     what: &str,
     ctx: &Ctx<'_>,
 ) -> Result<Box<dyn Read + 'r>> {
     let damaged = |detail: String| damaged(what, detail);
+    let header = read_age_header(&mut input, what, ctx)?;
+    let input = io::Cursor::new(header).chain(input);
     let decryptor = age::Decryptor::new_buffered(input).map_err(|e| match e {
         age::DecryptError::Io(io) => ctx.take_or(io, |io| {
             damaged(format!("cannot read the age header ({io})"))
@@ -366,10 +326,27 @@ fn open_decrypted<'r, R: BufRead + 'r>(
             | age::DecryptError::KeyDecryptionFailed => Error::WrongPassphrase {
                 hint: String::new(),
             },
+            // Refused by the identity before scrypt runs (and before the header's MAC).
+            age::DecryptError::ExcessiveWork { required, .. } => Error::BackupForeign {
+                what: what.to_owned(),
+                detail: format!(
+                    "its scrypt work factor is {required}; this app writes {WORK_FACTOR} and opens at most {MAX_WORK_FACTOR}, so the key derivation would need {} of memory",
+                    memory_text(required)
+                ),
+            },
             age::DecryptError::Io(io) => {
                 ctx.take_or(io, |io| damaged(format!("cannot read the header ({io})")))
             }
             other => damaged(format!("its header is damaged ({other})")),
         })?;
     Ok(Box::new(reader))
+}
+
+/// scrypt's memory at work factor `log_n` (r = 8: 1 KiB × N), in words.
+fn memory_text(log_n: u8) -> String {
+    match log_n {
+        0..=19 => format!("{} MiB", 1u64 << log_n.saturating_sub(10)),
+        20..=52 => format!("{} GiB", 1u64 << (log_n - 20)),
+        _ => "more memory than exists".to_owned(),
+    }
 }

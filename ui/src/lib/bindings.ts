@@ -425,9 +425,9 @@ retention_deleted: Array<string>,
  */
 cleaned_incomplete: Array<string>, 
 /**
- * Files that were not backed up (symbolic links, non-UTF-8 names).
+ * Files of the tenant's folder that were not backed up, and why (also in the manifest).
  */
-skipped: Array<string>, 
+skipped: Array<SkippedFile>, 
 /**
  * The passphrase was created by this export: show it to the user now.
  */
@@ -829,6 +829,15 @@ export type SelfCounts = { members: number, audit_entries: number, catalog_entri
 export type SettingValue = { value: string, layer: Layer, };
 
 export type Severity = "must" | "should";
+
+export type SkipReason = "symlink" | "fifo" | "socket" | "device" | "name_not_utf8" | "name_too_long" | "path_too_long" | "too_deep" | "name_refused";
+
+export type SkippedFile = { 
+/**
+ * The path relative to the tenant's folder (a name that is not UTF-8 shown with `\xNN`
+ * escapes).
+ */
+path: string, reason: SkipReason, };
 
 export type Source = { "type": "spec", pointer: string, } | { "type": "file", file: PersonaFile, start_line: number, end_line: number, } | { "type": "slot", name: string, };
 

@@ -194,8 +194,12 @@ fn export(args: ExportArgs, env: &Env, out: &Output, json: bool) -> Result<(), F
         for name in &outcome.cleaned_incomplete {
             text.push_str(&format!("\nRemoved the unfinished backup {name}"));
         }
-        for name in &outcome.skipped {
-            text.push_str(&format!("\nSkipped {name} (not a regular file)"));
+        for skipped in &outcome.skipped {
+            text.push_str(&format!(
+                "\nSkipped {}: {}",
+                skipped.path,
+                skipped.reason.describe()
+            ));
         }
         if outcome.passphrase_created {
             text.push_str("\nA backup passphrase was created. An unlocked owner or admin must run `persona-studio backup passphrase show` now and write it down: without it nobody can open your backups.");
