@@ -267,12 +267,14 @@ impl Error {
         }
     }
 
-    /// True when the caller sent something wrong (CLI exit code 2), rather than a failed check or
-    /// an environment problem (exit code 1).
+    /// True when the caller sent something wrong (CLI exit code 2): malformed input, or an id,
+    /// name or label that names nothing (`not_found`). A refused or failed operation, a failed
+    /// check or an environment problem is exit code 1.
     pub fn is_bad_input(&self) -> bool {
         matches!(
             self,
             Error::InvalidInput { .. }
+                | Error::NotFound { .. }
                 | Error::Ambiguous { .. }
                 | Error::Canon(_)
                 | Error::Json { .. }

@@ -425,8 +425,9 @@ pub fn preview(
         let actor = auth::current_actor(store)?;
         auth::members::require_unlocked_privileged(store.conn(), &actor, now, "restore a backup")?;
     }
-    let passphrase = resolve_passphrase(store, passphrase)?;
+    // Which backup comes first: a source that names nothing is the clearer error.
     let opened = open_source(store, source)?;
+    let passphrase = resolve_passphrase(store, passphrase)?;
     let cancel = AtomicBool::new(false);
     let mut ignore = |_: Progress| {};
     let ctx = Ctx::new(&mut ignore, &cancel);
@@ -451,8 +452,8 @@ pub fn verify(
         let actor = auth::current_actor(store)?;
         auth::members::require_unlocked(store.conn(), &actor, clock.now(), "verify a backup")?;
     }
-    let passphrase = resolve_passphrase(store.as_deref(), passphrase)?;
     let opened = open_source(store.as_deref(), source)?;
+    let passphrase = resolve_passphrase(store.as_deref(), passphrase)?;
     let ctx = Ctx::new(progress, cancel);
     let scratch_root = match store.as_deref() {
         Some(s) => s.home_dir(),

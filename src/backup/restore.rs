@@ -202,8 +202,8 @@ pub fn restore(
             });
         }
     }
-    let passphrase = resolve_passphrase(store.as_deref(), request.passphrase.clone())?;
     let opened = open_source(store.as_deref(), &request.source)?;
+    let passphrase = resolve_passphrase(store.as_deref(), request.passphrase.clone())?;
     let ctx = Ctx::new(progress, cancel);
     let (parent, leaf) = split_into(&into)?;
     fs::create_dir_all(&parent).map_err(|e| Error::io("create", &parent, e))?;

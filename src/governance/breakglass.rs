@@ -61,21 +61,25 @@ pub struct BreakGlassStatus {
     pub latest: Option<BreakGlass>,
 }
 
-/// Parses a TTL such as `90s`, `30m`, `1h`, `1h30m`, `7d` (humantime's duration syntax) or a
-/// plain number of seconds.
+/// Parses a duration argument (a TTL, an unlock timeout) into seconds: humantime's syntax,
+/// such as `90s`, `30m`, `1h`, `1h30m` or `7d`. A unit is required: a bare `90` is refused
+/// rather than guessed as seconds or minutes.
 ///
-/// Errors: `invalid_input` naming the text and the expected form.
-pub fn parse_ttl(text: &str) -> Result<i64> {
+/// Errors: `invalid_input` on `field` (for example `--ttl`), naming the text and the form.
+pub fn parse_duration_secs(field: &'static str, text: &str) -> Result<i64> {
     let text = text.trim();
-    if let Ok(secs) = text.parse::<i64>() {
-        return Ok(secs);
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::invalid(
+            field,
+            format!("\"{text}\" has no unit; write {text}s, {text}m or {text}h"),
+        ));
     }
     humantime::parse_duration(text)
         .ok()
         .and_then(|d| i64::try_from(d.as_secs()).ok())
         .ok_or_else(|| {
             Error::invalid(
-                "ttl",
+                field,
                 format!("\"{text}\" is not a duration; write it like 30m, 1h or 1h30m"),
             )
         })
@@ -350,13 +354,15 @@ mod tests {
 
     #[test]
     fn ttls_parse() {
-        assert_eq!(parse_ttl("90s").unwrap(), 90);
-        assert_eq!(parse_ttl("30m").unwrap(), 1800);
-        assert_eq!(parse_ttl("1h30m").unwrap(), 5400);
-        assert_eq!(parse_ttl("24h").unwrap(), MAX_TTL_SECS);
-        assert_eq!(parse_ttl("600").unwrap(), 600);
-        for bad in ["", "h", "1x", "1h3", "-"] {
-            assert!(parse_ttl(bad).is_err(), "{bad}");
+        let parse = |text| parse_duration_secs("--ttl", text);
+        assert_eq!(parse("90s").unwrap(), 90);
+        assert_eq!(parse("30m").unwrap(), 1800);
+        assert_eq!(parse("1h30m").unwrap(), 5400);
+        assert_eq!(parse("24h").unwrap(), MAX_TTL_SECS);
+        for bad in ["", "h", "1x", "1h3", "-", "600"] {
+            assert!(parse(bad).is_err(), "{bad}");
         }
+        let bare = parse("90").unwrap_err().to_string();
+        assert!(bare.contains("--ttl") && bare.contains("90m"), "{bare}");
     }
 }

@@ -359,7 +359,7 @@ pub fn create(
     validate(manifest)?;
     if find(store.conn(), &actor.tenant_id, &manifest.id)?.is_some() {
         return Err(Error::Conflict(format!(
-            "Capability {} is already in the catalog. Change it with `capability edit`.",
+            "Capability {} is already in the catalog. Change it with `capability edit FILE`.",
             manifest.id
         )));
     }

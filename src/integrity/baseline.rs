@@ -80,7 +80,7 @@ pub fn record(
     let workspace = workspace_dir(workspace)?;
     if get(store, &actor.tenant_id, agent)?.is_some() {
         return Err(Error::Conflict(format!(
-            "Agent {agent} already has a baseline. Review the drift with `integrity check` and make the current state the baseline with `integrity accept`."
+            "Agent {agent} already has a baseline. Review the drift with `integrity check DIR --agent {agent}` and make the current state the baseline with `integrity accept DIR --agent {agent}`."
         )));
     }
     let (states, blobs) = scan(&workspace, &watched_paths(&watch))?;

@@ -206,12 +206,10 @@ fn chosen_capabilities(
         .map(|id| (id, false))
         .chain(choice.community.iter().map(|id| (id, true)))
     {
-        let manifest = catalog.iter().find(|c| &c.id == id).ok_or_else(|| {
-            Error::invalid(
-                "choice",
-                format!("capability \"{id}\" is not in this tenant's catalog"),
-            )
-        })?;
+        let manifest = catalog
+            .iter()
+            .find(|c| &c.id == id)
+            .ok_or_else(|| crate::governance::catalog::not_found(id))?;
         let is_community = manifest.trust == TrustTier::Community;
         if is_community != community {
             return Err(Error::invalid(

@@ -203,17 +203,24 @@ pub fn check_answers(bank: &QuestionBank, answers: &Answers) -> Result<()> {
     Ok(())
 }
 
-/// The question `id` of `bank`, or an error naming it and the bank version.
+/// The question `id` of `bank`.
+///
+/// Errors: `not_found` naming the id and the bank version, and listing the question ids.
 pub fn find_question<'a>(bank: &'a QuestionBank, id: &str) -> Result<&'a Question> {
-    bank.questions.iter().find(|q| q.id == id).ok_or_else(|| {
-        Error::invalid(
-            "answers",
-            format!(
-                "\"{id}\" is not a question of bank version {}",
-                bank.bank_version
+    bank.questions
+        .iter()
+        .find(|q| q.id == id)
+        .ok_or_else(|| Error::NotFound {
+            what: format!("Question \"{id}\" (bank version {})", bank.bank_version),
+            hint: format!(
+                "The questions are: {}.",
+                bank.questions
+                    .iter()
+                    .map(|q| q.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
-        )
-    })
+        })
 }
 
 /// Checks one answer against its question: the kind, option ids, how many options, and text

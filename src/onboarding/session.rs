@@ -184,6 +184,7 @@ pub fn revisit(
     question: &str,
     clock: &dyn Clock,
 ) -> Result<WizardState> {
+    find_question(&questions::shipped()?, question)?;
     move_to(store, actor, clock, |shown, _, _| {
         if shown.iter().any(|id| id == question) {
             Ok(Some(question.to_owned()))

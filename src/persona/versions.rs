@@ -167,7 +167,7 @@ pub fn create_draft(
     }
     if let Some(draft) = draft_version(store, &actor.tenant_id, agent)? {
         return Err(Error::Conflict(format!(
-            "Agent {agent} already has draft version {draft}. Edit it with `spec edit` or publish it first."
+            "Agent {agent} already has draft version {draft}. Edit it with `spec edit --agent {agent} FILE` or publish it with `spec publish --agent {agent}` first."
         )));
     }
     let text = starting_text(store, &actor.tenant_id, agent, spec_text)?;
@@ -320,7 +320,7 @@ pub fn get(
         Some(v) => v,
         None => active.ok_or_else(|| Error::NotFound {
             what: format!("An active version of agent {agent}"),
-            hint: "Publish a draft first with `spec publish`.".to_owned(),
+            hint: format!("Publish a draft first with `spec publish --agent {agent}`."),
         })?,
     };
     let found =

@@ -1206,7 +1206,7 @@ fn break_glass_rules_ttl_reason_and_marking() {
         3
     );
     assert_eq!(
-        breakglass::parse_ttl("1h").unwrap(),
+        breakglass::parse_duration_secs("--ttl", "1h").unwrap(),
         breakglass::DEFAULT_TTL_SECS
     );
 }

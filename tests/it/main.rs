@@ -17,6 +17,7 @@ mod claw;
 mod cli;
 mod cli_governance;
 mod cli_spec;
+mod cli_surface;
 mod documents;
 mod governance;
 mod governance_isolation;

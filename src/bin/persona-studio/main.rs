@@ -36,8 +36,9 @@ use crate::output::{Failure, Output};
     about = "Govern AI-agent personas, offline."
 )]
 struct Cli {
-    /// Data folder (default: the OS app-data folder).
-    #[arg(long, global = true, env = "PERSONA_STUDIO_HOME", value_name = "DIR")]
+    /// Data folder [default: $PERSONA_STUDIO_HOME when set and not empty, else the OS
+    /// app-data folder].
+    #[arg(long, global = true, value_name = "DIR")]
     home: Option<PathBuf>,
 
     /// Print machine-readable JSON instead of text.

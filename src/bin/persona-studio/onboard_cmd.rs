@@ -148,7 +148,7 @@ pub fn run(args: OnboardArgs, env: &Env, out: &Output, json: bool) -> Result<(),
         }
         (None, None) if json => Err(Failure::usage(
             "invalid_input",
-            "the interactive wizard is text only; with --json use `onboard status`, `onboard answer` and `onboard --accept`",
+            "the interactive wizard is text only; with --json use `onboard status`, `onboard answer QUESTION VALUE` and `onboard --accept --agent NAME`",
         )),
         (None, None) if std::io::stdin().is_terminal() => interactive(env),
         (None, None) => Err(Failure::usage(

@@ -90,7 +90,7 @@ fn cli_hint(error: &Error) -> Option<String> {
             "An owner or admin shows it with `persona-studio backup passphrase show`."
         }
         Error::DestinationCredentials { .. } => {
-            "Remove it and add it again with `persona-studio destination add`."
+            "Remove it and add it again with `persona-studio destination add --label LABEL --kind KIND`."
         }
         Error::OpenClaw {
             code: "openclaw_plan_changed" | "openclaw_plan_unknown",
@@ -161,13 +161,38 @@ impl Output {
 /// A command line clap refused. With `--json`, a value that is not one of an argument's possible
 /// values is the `{code, message}` every other bad input is; anything else (help and version
 /// included) is printed by clap as usual, with its exit code (2 for a usage error).
+/// Reports a command line clap could not parse: under `--json` as `{code: "usage", message}`
+/// like every other failure (exit 2), otherwise as clap prints it. Help and version requests
+/// are printed as they are, whatever the flags.
 pub fn parse_error(error: clap::Error, json: bool) -> ExitCode {
-    if json && error.kind() == ErrorKind::InvalidValue {
-        if let Some(message) = invalid_value_message(&error) {
-            return Output::new(true).failure(&Failure::usage("invalid_input", message));
-        }
+    let asked_for_text = matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if !json || asked_for_text {
+        error.exit()
     }
-    error.exit()
+    let message = invalid_value_message(&error).unwrap_or_else(|| plain_message(&error));
+    let code = if error.kind() == ErrorKind::InvalidValue {
+        "invalid_input"
+    } else {
+        "usage"
+    };
+    Output::new(true).failure(&Failure::usage(code, message))
+}
+
+/// clap's own text without its `error: ` prefix and the closing help pointer, on one line per
+/// fact: `unrecognized subcommand 'bogus' Usage: persona-studio [OPTIONS] <COMMAND>`.
+fn plain_message(error: &clap::Error) -> String {
+    let text = error.render().to_string();
+    let text = text.trim().trim_start_matches("error: ");
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("For more information"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `Invalid --tier: "platinum" is not one of: free, pro, business`, from clap's error context.
@@ -182,6 +207,9 @@ fn invalid_value_message(error: &clap::Error) -> Option<String> {
     let Some(ContextValue::Strings(valid)) = error.get(ContextKind::ValidValue) else {
         return None;
     };
+    if valid.is_empty() {
+        return None;
+    }
     Some(format!(
         "Invalid {arg}: \"{value}\" is not one of: {}",
         valid.join(", ")

@@ -337,10 +337,11 @@ fn do_install(
 fn not_from(row: &InstallRequest, action: &str, needed: &str) -> Error {
     let extra = match row.state {
         InstallState::Expired => format!(
-            " It expired at {}; expiry means deny. Ask again with `install request`.",
+            " It expired at {}; expiry means deny. Ask again with `install request --capability {}`.",
             row.approval_valid_until
                 .filter(|_| row.decided_at.is_some())
-                .unwrap_or(row.expires_at)
+                .unwrap_or(row.expires_at),
+            row.capability_id
         ),
         _ => String::new(),
     };

@@ -184,7 +184,7 @@ fn list(env: &Env, out: &Output) -> Result<(), Failure> {
     let list = destinations::list(&store, env.clock.now())?;
     out.value(&list, || {
         if list.is_empty() {
-            return "No destinations yet. Add one with `persona-studio destination add`."
+            return "No destinations yet. Add one with `persona-studio destination add --label LABEL --kind KIND`."
                 .to_owned();
         }
         list.iter()

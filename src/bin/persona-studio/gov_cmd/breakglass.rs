@@ -8,7 +8,7 @@ use persona_studio::ids::RandomIds;
 
 use std::collections::BTreeMap;
 
-use super::{member_names, ttl, who};
+use super::{duration_secs, member_names, who};
 use crate::output::{Failure, Output};
 use crate::Env;
 
@@ -19,7 +19,7 @@ pub enum BreakglassCommand {
         /// Why (at least 20 characters).
         #[arg(long)]
         reason: String,
-        /// How long, such as 30m or 2h (default 1h, at most 24h).
+        /// How long, with a unit: 30m or 2h (default 1h, at most 24h).
         #[arg(long)]
         ttl: Option<String>,
     },
@@ -44,7 +44,7 @@ pub fn run_breakglass(command: BreakglassCommand, env: &Env, out: &Output) -> Re
             reason,
             ttl: ttl_text,
         } => {
-            let ttl_secs = ttl(ttl_text.as_deref())?;
+            let ttl_secs = duration_secs("--ttl", ttl_text.as_deref())?;
             let opened =
                 breakglass::open(&mut store, &actor, &reason, ttl_secs, clock, &RandomIds)?;
             out.value(&opened, || {

@@ -8,7 +8,7 @@ use persona_studio::ids::RandomIds;
 
 use std::collections::BTreeMap;
 
-use super::{lines, member_names, ttl, who};
+use super::{duration_secs, lines, member_names, who};
 use crate::output::{Failure, Output};
 use crate::{values, Env, Session};
 
@@ -23,7 +23,7 @@ pub enum InstallCommand {
         scope: Option<Vec<String>>,
         #[arg(long)]
         reason: Option<String>,
-        /// How long the request may wait, such as 7d or 12h (default 7d).
+        /// How long the request may wait, with a unit: 7d or 12h (default 7d).
         #[arg(long)]
         ttl: Option<String>,
     },
@@ -36,7 +36,7 @@ pub enum InstallCommand {
         scope: Option<Vec<String>>,
         #[arg(long)]
         note: Option<String>,
-        /// The approval lapses if not installed within this time, such as 1h.
+        /// The approval lapses if not installed within this time, with a unit: 1h or 7d.
         #[arg(long)]
         valid_for: Option<String>,
         /// Only approve; install later with `install apply`.
@@ -82,7 +82,7 @@ pub fn run_install(command: InstallCommand, env: &Env, out: &Output) -> Result<(
                 capability_id: capability,
                 scope,
                 reason,
-                ttl_secs: ttl(ttl_text.as_deref())?,
+                ttl_secs: duration_secs("--ttl", ttl_text.as_deref())?,
             };
             request(s, &input, out)
         }
@@ -96,7 +96,7 @@ pub fn run_install(command: InstallCommand, env: &Env, out: &Output) -> Result<(
             let input = ApprovalInput {
                 scope,
                 note,
-                valid_for_secs: ttl(valid_for.as_deref())?,
+                valid_for_secs: duration_secs("--valid-for", valid_for.as_deref())?,
             };
             approve(s, &request, &input, !no_install, out)
         }

@@ -9,7 +9,7 @@ use persona_studio::secrets::Sensitive;
 use persona_studio::tenant::members::{self, NewMember, UnlockStatus};
 use persona_studio::tenant::Role;
 
-use super::{lines, ttl};
+use super::{duration_secs, lines};
 use crate::output::{Failure, Output};
 use crate::{values, Env, Session};
 
@@ -37,7 +37,7 @@ pub enum MemberCommand {
     },
     /// Unlock owner/admin actions with your passphrase (read from stdin).
     Unlock {
-        /// How long, such as 15m (default) or 1h; at most 8h.
+        /// How long, with a unit: 15m (default) or 1h; at most 8h.
         #[arg(long)]
         timeout: Option<String>,
     },
@@ -101,7 +101,7 @@ pub fn run_member(command: MemberCommand, env: &Env, out: &Output) -> Result<(),
         } => return set_first_passphrase(s, &member, out),
         MemberCommand::SetPassphrase { member: None } => return set_passphrase(s, out),
         MemberCommand::Unlock { timeout } => {
-            let secs = ttl(timeout.as_deref())?;
+            let secs = duration_secs("--timeout", timeout.as_deref())?;
             let passphrase = PassphraseReader::new().next("Passphrase")?;
             members::unlock(s.store, s.actor, &passphrase, secs, s.clock)?
         }

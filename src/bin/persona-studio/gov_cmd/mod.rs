@@ -22,10 +22,10 @@ pub use change::{run_change, ChangeCommand};
 pub use install::{run_install, InstallCommand};
 pub use member::{run_member, set_initial_passphrase, MemberCommand};
 
-/// A duration argument such as `30m` or `7d`, in seconds.
-fn ttl(text: Option<&str>) -> Result<Option<i64>, Failure> {
+/// The duration argument `flag` (such as `--ttl 30m`), in seconds; a unit is required.
+fn duration_secs(flag: &'static str, text: Option<&str>) -> Result<Option<i64>, Failure> {
     Ok(text
-        .map(persona_studio::governance::breakglass::parse_ttl)
+        .map(|text| persona_studio::governance::breakglass::parse_duration_secs(flag, text))
         .transpose()?)
 }
 
