@@ -34,6 +34,7 @@ fn main() {
         "install_apply",
         "install_uninstall",
         "quota_usage",
+        "tenant_set_tier",
         "breakglass_open",
         "breakglass_close",
         "breakglass_status",

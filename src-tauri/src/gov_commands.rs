@@ -12,7 +12,7 @@ use persona_studio::governance::installs::{
 use persona_studio::governance::quota::{self, QuotaUsage};
 use persona_studio::secrets::Sensitive;
 use persona_studio::tenant::members::{self, MemberSummary, UnlockStatus};
-use persona_studio::tenant::{self, SelfAccess};
+use persona_studio::tenant::{self, SelfAccess, Tier};
 use tauri::State;
 
 use crate::{AppState, IpcError};
@@ -203,6 +203,18 @@ pub async fn install_uninstall(
 pub async fn quota_usage(state: State<'_, AppState>) -> Result<QuotaUsage, IpcError> {
     state
         .with_actor(move |store, actor, _| quota::usage(store, &actor.tenant_id))
+        .await
+}
+
+#[tauri::command]
+pub async fn tenant_set_tier(
+    state: State<'_, AppState>,
+    tier: Tier,
+) -> Result<QuotaUsage, IpcError> {
+    state
+        .with_actor(move |store, actor, state| {
+            tenant::set_tier(store, actor, tier, state.clock.as_ref())
+        })
         .await
 }
 

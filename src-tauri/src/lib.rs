@@ -55,6 +55,7 @@ pub fn run() {
             gov_commands::install_apply,
             gov_commands::install_uninstall,
             gov_commands::quota_usage,
+            gov_commands::tenant_set_tier,
             gov_commands::breakglass_open,
             gov_commands::breakglass_close,
             gov_commands::breakglass_status,

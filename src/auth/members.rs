@@ -144,6 +144,26 @@ pub fn require_unlocked_privileged(
     require_unlocked(conn, actor, now, action)
 }
 
+/// The check of an owner-only action (the tier): the member's role (read from SQLite) is
+/// owner, and the member is unlocked at `now`.
+///
+/// Errors: `forbidden` (an admin or customer), then as [`require_unlocked`].
+pub fn require_unlocked_owner(
+    conn: &Connection,
+    actor: &Actor,
+    now: Timestamp,
+    action: &'static str,
+) -> Result<()> {
+    let role = role_of(conn, &actor.tenant_id, &actor.member_id)?;
+    if role != Role::Owner {
+        return Err(Error::Forbidden {
+            action,
+            role: role.as_str(),
+        });
+    }
+    require_unlocked(conn, actor, now, action).map(|_| ())
+}
+
 /// True when the actor is an owner or admin who is unlocked at `now` (no error).
 pub fn is_unlocked_privileged(conn: &Connection, actor: &Actor, now: Timestamp) -> Result<bool> {
     match require_unlocked_privileged(conn, actor, now, "act") {

@@ -82,6 +82,7 @@ pub fn export(
     Ok(ExportOutcome {
         record,
         entries: snap.manifest.entries.len() as u64,
+        files: snap.manifest.tenant_files(),
         data_size: snap.manifest.total_size(),
         retention_deleted,
         cleaned_incomplete: place.cleaned_incomplete(),

@@ -99,6 +99,15 @@ impl Manifest {
             .iter()
             .fold(0u64, |sum, e| sum.saturating_add(e.size))
     }
+
+    /// How many of the tenant's files (under `files/`) the archive holds; the database and the
+    /// manifest are not counted. Export, verify and restore all report this number.
+    pub fn tenant_files(&self) -> u64 {
+        self.entries
+            .iter()
+            .filter(|e| e.path.starts_with(FILES_PREFIX))
+            .count() as u64
+    }
 }
 
 /// One part in the index.

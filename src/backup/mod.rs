@@ -116,8 +116,12 @@ impl ExportRequest {
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ExportOutcome {
     pub record: BackupRecord,
+    /// Archive entries: the database snapshot and the tenant's files.
     #[ts(type = "number")]
     pub entries: u64,
+    /// The tenant's files in the archive (as [`Preview::files`] counts them).
+    #[ts(type = "number")]
+    pub files: u64,
     #[ts(type = "number")]
     pub data_size: u64,
     /// Backups that retention removed from the destination.
@@ -180,11 +184,7 @@ impl Preview {
             tenant_id: manifest.tenant.id.clone(),
             tenant_name: manifest.tenant.name.clone(),
             counts: manifest.counts.clone(),
-            files: manifest
-                .entries
-                .iter()
-                .filter(|e| e.path.starts_with(format::FILES_PREFIX))
-                .count() as u64,
+            files: manifest.tenant_files(),
             data_size: manifest.total_size(),
         }
     }

@@ -1,6 +1,7 @@
 //! Tier quotas: the ability slots and storage bytes each tier allows, the usage computed from
-//! installed items (a SUM over installed rows, never a counter that can drift), and the check
-//! that runs before an install or an enable, with refusals that give the numbers and the fix.
+//! installed items (a SUM over installed rows, never a counter that can drift), what requests
+//! still waiting (pending or approved) would add, and the check that runs before an install or
+//! an enable, with refusals that give the numbers and the fix.
 
 use rusqlite::{params, Connection};
 use serde::Serialize;
@@ -68,8 +69,10 @@ pub fn tier_label(tier: Tier) -> &'static str {
     }
 }
 
-/// Slots and storage in use and allowed, computed from installed items.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+/// Slots and storage in use and allowed, computed from installed items, and what the requests
+/// still waiting (pending or approved, not installed) would add: they are not counted as used,
+/// but a request is one approval away from using its share.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct QuotaUsage {
     pub tier: Tier,
     #[ts(type = "number")]
@@ -82,6 +85,53 @@ pub struct QuotaUsage {
     pub storage_limit: i64,
     #[ts(type = "number")]
     pub installed: i64,
+    /// Requests waiting for approval or install.
+    #[ts(type = "number")]
+    pub requested: i64,
+    /// Slots the waiting requests would add (their catalog entries' slots).
+    #[ts(type = "number")]
+    pub slots_requested: i64,
+    /// Bytes the waiting requests would add.
+    #[ts(type = "number")]
+    pub storage_requested: i64,
+    /// Set when what is installed plus every waiting request would not fit the tier: the
+    /// numbers, and that some requests cannot be installed unless others are rejected or
+    /// uninstalled, or the tier grows.
+    pub overcommitted: Option<String>,
+}
+
+impl QuotaUsage {
+    fn overcommit_message(&self) -> Option<String> {
+        let slots = self.slots_used + self.slots_requested;
+        let storage = self.storage_used.saturating_add(self.storage_requested);
+        if slots <= self.slots_limit && storage <= self.storage_limit {
+            return None;
+        }
+        let tier = tier_label(self.tier);
+        let need = if slots > self.slots_limit {
+            format!(
+                "{slots} ability slots ({} installed, {} requested); {tier} allows {}",
+                self.slots_used, self.slots_requested, self.slots_limit
+            )
+        } else {
+            format!(
+                "{} of storage ({} installed, {} requested); {tier} allows {}",
+                format_bytes(storage),
+                format_bytes(self.storage_used),
+                format_bytes(self.storage_requested),
+                format_bytes(self.storage_limit)
+            )
+        };
+        let larger = TIERS
+            .iter()
+            .find(|t| t.slots >= slots && t.storage_bytes >= storage)
+            .filter(|t| t.tier != self.tier)
+            .map(|t| format!(", or move to {}", tier_label(t.tier)))
+            .unwrap_or_default();
+        Some(format!(
+            "Installed and requested capabilities together need {need}: not every request can be installed. Reject or uninstall some{larger}."
+        ))
+    }
 }
 
 fn tier_of(conn: &Connection, tenant: &str) -> Result<Tier> {
@@ -102,15 +152,30 @@ pub fn usage_in(conn: &Connection, tenant: &str) -> Result<QuotaUsage> {
         params![tenant],
         |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
     )?;
+    // A waiting request has no slots of its own yet: its catalog entry says what it will take.
+    let (requested, slots_requested, storage_requested): (i64, i64, i64) = conn.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(c.slots), 0), COALESCE(SUM(c.storage_bytes), 0)
+         FROM install_requests r
+         JOIN capabilities c ON c.tenant_id = r.tenant_id AND c.id = r.capability_id
+         WHERE r.tenant_id = ?1 AND r.state IN ('pending', 'approved')",
+        params![tenant],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+    )?;
     let limit = limits(tier);
-    Ok(QuotaUsage {
+    let mut usage = QuotaUsage {
         tier,
         slots_used,
         slots_limit: limit.slots,
         storage_used,
         storage_limit: limit.storage_bytes,
         installed,
-    })
+        requested,
+        slots_requested,
+        storage_requested,
+        overcommitted: None,
+    };
+    usage.overcommitted = usage.overcommit_message();
+    Ok(usage)
 }
 
 /// Usage of `tenant`.

@@ -373,11 +373,12 @@ fn evaluate(
     };
     let inputs = recommend::tenant_inputs(store, &actor.tenant_id)?;
     let installed = installs::installed(store, &actor.tenant_id)?;
+    let waiting = installs::waiting(store.conn(), &actor.tenant_id)?;
     let custom = customize(
         &recommendation,
         &inputs.presets,
         &inputs.catalog,
-        &installed,
+        (&installed, &waiting),
         choice,
     )?;
     Ok((state, recommendation, custom))

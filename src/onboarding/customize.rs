@@ -1,13 +1,14 @@
 //! Customizing a recommendation before accepting it: the user's [`Choice`] (a preset and the
 //! capability set) and [`customize`], a pure, deterministic evaluation of it against the tier's
-//! quota (slots and storage, counting what is already installed) with the warnings to show, so
+//! quota (slots and storage, counting what is already installed and what requests still wait
+//! for) with the warnings to show, so
 //! the UI can run it on every toggle and accept can run exactly the same check.
 
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Tier;
 use crate::governance::catalog::{CapabilityManifest, TrustTier};
-use crate::governance::installs::InstalledCapability;
+use crate::governance::installs::{InstalledCapability, Waiting};
 use crate::governance::quota::{self, format_bytes};
 use crate::onboarding::recommend::{self, community_warning, Recommendation};
 use crate::persona::preset::PresetManifest;
@@ -79,6 +80,8 @@ pub struct ChosenCapability {
     pub recommended: bool,
     /// Already installed: it costs nothing more.
     pub installed: bool,
+    /// A request for it is already waiting: it is counted among the requested.
+    pub requested: bool,
     pub warning: Option<String>,
 }
 
@@ -93,12 +96,19 @@ pub struct Customization {
     pub tier: Tier,
     #[ts(type = "number")]
     pub slots_installed: i64,
+    /// Slots that requests already waiting will take (each accept adds requests, so the next
+    /// one counts them).
+    #[ts(type = "number")]
+    pub slots_requested: i64,
+    /// Installed, requested and added by this choice.
     #[ts(type = "number")]
     pub slots_used: i64,
     #[ts(type = "number")]
     pub slots_limit: i64,
     #[ts(type = "number")]
     pub storage_installed: i64,
+    #[ts(type = "number")]
+    pub storage_requested: i64,
     #[ts(type = "number")]
     pub storage_used: i64,
     #[ts(type = "number")]
@@ -111,32 +121,38 @@ pub struct Customization {
     pub warnings: Vec<String>,
 }
 
-/// Evaluates `choice` against `recommendation`'s tier, given the tenant's presets, catalog and
-/// installed capabilities. Unknown ids, and community capabilities not listed under
-/// `community`, are errors that name them.
+/// Evaluates `choice` against `recommendation`'s tier, given the tenant's presets, catalog,
+/// installed capabilities and requests waiting. Unknown ids (`not_found`), and community
+/// capabilities not listed under `community`, are errors that name them.
 pub fn customize(
     recommendation: &Recommendation,
     presets: &[PresetManifest],
     catalog: &[CapabilityManifest],
-    installed: &[InstalledCapability],
+    tenant: (&[InstalledCapability], &[Waiting]),
     choice: &Choice,
 ) -> Result<Customization> {
+    let (installed, waiting) = tenant;
     let choice = choice.normalized();
     let (preset, mode_warning) = chosen_preset(recommendation, presets, &choice)?;
-    let capabilities = chosen_capabilities(recommendation, catalog, installed, &choice)?;
+    let mut capabilities = chosen_capabilities(recommendation, catalog, installed, &choice)?;
+    for capability in &mut capabilities {
+        capability.requested = waiting.iter().any(|w| w.capability_id == capability.id);
+    }
     let mut warnings: Vec<String> = mode_warning.into_iter().collect();
     warnings.extend(capabilities.iter().filter_map(|c| c.warning.clone()));
     let tier = recommendation.tier;
-    let meter = QuotaMeter::new(tier, installed, &capabilities);
+    let meter = QuotaMeter::new(tier, installed, waiting, &capabilities);
     Ok(Customization {
         choice,
         preset,
         capabilities,
         tier,
         slots_installed: meter.slots_installed,
+        slots_requested: meter.slots_requested,
         slots_used: meter.slots_used,
         slots_limit: meter.limits.slots,
         storage_installed: meter.storage_installed,
+        storage_requested: meter.storage_requested,
         storage_used: meter.storage_used,
         storage_limit: meter.limits.storage_bytes,
         fits: meter.fits,
@@ -229,6 +245,7 @@ fn chosen_capabilities(
             official: !is_community,
             recommended: recommendation.capabilities.iter().any(|c| &c.id == id),
             installed: installed.iter().any(|i| &i.capability_id == id),
+            requested: false,
             warning: community_warning(manifest),
         });
     }
@@ -243,12 +260,15 @@ fn chosen_capabilities(
     Ok(capabilities)
 }
 
-/// The quota meter: what is installed plus what the choice adds (an installed capability costs
-/// nothing more) against the tier's limits, why it does not fit and which tier would hold it.
+/// The quota meter: what is installed, plus what requests already waiting will take, plus what
+/// the choice adds (an installed or already requested capability costs nothing more) against
+/// the tier's limits, why it does not fit and which tier would hold it.
 struct QuotaMeter {
     slots_installed: i64,
+    slots_requested: i64,
     slots_used: i64,
     storage_installed: i64,
+    storage_requested: i64,
     storage_used: i64,
     limits: quota::TierLimits,
     fits: bool,
@@ -260,32 +280,43 @@ impl QuotaMeter {
     fn new(
         tier: Tier,
         installed: &[InstalledCapability],
+        waiting: &[Waiting],
         capabilities: &[ChosenCapability],
     ) -> QuotaMeter {
         let slots_installed: i64 = installed.iter().map(|i| i.slots).sum();
         let storage_installed: i64 = installed.iter().map(|i| i.storage_bytes).sum();
-        let adding = capabilities.iter().filter(|c| !c.installed);
-        let slots_used = slots_installed + adding.clone().map(|c| i64::from(c.slots)).sum::<i64>();
-        let storage_used = storage_installed.saturating_add(
-            adding
-                .map(|c| i64::try_from(c.storage_bytes).unwrap_or(i64::MAX))
-                .fold(0i64, i64::saturating_add),
-        );
+        let slots_requested: i64 = waiting.iter().map(|w| w.slots).sum();
+        let storage_requested = waiting
+            .iter()
+            .map(|w| w.storage_bytes)
+            .fold(0i64, i64::saturating_add);
+        let adding = capabilities.iter().filter(|c| !c.installed && !c.requested);
+        let slots_used = slots_installed
+            + slots_requested
+            + adding.clone().map(|c| i64::from(c.slots)).sum::<i64>();
+        let storage_used = storage_installed
+            .saturating_add(storage_requested)
+            .saturating_add(
+                adding
+                    .map(|c| i64::try_from(c.storage_bytes).unwrap_or(i64::MAX))
+                    .fold(0i64, i64::saturating_add),
+            );
         let limits = quota::limits(tier);
         let label = quota::tier_label(tier);
         let mut over = Vec::new();
         if slots_used > limits.slots {
             over.push(format!(
-                "This choice needs {slots_used} ability slots ({slots_installed} already installed); {label} allows {}. Remove {} capability slot(s).",
+                "This choice needs {slots_used} ability slots ({slots_installed} already installed, {slots_requested} requested and waiting); {label} allows {}. Remove {} capability slot(s), or reject waiting requests.",
                 limits.slots,
                 slots_used - limits.slots
             ));
         }
         if storage_used > limits.storage_bytes {
             over.push(format!(
-                "This choice needs {} of storage ({} already installed); {label} allows {}.",
+                "This choice needs {} of storage ({} already installed, {} requested and waiting); {label} allows {}.",
                 format_bytes(storage_used),
                 format_bytes(storage_installed),
+                format_bytes(storage_requested),
                 format_bytes(limits.storage_bytes)
             ));
         }
@@ -304,8 +335,10 @@ impl QuotaMeter {
         }
         QuotaMeter {
             slots_installed,
+            slots_requested,
             slots_used,
             storage_installed,
+            storage_requested,
             storage_used,
             limits,
             fits,

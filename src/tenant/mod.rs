@@ -1,7 +1,9 @@
 //! The façade's tenant use cases: `init` (the first tenant, its owner, the seeded catalog and
-//! presets) and `self_access`, the overview the Dashboard shows ("who am I, what do I have"),
+//! presets), `set_tier` (`tier.rs`) and `self_access`, the overview the Dashboard shows ("who am I, what do I have"),
 //! which gathers every domain. Who acts and whether they may lives one layer down, in
 //! [`crate::auth`]; its types are re-exported here for the front ends.
+
+mod tier;
 
 use crate::auth::{clean_name, current_actor_opt};
 pub use crate::auth::{
@@ -25,6 +27,7 @@ use crate::integrity::baseline::{self, AgentIntegrity};
 pub use crate::integrity::digest_cache::DigestCache;
 use crate::store::Store;
 use crate::{Error, Result};
+pub use tier::set_tier;
 
 /// What `init` needs to create the first tenant and its owner.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]

@@ -149,6 +149,7 @@ fn every_writing_command_leaves_the_checkpoint_at_the_head() {
         None,
     );
     step(h, &["breakglass", "close"], None);
+    step(h, &["tenant", "tier", "business"], None);
     step(h, &["attest", "enforcement", "enforce"], None);
     // The change board: submitted, triaged, approved, applied.
     let change = step(

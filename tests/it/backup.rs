@@ -1145,3 +1145,55 @@ fn a_table_without_tenant_id_stops_the_export_instead_of_leaking() {
         .collect();
     assert!(leftovers.is_empty());
 }
+
+/// Export, verify and restore count the same things in the same words (the database and the
+/// tenant's files; a manual export is one file, not "0 parts"), and only the export that
+/// created the passphrase says so, naming the command that shows it.
+#[test]
+fn export_verify_and_restore_texts_agree_and_the_first_export_announces_the_passphrase() {
+    let home = home_with_data(0);
+    let dest = tempfile::tempdir().unwrap();
+    add_local(&home, "usb", dest.path(), "7");
+    let export = |extra: &[&str]| {
+        let mut args = vec!["backup", "export", "--work-factor", FAST];
+        args.extend_from_slice(extra);
+        home.cli(&args).expect_code(0).stdout
+    };
+    let first = export(&["--to", "usb"]);
+    assert!(
+        first.contains("the database and 2 files")
+            && first.contains("in 1 part,")
+            && first.contains("A backup passphrase was created")
+            && first.contains("`persona-studio backup passphrase show`"),
+        "{first}"
+    );
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("manual.age");
+    let manual = export(&["--out", file.to_str().unwrap()]);
+    assert!(
+        manual.contains("the database and 2 files") && manual.contains("in one file,"),
+        "{manual}"
+    );
+    assert!(!manual.contains("passphrase was created"), "{manual}");
+    let verify = home
+        .cli(&["backup", "verify", "--file", file.to_str().unwrap()])
+        .expect_code(0)
+        .stdout;
+    assert!(
+        verify.contains("in one file,") && verify.contains("the database and 2 files"),
+        "{verify}"
+    );
+    let into = out.path().join("restored");
+    let restore = home
+        .cli(&[
+            "backup",
+            "restore",
+            "--file",
+            file.to_str().unwrap(),
+            "--into",
+            into.to_str().unwrap(),
+        ])
+        .expect_code(0)
+        .stdout;
+    assert!(restore.contains("the database and 2 files"), "{restore}");
+}

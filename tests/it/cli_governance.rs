@@ -383,3 +383,84 @@ fn change_requests_and_the_catalog_from_the_cli() {
         1
     );
 }
+
+/// Requests each fit alone, but waiting requests count: a request that overcommits the tier
+/// warns, `quota show` lists what waits, an approval that cannot install says how to finish
+/// later and how the tier changes, and the owner changes it (a customer cannot; a smaller
+/// tier must still hold what is installed).
+#[test]
+fn waiting_requests_count_against_the_tier_and_the_owner_changes_it() {
+    let cli = setup("free");
+    let customer = cli.add_customer("Cass");
+    cli.switch(&customer);
+    let mut ids = Vec::new();
+    for (n, capability) in ["web_research", "meeting_notes", "code_review"]
+        .iter()
+        .enumerate()
+    {
+        let run = cli
+            .run(T0, &["install", "request", "--capability", capability])
+            .expect_code(0);
+        let warned = run.stderr.contains("not every request can be installed");
+        assert_eq!(warned, n == 2, "request {n}: {}", run.stderr);
+        ids.push(run.stdout.split_whitespace().nth(1).unwrap().to_owned());
+    }
+    let quota = cli.json(T0, &["quota", "show"]);
+    assert_eq!(
+        (
+            quota["requested"].as_i64(),
+            quota["slots_requested"].as_i64()
+        ),
+        (Some(3), Some(3))
+    );
+    assert!(
+        quota["overcommitted"]
+            .as_str()
+            .unwrap()
+            .contains("3 ability slots (0 installed, 3 requested); Free allows 2"),
+        "{quota}"
+    );
+    let refused = cli
+        .run(T0, &["tenant", "tier", "pro", "--json"])
+        .expect_code(1);
+    assert!(
+        refused.stderr.contains("\"code\":\"forbidden\""),
+        "{}",
+        refused.stderr
+    );
+
+    cli.switch(&cli.owner);
+    cli.stdin(T0, &["member", "unlock"], OWNER_PW)
+        .expect_code(0);
+    for id in &ids[..2] {
+        cli.run(T0, &["install", "approve", id]).expect_code(0);
+    }
+    let full = cli.run(T0, &["install", "approve", &ids[2]]).expect_code(1);
+    for needle in [
+        "was approved, but not installed",
+        &format!("`persona-studio install apply {}`", ids[2]),
+        "`persona-studio tenant tier TIER`",
+    ] {
+        assert!(full.stderr.contains(needle), "{needle} in {}", full.stderr);
+    }
+    let usage = cli.json(T0, &["tenant", "tier", "pro"]);
+    assert_eq!(
+        (usage["tier"].as_str(), usage["slots_limit"].as_i64()),
+        (Some("pro"), Some(3))
+    );
+    let installed = cli.json(T0, &["install", "apply", &ids[2]]);
+    assert_eq!(installed["state"], "installed");
+    let smaller = cli
+        .run(T0, &["tenant", "tier", "free", "--json"])
+        .expect_code(1);
+    assert!(
+        smaller.stderr.contains("\"code\":\"quota_exceeded\"")
+            && smaller.stderr.contains("Uninstall some first"),
+        "{}",
+        smaller.stderr
+    );
+    let audit = cli.json(T0, &["audit", "list", "--kind", "tenant.tier_changed"]);
+    let changed = audit.as_array().unwrap();
+    assert_eq!(changed.len(), 1, "{audit}");
+    assert_eq!(changed[0]["entry"]["data"]["from"], "free", "{audit}");
+}

@@ -168,13 +168,41 @@ fn spec_compile_is_deterministic_and_reads_the_workspace() {
         "{}",
         bad_context.stderr
     );
+    // The prompt alone on stdout; each conflict (naming the layer that won), the warnings and
+    // the plan hash on stderr.
     let text = cli_with(
         None,
-        &["spec", "compile", spec_path.to_str().unwrap()],
+        &[
+            "spec",
+            "compile",
+            spec_path.to_str().unwrap(),
+            "--workspace",
+            workspace.to_str().unwrap(),
+            "--context",
+            "owner_chat",
+        ],
         None,
     )
     .expect_code(0);
-    assert!(text.stdout.contains("plan_hash: sha256:"));
+    assert!(text.stdout.contains("Be kind."), "{}", text.stdout);
+    for note in ["conflict:", "warning:", "plan_hash"] {
+        assert!(
+            !text.stdout.contains(note),
+            "{note} in the prompt:\n{}",
+            text.stdout
+        );
+    }
+    assert!(
+        text.stderr
+            .contains("conflict: vibe = \"calm\" from SOUL.md line 2 wins over")
+            && text.stderr.contains("from the spec at /"),
+        "{}",
+        text.stderr
+    );
+    assert!(text.stderr.contains(&format!(
+        "plan_hash: {}",
+        first["trace"]["plan_hash"].as_str().unwrap()
+    )));
 }
 
 #[test]

@@ -349,3 +349,34 @@ fn every_command_our_messages_suggest_parses() {
         broken.join("\n")
     );
 }
+
+#[test]
+fn init_without_a_passphrase_says_how_to_set_one_and_that_works() {
+    let home = TestHome::new();
+    let created = home.cli(&["init", "--tenant", "Hintco"]).expect_code(0);
+    assert!(
+        created
+            .stdout
+            .contains("`persona-studio member set-passphrase`"),
+        "{}",
+        created.stdout
+    );
+    home.cli_stdin(
+        &["member", "set-passphrase"],
+        b"correct horse battery staple\n",
+    )
+    .expect_code(0);
+    home.cli_stdin(&["member", "unlock"], b"correct horse battery staple\n")
+        .expect_code(0);
+    let with = TestHome::new()
+        .cli_stdin(
+            &["init", "--passphrase-stdin"],
+            b"correct horse battery staple\n",
+        )
+        .expect_code(0);
+    assert!(
+        with.stdout.contains("Created tenant") && !with.stdout.contains("set-passphrase"),
+        "{}",
+        with.stdout
+    );
+}

@@ -179,6 +179,13 @@ enum TenantCommand {
     /// Show the acting tenant's self-access context.
     #[command(name = "self")]
     Self_,
+    /// Move the tenant to another tier, which sets its quotas (the owner, unlocked; audited).
+    /// A smaller tier must still hold what is installed.
+    Tier {
+        /// free, pro or business.
+        #[arg(value_parser = values::wire::<Tier>())]
+        tier: Tier,
+    },
 }
 
 /// What every command may need: the data folder and the clock.
@@ -317,6 +324,9 @@ fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
         Command::Tenant {
             command: TenantCommand::Self_,
         } => tenant_self(&env, out),
+        Command::Tenant {
+            command: TenantCommand::Tier { tier },
+        } => set_tier(tier, &env, out),
         Command::Canon { file } => canonicalize(&file),
         Command::Hash { file } => hash(&file, out),
         Command::Spec { command } => spec_cmd::run(command, &env, out),
@@ -349,19 +359,28 @@ fn init(args: InitArgs, env: &Env, out: &Output) -> Result<(), Failure> {
     };
     let mut store = tenant::open(&env.home)?;
     let mut context = tenant::init(&mut store, &request, env.clock.as_ref(), &RandomIds)?;
-    if args.passphrase_stdin {
+    let with_passphrase = args.passphrase_stdin;
+    if with_passphrase {
         drop(store);
         gov_cmd::set_initial_passphrase(env)?;
         context = tenant::self_access(&env.open_store()?, env.clock.as_ref())?;
     }
     out.value(&context, || {
-        format!(
+        let created = format!(
             "Created tenant \"{}\" ({}) with owner \"{}\" in {}",
             context.tenant.name,
             context.tenant.tier.as_str(),
             context.member.display_name,
             env.home.root().display()
-        )
+        );
+        if with_passphrase {
+            created
+        } else {
+            // Owner actions (backups, approvals) need an unlocked owner, so say how.
+            format!(
+                "{created}\nThe owner has no passphrase yet; set one (read from stdin) with `persona-studio member set-passphrase`, then `persona-studio member unlock`."
+            )
+        }
     });
     Ok(())
 }
@@ -382,6 +401,14 @@ fn tenant_self(env: &Env, out: &Output) -> Result<(), Failure> {
     let store = env.open_store()?;
     let context = tenant::self_access(&store, env.clock.as_ref())?;
     out.value(&context, || output::self_access_text(&context));
+    Ok(())
+}
+
+/// `tenant tier`: the usage under the new tier.
+fn set_tier(tier: Tier, env: &Env, out: &Output) -> Result<(), Failure> {
+    let (mut store, actor) = env.open_acting()?;
+    let usage = tenant::set_tier(&mut store, &actor, tier, env.clock.as_ref())?;
+    out.value(&usage, || gov_cmd::quota_text(&usage));
     Ok(())
 }
 

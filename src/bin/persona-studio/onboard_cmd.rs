@@ -505,6 +505,8 @@ fn customization_text(c: &Customization) -> String {
         }
         if cap.installed {
             notes.push("installed");
+        } else if cap.requested {
+            notes.push("already requested");
         }
         text.push_str(&format!(
             "\n  + {} ({} slot(s), {}){}",
@@ -521,10 +523,12 @@ fn customization_text(c: &Customization) -> String {
         ));
     }
     text.push_str(&format!(
-        "\nSlots: {} of {} on {}; storage: {} of {}",
+        "\nSlots: {} of {} on {} ({} installed, {} requested and waiting); storage: {} of {}",
         c.slots_used,
         c.slots_limit,
         c.tier.as_str(),
+        c.slots_installed,
+        c.slots_requested,
         persona_studio::governance::quota::format_bytes(c.storage_used),
         persona_studio::governance::quota::format_bytes(c.storage_limit)
     ));

@@ -41,6 +41,13 @@ impl Failure {
         }
     }
 
+    /// The same failure with `before` in front of its message and `after` behind it (and its
+    /// hint), for a step that failed after an earlier one succeeded.
+    pub fn around(mut self, before: &str, after: &str) -> Self {
+        self.message = format!("{before} {} {after}", self.message);
+        self
+    }
+
     /// The same failure with a front-end hint (a command to run) after its message.
     pub fn with_hint(mut self, hint: &str) -> Self {
         self.message = format!("{} {hint}", self.message);
@@ -89,6 +96,9 @@ fn cli_hint(error: &Error) -> Option<String> {
         Error::WrongPassphrase { .. } => {
             "An owner or admin shows it with `persona-studio backup passphrase show`."
         }
+        Error::QuotaExceeded(_) => {
+            "The owner changes the tier with `persona-studio tenant tier TIER` (free, pro or business)."
+        }
         Error::DestinationCredentials { .. } => {
             "Remove it and add it again with `persona-studio destination add --label LABEL --kind KIND`."
         }
@@ -133,6 +143,17 @@ impl Output {
         let mut stdout = std::io::stdout().lock();
         // A closed pipe (`| head`) is not worth a panic.
         let _ = writeln!(stdout, "{text}");
+    }
+
+    /// Prints notes about a result (warnings, hashes) to stderr, in text mode only: under
+    /// `--json` they are fields of the value, and stdout stays the result alone either way.
+    pub fn notes(&self, notes: impl FnOnce() -> String) {
+        if !self.json {
+            let text = notes();
+            if !text.is_empty() {
+                eprintln!("{text}");
+            }
+        }
     }
 
     /// Prints an error to stderr and returns its exit code.

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use persona_studio::integrity::attest;
-use persona_studio::persona::compile::{self, PromptPlan};
+use persona_studio::persona::compile::{self, Layer, PromptPlan};
 use persona_studio::persona::legacy::{self, LegacySettings};
 use persona_studio::persona::spec::{self, InteractionContext};
 use persona_studio::persona::versions::{self, StoredVersion, VersionSummary};
@@ -177,7 +177,9 @@ fn compile_spec(
             eprintln!("warning: {warning}");
         }
     }
-    out.value(&plan, || plan_text(&plan));
+    // The prompt alone on stdout, so that it can be piped; notes go to stderr.
+    out.value(&plan, || plan.render());
+    out.notes(|| plan_notes(&plan));
     Ok(())
 }
 
@@ -348,26 +350,37 @@ fn stored_text(stored: &StoredVersion) -> String {
     format!("{}\n{pretty}", summary_line(&stored.summary))
 }
 
-fn plan_text(plan: &PromptPlan) -> String {
-    let mut text = plan.render();
+/// What `spec compile` says beside the prompt: each conflict with the layer that won and the
+/// ones it overrode, the warnings, and the plan hash.
+fn plan_notes(plan: &PromptPlan) -> String {
+    let mut lines = Vec::new();
     for conflict in &plan.conflicts {
-        text.push_str(&format!(
-            "\n\nconflict: {} = \"{}\" wins over {}",
+        lines.push(format!(
+            "conflict: {} = \"{}\" from {} wins over {}",
             conflict.key,
             conflict.winner.value,
+            layer_text(&conflict.winner.layer),
             conflict
                 .overridden
                 .iter()
-                .map(|o| format!("\"{}\"", o.value))
+                .map(|o| format!("\"{}\" from {}", o.value, layer_text(&o.layer)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
     }
     for warning in &plan.warnings {
-        text.push_str(&format!("\nwarning: {}", warning.message));
+        lines.push(format!("warning: {}", warning.message));
     }
     if let Some(hash) = plan.plan_hash() {
-        text.push_str(&format!("\n\nplan_hash: {hash}"));
+        lines.push(format!("plan_hash: {hash}"));
     }
-    text
+    lines.join("\n")
+}
+
+/// Where a setting came from: `SOUL.md line 4`, or `the spec at /tone`.
+fn layer_text(layer: &Layer) -> String {
+    match layer {
+        Layer::File { file, line } => format!("{} line {line}", file.file_name()),
+        Layer::Spec { pointer } => format!("the spec at {pointer}"),
+    }
 }

@@ -94,6 +94,34 @@ pub struct InstallRequest {
     pub uninstalled_at: Option<Timestamp>,
 }
 
+/// A capability with a request waiting (pending, or approved and not installed yet), with
+/// what its catalog entry says it will take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiting {
+    pub capability_id: String,
+    pub slots: i64,
+    pub storage_bytes: i64,
+}
+
+/// The capabilities of `tenant` with a request waiting, by capability id.
+pub fn waiting(conn: &rusqlite::Connection, tenant: &str) -> Result<Vec<Waiting>> {
+    let mut statement = conn.prepare(
+        "SELECT r.capability_id, c.slots, c.storage_bytes
+         FROM install_requests r
+         JOIN capabilities c ON c.tenant_id = r.tenant_id AND c.id = r.capability_id
+         WHERE r.tenant_id = ?1 AND r.state IN ('pending', 'approved')
+         ORDER BY r.capability_id",
+    )?;
+    let rows = statement.query_map(params![tenant], |row| {
+        Ok(Waiting {
+            capability_id: row.get(0)?,
+            slots: row.get(1)?,
+            storage_bytes: row.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// An installed capability, for the Dashboard and `tenant self`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct InstalledCapability {

@@ -259,7 +259,11 @@ recommended: boolean,
 /**
  * Already installed: it costs nothing more.
  */
-installed: boolean, warning: string | null, };
+installed: boolean, 
+/**
+ * A request for it is already waiting: it is counted among the requested.
+ */
+requested: boolean, warning: string | null, };
 
 export type ChosenPreset = { id: string, name: string, mode: Mode, recommended: boolean, score: number | null, };
 
@@ -333,7 +337,16 @@ export type Customization = {
 /**
  * The choice, normalized.
  */
-choice: Choice, preset: ChosenPreset, capabilities: Array<ChosenCapability>, tier: Tier, slots_installed: number, slots_used: number, slots_limit: number, storage_installed: number, storage_used: number, storage_limit: number, fits: boolean, 
+choice: Choice, preset: ChosenPreset, capabilities: Array<ChosenCapability>, tier: Tier, slots_installed: number, 
+/**
+ * Slots that requests already waiting will take (each accept adds requests, so the next
+ * one counts them).
+ */
+slots_requested: number, 
+/**
+ * Installed, requested and added by this choice.
+ */
+slots_used: number, slots_limit: number, storage_installed: number, storage_requested: number, storage_used: number, storage_limit: number, fits: boolean, 
 /**
  * Why it does not fit, with the numbers; empty when it fits.
  */
@@ -415,7 +428,15 @@ export type DriftReport = { agent: string, workspace: string, baseline_recorded_
 
 export type EditorProblem = { file: string, pointer: string, message: string, };
 
-export type ExportOutcome = { record: BackupRecord, entries: number, data_size: number, 
+export type ExportOutcome = { record: BackupRecord, 
+/**
+ * Archive entries: the database snapshot and the tenant's files.
+ */
+entries: number, 
+/**
+ * The tenant's files in the archive (as [`Preview::files`] counts them).
+ */
+files: number, data_size: number, 
 /**
  * Backups that retention removed from the destination.
  */
@@ -691,7 +712,25 @@ show_if: Array<Condition>, min_len: number | null, max_len: number | null, };
 
 export type QuestionKind = "single" | "multiple" | "text";
 
-export type QuotaUsage = { tier: Tier, slots_used: number, slots_limit: number, storage_used: number, storage_limit: number, installed: number, };
+export type QuotaUsage = { tier: Tier, slots_used: number, slots_limit: number, storage_used: number, storage_limit: number, installed: number, 
+/**
+ * Requests waiting for approval or install.
+ */
+requested: number, 
+/**
+ * Slots the waiting requests would add (their catalog entries' slots).
+ */
+slots_requested: number, 
+/**
+ * Bytes the waiting requests would add.
+ */
+storage_requested: number, 
+/**
+ * Set when what is installed plus every waiting request would not fit the tier: the
+ * numbers, and that some requests cannot be installed unless others are rejected or
+ * uninstalled, or the tier grows.
+ */
+overcommitted: string | null, };
 
 export type Reason = { question: string, option: string, trait: string, weight: number, };
 

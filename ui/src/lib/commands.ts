@@ -1,7 +1,7 @@
 // Generated from the #[tauri::command] functions in src-tauri/src by src-tauri/src/ipc_surface.rs.
 // Do not edit: run `cargo xtask bindings`.
 import type { Channel } from '@tauri-apps/api/core';
-import type { AcceptOutcome, AgentIntegrity, Answer, AppInfo, ApplyOptions, ApplyReport, ApprovalInput, AttestedPlan, AuditFilter, AuditRecord, BackupLocation, BackupRecord, BackupVerifyReport, Baseline, BreakGlass, BreakGlassStatus, Capability, CatalogFilter, ChangeAction, ChangeComment, ChangeDetail, ChangeRequest, Choice, ClawExport, Customization, DestinationInfo, DestinationSpec, DoctorReport, ExportOutcome, FileDiff, ImportReport, InitRequest, InstallRequest, InstallState, InteractionContext, LabelInfo, MemberSummary, NewChange, PresetCheck, PresetFilter, PresetSummary, PresetTexts, PresetVersion, Preview, Progress, PromptPlan, QuotaUsage, ReminderStatus, RequestInput, RestoreReport, RestoreTarget, RevealedPassphrase, SelfAccess, SpecCheck, Status, StoredVersion, SyncOutcome, SyncPlan, UnlockStatus, VerifyReport, VersionSummary, Volume, WizardState } from './bindings';
+import type { AcceptOutcome, AgentIntegrity, Answer, AppInfo, ApplyOptions, ApplyReport, ApprovalInput, AttestedPlan, AuditFilter, AuditRecord, BackupLocation, BackupRecord, BackupVerifyReport, Baseline, BreakGlass, BreakGlassStatus, Capability, CatalogFilter, ChangeAction, ChangeComment, ChangeDetail, ChangeRequest, Choice, ClawExport, Customization, DestinationInfo, DestinationSpec, DoctorReport, ExportOutcome, FileDiff, ImportReport, InitRequest, InstallRequest, InstallState, InteractionContext, LabelInfo, MemberSummary, NewChange, PresetCheck, PresetFilter, PresetSummary, PresetTexts, PresetVersion, Preview, Progress, PromptPlan, QuotaUsage, ReminderStatus, RequestInput, RestoreReport, RestoreTarget, RevealedPassphrase, SelfAccess, SpecCheck, Status, StoredVersion, SyncOutcome, SyncPlan, Tier, UnlockStatus, VerifyReport, VersionSummary, Volume, WizardState } from './bindings';
 
 /** Every IPC command: its argument object, keyed as Tauri expects, and what it returns. */
 export type Commands = {
@@ -83,4 +83,5 @@ export type Commands = {
   spec_use: { args: { agent: string; text: string; context: InteractionContext }; returns: AttestedPlan };
   spec_versions: { args: { agent: string }; returns: VersionSummary[] };
   tenant_self: { args: Record<string, never>; returns: SelfAccess };
+  tenant_set_tier: { args: { tier: Tier }; returns: QuotaUsage };
 };

@@ -52,7 +52,8 @@ pub enum BackupCommand {
         #[arg(long, value_name = "HOURS")]
         snooze: Option<u32>,
     },
-    /// The backup passphrase: show it (once, with a recovery warning) or confirm you know it.
+    /// The backup passphrase: show it (owner or admin, unlocked; each showing is audited) or
+    /// confirm you know it.
     Passphrase {
         #[command(subcommand)]
         command: PassphraseCommand,
@@ -98,7 +99,8 @@ pub struct RestoreArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum PassphraseCommand {
-    /// Show the passphrase (creating it if needed) with a recovery warning. Text only.
+    /// Show the passphrase (creating it if needed) with a recovery warning, as often as asked;
+    /// each showing is audited. Text only.
     Show,
     /// Type the passphrase on stdin to confirm you still know it; exit 1 when it does not match.
     Confirm,
@@ -179,13 +181,13 @@ fn export(args: ExportArgs, env: &Env, out: &Output, json: bool) -> Result<(), F
     out.value(&outcome, || {
         let r = &outcome.record;
         let mut text = format!(
-            "Exported and verified {} to \"{}\" ({}): {} files, {} archive in {} part(s), {}",
+            "Exported and verified {} to \"{}\" ({}): the database and {}, {} archive {}, {}",
             r.location,
             r.dest_label,
             r.dest_kind,
-            outcome.entries,
+            count_text(outcome.files, "file"),
             size_text(r.size),
-            r.part_count,
+            parts_text(r.part_count),
             r.sha256
         );
         for name in &outcome.retention_deleted {
@@ -228,9 +230,9 @@ fn verify(args: &SourceArgs, env: &Env, out: &Output, json: bool) -> Result<(), 
     drop(bar);
     out.value(&report, || {
         format!(
-            "Verified {}: {} part(s), {}, database integrity {}\n{}",
+            "Verified {}: {}, {}, database integrity {}\n{}",
             report.location,
-            report.part_count,
+            parts_text(report.part_count),
             size_text(report.archive_size),
             report.database_integrity,
             preview_text(&report.preview)
@@ -266,13 +268,13 @@ fn list(all: bool, env: &Env, out: &Output) -> Result<(), Failure> {
             .iter()
             .map(|r| {
                 format!(
-                    "{}  {:<8} {:<16} {}  {}  {} part(s)  {}{}{}",
+                    "{}  {:<8} {:<16} {}  {}  {}  {}{}{}",
                     r.created_at,
                     r.dest_kind,
                     r.dest_label,
                     r.location,
                     size_text(r.size),
-                    r.part_count,
+                    parts_text(r.part_count),
                     if r.verified {
                         "verified"
                     } else {
@@ -410,20 +412,37 @@ fn open_optional(env: &Env) -> Result<Option<Store>, Failure> {
     }
 }
 
+/// `1 file`, `3 files`.
+fn count_text(count: u64, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// How the archive is stored: `in 4 parts`, or `in one file` for a manual export (0 parts).
+fn parts_text(part_count: u32) -> String {
+    match part_count {
+        0 => "in one file".to_owned(),
+        n => format!("in {}", count_text(u64::from(n), "part")),
+    }
+}
+
 fn size_text(bytes: u64) -> String {
     indicatif::HumanBytes(bytes).to_string()
 }
 
 fn preview_text(p: &backup::Preview) -> String {
     let mut text = format!(
-        "Backup of tenant \"{}\" ({}) made {}\n  app {}, schema {}, format {}\n  {} files, {} of data\n  rows:",
+        "Backup of tenant \"{}\" ({}) made {}\n  app {}, schema {}, format {}\n  the database and {}, {} of data\n  rows:",
         p.tenant_name,
         p.tenant_id,
         p.created_at,
         p.app_version,
         p.schema_version,
         p.format_version,
-        p.files,
+        count_text(p.files, "file"),
         size_text(p.data_size)
     );
     for (table, n) in &p.counts {

@@ -81,7 +81,7 @@ pub fn run_quota(command: QuotaCommand, env: &Env, out: &Output) -> Result<(), F
 }
 
 pub fn quota_text(q: &QuotaUsage) -> String {
-    format!(
+    let mut text = format!(
         "Tier {}: {} of {} ability slots used, {} of {} storage used ({} installed)",
         quota::tier_label(q.tier),
         q.slots_used,
@@ -89,7 +89,19 @@ pub fn quota_text(q: &QuotaUsage) -> String {
         format_bytes(q.storage_used),
         format_bytes(q.storage_limit),
         q.installed
-    )
+    );
+    if q.requested > 0 {
+        text.push_str(&format!(
+            "\n{} request(s) waiting would add {} slot(s) and {}",
+            q.requested,
+            q.slots_requested,
+            format_bytes(q.storage_requested)
+        ));
+    }
+    if let Some(warning) = &q.overcommitted {
+        text.push_str(&format!("\nwarning: {warning}"));
+    }
+    text
 }
 
 fn breakglass_line(b: &BreakGlass, names: &BTreeMap<String, String>) -> String {

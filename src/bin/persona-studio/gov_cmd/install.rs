@@ -4,6 +4,7 @@ use clap::Subcommand;
 use persona_studio::governance::installs::{
     self, ApprovalInput, InstallRequest, InstallState, RequestInput,
 };
+use persona_studio::governance::quota;
 use persona_studio::ids::RandomIds;
 
 use std::collections::BTreeMap;
@@ -133,6 +134,11 @@ pub fn run_install(command: InstallCommand, env: &Env, out: &Output) -> Result<(
 /// `install request`: pending, or installed at once under break-glass.
 fn request(s: Session, input: &RequestInput, out: &Output) -> Result<(), Failure> {
     let request = installs::request(s.store, s.actor, input, s.clock, &RandomIds)?;
+    // Each request fits alone; say when, with the others waiting, they cannot all be installed.
+    let usage = quota::usage(s.store, &s.actor.tenant_id)?;
+    if let Some(warning) = &usage.overcommitted {
+        out.notes(|| format!("warning: {warning}"));
+    }
     out.value(&request, || match request.state {
         InstallState::Installed => {
             format!("Installed under break-glass: {}", request_line(&request))
@@ -163,11 +169,9 @@ fn approve(
         return Ok(());
     }
     let installed = installs::install(s.store, s.actor, request, s.clock).map_err(|e| {
-        let exit = if e.is_bad_input() { 2 } else { 1 };
-        Failure::new(
-            e.code(),
-            format!("Request {request} was approved, but not installed: {e}"),
-            exit,
+        Failure::from(e).around(
+            &format!("Request {request} was approved, but not installed:"),
+            &format!("The approval stands: install it later with `persona-studio install apply {request}`."),
         )
     })?;
     out.value(&installed, || {

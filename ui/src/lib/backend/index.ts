@@ -32,6 +32,7 @@ import type {
   SelfAccess,
   SpecCheck,
   StoredVersion,
+  Tier,
   VersionSummary,
   ApplyOptions,
   ApplyReport,
@@ -99,6 +100,8 @@ export interface Backend {
   installApply(request: string): Promise<InstallRequest>;
   installUninstall(capability: string): Promise<InstallRequest>;
   quotaUsage(): Promise<QuotaUsage>;
+  /** The owner moves the tenant to another tier; the usage under it. */
+  tenantSetTier(tier: Tier): Promise<QuotaUsage>;
   breakglassOpen(reason: string, ttlSecs: number | null): Promise<BreakGlass>;
   breakglassClose(): Promise<BreakGlass>;
   breakglassStatus(): Promise<BreakGlassStatus>;

@@ -79,6 +79,7 @@ export const tauriBackend: Backend = {
   installApply: (request) => call('install_apply', { request }),
   installUninstall: (capability) => call('install_uninstall', { capability }),
   quotaUsage: () => call('quota_usage'),
+  tenantSetTier: (tier) => call('tenant_set_tier', { tier }),
   breakglassOpen: (reason, ttlSecs) => call('breakglass_open', { reason, ttlSecs }),
   breakglassClose: () => call('breakglass_close'),
   breakglassStatus: () => call('breakglass_status'),
