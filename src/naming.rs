@@ -1,5 +1,5 @@
 //! Naming rules shared by every layer: what a registry, preset or capability id may look like,
-//! how a version number is written (`2` or `v2`), and how a short id or a name picks one row
+//! how a version number is written (`2` or `v2`), the agent id a display name gives, and how a short id or a name picks one row
 //! (`resolve`, the one rule behind every kind: members, install requests, break-glass
 //! overrides, change requests).
 
@@ -31,6 +31,26 @@ pub fn parse_version(text: &str) -> Result<u32> {
                 format!("\"{text}\" is not a version; write it as 2 or v2 (versions count from 1)"),
             )
         })
+}
+
+/// The agent id a display name gives, when no id is given (`Wren the Wise` → `wren-the-wise`):
+/// ASCII letters and digits kept and lowercased, every run of anything else one `-`, none at
+/// either end, at most 64 characters (the rule of agent names). `None` when nothing is left,
+/// as for a name written only in other scripts.
+pub fn agent_id_from_name(name: &str) -> Option<String> {
+    let mut id = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            if id.len() == 64 {
+                break;
+            }
+            id.push(c.to_ascii_lowercase());
+        } else if !id.is_empty() && !id.ends_with('-') {
+            id.push('-');
+        }
+    }
+    let id = id.trim_end_matches('-').to_owned();
+    (!id.is_empty()).then_some(id)
 }
 
 /// The shortest id prefix [`resolve`] takes, as git takes abbreviated hashes.
@@ -107,6 +127,22 @@ fn capitalized(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn agent_ids_from_display_names() {
+        for (name, id) in [
+            ("Wren", Some("wren")),
+            ("Wren the Wise", Some("wren-the-wise")),
+            ("  R2-D2!  ", Some("r2-d2")),
+            ("Zoë Ops", Some("zo-ops")),
+            ("日本", None),
+            ("", None),
+        ] {
+            assert_eq!(agent_id_from_name(name).as_deref(), id, "{name:?}");
+        }
+        let long = agent_id_from_name(&"ab ".repeat(40)).unwrap();
+        assert!(long.len() <= 64 && !long.ends_with('-'), "{long}");
+    }
 
     fn candidate(id: &str, name: Option<&str>) -> Candidate {
         Candidate {

@@ -371,17 +371,53 @@ fn evaluate(
             state.questions.len()
         )));
     };
+    let custom = customize_recommendation(store, actor, &recommendation, choice)?;
+    Ok((state, recommendation, custom))
+}
+
+/// [`customize`] of any `recommendation` (for example one made from an answers file, without
+/// a wizard) with the tenant's presets, catalog, installed capabilities and waiting requests:
+/// a preview that writes nothing.
+pub fn customize_recommendation(
+    store: &Store,
+    actor: &Actor,
+    recommendation: &Recommendation,
+    choice: &Choice,
+) -> Result<Customization> {
     let inputs = recommend::tenant_inputs(store, &actor.tenant_id)?;
     let installed = installs::installed(store, &actor.tenant_id)?;
     let waiting = installs::waiting(store.conn(), &actor.tenant_id)?;
-    let custom = customize(
-        &recommendation,
+    customize(
+        recommendation,
         &inputs.presets,
         &inputs.catalog,
         (&installed, &waiting),
         choice,
-    )?;
-    Ok((state, recommendation, custom))
+    )
+}
+
+/// The agent an accept creates: `given`, or else the id that the wizard's `agent_name` answer
+/// gives ([`crate::naming::agent_id_from_name`]: `Wren the Wise` → `wren-the-wise`).
+///
+/// Errors: `invalid_input` on `agent` when neither gives one.
+pub fn agent_for(state: &WizardState, given: Option<&str>) -> Result<String> {
+    if let Some(given) = given {
+        return Ok(given.to_owned());
+    }
+    let name = match state.answers.get("agent_name") {
+        Some(recommend::Answer::Text(text)) => text.as_str(),
+        _ => "",
+    };
+    crate::naming::agent_id_from_name(name).ok_or_else(|| {
+        Error::invalid(
+            "agent",
+            if name.is_empty() {
+                "the wizard has no agent name yet: answer agent_name, or give the agent's id".to_owned()
+            } else {
+                format!("the agent name \"{name}\" gives no id (an id needs ASCII letters or digits): give the agent's id")
+            },
+        )
+    })
 }
 
 fn requested(row: &installs::InstallRequest) -> RequestedCapability {

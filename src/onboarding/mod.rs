@@ -3,6 +3,7 @@
 //! recommendation against the tier's quota, and accepting it.
 
 pub mod accept;
+pub mod answers;
 pub mod customize;
 pub mod questions;
 pub mod recommend;

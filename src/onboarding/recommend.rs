@@ -187,20 +187,31 @@ pub fn visible(bank: &QuestionBank, answers: &Answers) -> Vec<String> {
         .collect()
 }
 
-/// Checks answers against the bank; every error names the question and the problem.
+/// Checks answers against the bank, reporting every problem at once; each names the
+/// question and the problem.
 pub fn check_answers(bank: &QuestionBank, answers: &Answers) -> Result<()> {
     let shown = visible(bank, answers);
+    let mut problems = Vec::new();
     for (id, answer) in answers {
-        let question = find_question(bank, id)?;
-        if !shown.contains(id) {
-            return Err(Error::invalid(
-                "answers",
-                format!("question \"{id}\" is not asked with these answers; remove its answer"),
-            ));
+        let checked = find_question(bank, id).and_then(|question| {
+            if shown.contains(id) {
+                check_answer(question, answer)
+            } else {
+                Err(Error::invalid(
+                    "answers",
+                    format!("question \"{id}\" is not asked with these answers; remove its answer"),
+                ))
+            }
+        });
+        if let Err(problem) = checked {
+            problems.push(problem);
         }
-        check_answer(question, answer)?;
     }
-    Ok(())
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(super::answers::combine(problems))
+    }
 }
 
 /// The question `id` of `bank`.

@@ -231,9 +231,9 @@ fn stored_versions_through_the_cli() {
         hashed.stdout.trim(),
         published["persona_hash"].as_str().unwrap()
     );
-    // No draft to edit once published.
+    // No draft to edit once published: the draft names nothing (exit 2, not_found).
     let edit = home.cli_stdin(&["spec", "edit", "--agent", "helper", "-"], b"{}");
-    assert_eq!(edit.code, 1, "{}", edit.stderr);
+    assert_eq!(edit.code, 2, "{}", edit.stderr);
     let list = home
         .cli(&["--json", "spec", "list", "--agent", "helper"])
         .expect_code(0)
@@ -242,7 +242,7 @@ fn stored_versions_through_the_cli() {
     let agents = home.cli(&["--json", "spec", "list"]).expect_code(0).json();
     assert_eq!(agents, serde_json::json!(["helper"]));
     home.cli(&["spec", "show", "--agent", "helper", "--version", "7"])
-        .expect_code(1);
+        .expect_code(2);
     home.cli(&["spec", "new", "--agent", "Bad Name"])
         .expect_code(2);
 }

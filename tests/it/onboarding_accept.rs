@@ -201,7 +201,7 @@ fn a_customized_choice_swaps_the_preset_and_takes_community_capabilities_only_wh
                 capabilities: vec!["nope".to_owned()],
                 ..swapped.clone()
             },
-            "capability \"nope\"",
+            "Capability nope was not found",
         ),
     ] {
         let error = onboarding::customize_for_tenant(&f.store, &f.customer, &bad).unwrap_err();

@@ -301,3 +301,98 @@ fn the_interactive_wizard_asks_in_a_terminal_goes_back_resumes_and_accepts() {
     assert_eq!(state["status"], "accepted");
     assert_eq!(state["accepted"]["agent"], "wren");
 }
+
+/// Scripts write answers in every form `onboard answer` takes, get every problem at once,
+/// preview a changed choice without accepting, and may leave the agent id to the name.
+#[test]
+fn scripted_answers_take_every_form_report_every_problem_preview_and_name_the_agent() {
+    let home = home("pro");
+    let recommend =
+        |answers: &[u8]| home.cli_at(NOW, &["--json", "onboard", "--answers", "-"], Some(answers));
+    let by_id = recommend(br#"{"goal": "research"}"#).expect_code(0).json();
+    // research is the goal's option 3.
+    for form in [
+        &br#"{"goal": [3]}"#[..],
+        br#"{"goal": 3}"#,
+        br#"{"goal": "3"}"#,
+        br#"{"goal": ["research"]}"#,
+    ] {
+        let same = recommend(form).expect_code(0).json();
+        assert_eq!(same, by_id, "{}", String::from_utf8_lossy(form));
+    }
+    let problems =
+        recommend(br#"{"goal": "nope", "pets": ["cat"], "audience": ["team"], "voice": ["yes"]}"#)
+            .expect_code(2);
+    let problems: serde_json::Value = serde_json::from_str(problems.stderr.trim()).unwrap();
+    says(
+        problems["message"].as_str().unwrap(),
+        &["3 problems", "\"goal\"", "\"pets\"", "\"voice\""],
+    );
+
+    // A preview of a changed choice writes nothing.
+    let preview = home
+        .cli_at(
+            NOW,
+            &[
+                "--json",
+                "onboard",
+                "--answers",
+                "-",
+                "--add",
+                "code_review",
+            ],
+            Some(COMPANION),
+        )
+        .json();
+    let added = preview["capabilities"].as_array().unwrap();
+    assert!(added.iter().any(|c| c["id"] == "code_review"), "{preview}");
+    assert_eq!(status(&home)["answers"], serde_json::json!({}));
+
+    // No --agent: the id comes from the agent_name answer.
+    let named = String::from_utf8(COMPANION.to_vec())
+        .unwrap()
+        .replace("\"Wren\"", "\"Wren the Wise\"");
+    let accepted = home
+        .cli_at(
+            NOW,
+            &["--json", "onboard", "--answers", "-", "--accept"],
+            Some(named.as_bytes()),
+        )
+        .expect_code(0)
+        .json();
+    assert_eq!(accepted["agent"], "wren-the-wise");
+
+    // Waiting requests count: the same bundle again fits (nothing new), a bigger one on the
+    // next wizard counts what the first accept requested.
+    run(&home, &["onboard", "reset"]).expect_code(0);
+    let next = home
+        .cli_at(
+            NOW,
+            &[
+                "--json",
+                "onboard",
+                "--answers",
+                "-",
+                "--add",
+                "code_review",
+                "--add",
+                "web_research",
+            ],
+            Some(COMPANION),
+        )
+        .json();
+    assert!(next["slots_requested"].as_i64().unwrap() > 0, "{next}");
+    assert_eq!(
+        next["slots_used"].as_i64().unwrap(),
+        next["slots_installed"].as_i64().unwrap()
+            + next["slots_requested"].as_i64().unwrap()
+            + next["capabilities"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["installed"] == false && c["requested"] == false)
+                .map(|c| c["slots"].as_i64().unwrap())
+                .sum::<i64>(),
+        "{next}"
+    );
+}

@@ -21,14 +21,17 @@ use crate::{Env, Session};
 pub struct OnboardArgs {
     #[command(subcommand)]
     command: Option<OnboardCommand>,
-    /// Recommend from a JSON object of question id to option ids (or text), or - for stdin.
-    /// With --accept, the answers are stored as this member's wizard first.
+    /// Recommend from a JSON object of question id to answer, or - for stdin: an option id, an
+    /// option number (1-based) or a list of either, or text. With --preset, --add, --remove or
+    /// --community, preview that choice. With --accept, the answers are stored as this
+    /// member's wizard first.
     #[arg(long, value_name = "FILE")]
     answers: Option<String>,
     /// Accept the recommendation: create the agent's draft spec and open install requests.
-    #[arg(long, requires = "agent")]
+    #[arg(long)]
     accept: bool,
-    /// The new agent's name (with --accept), e.g. wren.
+    /// The new agent's id (with --accept), e.g. wren [default: from the agent_name answer,
+    /// lowercased, other characters as '-': "Wren the Wise" is wren-the-wise].
     #[arg(long, requires = "accept", value_name = "NAME")]
     agent: Option<String>,
     #[command(flatten)]
@@ -61,12 +64,8 @@ impl ChoiceArgs {
     }
 
     /// The recommended choice with these changes.
-    fn apply(&self, state: &WizardState) -> Result<Choice, Failure> {
-        let mut choice = state
-            .recommendation
-            .as_ref()
-            .map(Choice::recommended)
-            .unwrap_or_default();
+    fn apply(&self, recommendation: Option<&Recommendation>) -> Result<Choice, Failure> {
+        let mut choice = recommendation.map(Choice::recommended).unwrap_or_default();
         if let Some(preset) = &self.preset {
             choice.preset.clone_from(preset);
         }
@@ -115,15 +114,16 @@ pub fn run(args: OnboardArgs, env: &Env, out: &Output, json: bool) -> Result<(),
     if let Some(command) = args.command {
         return run_command(command, env, out);
     }
-    if !args.choice.is_empty() && !args.accept {
+    if !args.choice.is_empty() && !args.accept && args.answers.is_none() {
         return Err(Failure::usage(
             "invalid_input",
-            "--preset, --add, --remove and --community change what --accept accepts; use them with --accept, or with `onboard customize` to preview",
+            "--preset, --add, --remove and --community change what --accept accepts; use them with --accept, with --answers FILE to preview, or with `onboard customize` to preview the wizard's choice",
         ));
     }
-    match (args.answers, args.agent) {
-        (Some(file), None) => recommend_only(&file, env, out),
-        (answers, Some(agent)) => {
+    match (args.answers, args.accept) {
+        (Some(file), false) if args.choice.is_empty() => recommend_only(&file, env, out),
+        (Some(file), false) => preview(&file, &args.choice, env, out),
+        (answers, true) => {
             let (mut store, actor) = env.open_acting()?;
             let state = match answers {
                 Some(file) => session::answer_all(
@@ -134,7 +134,8 @@ pub fn run(args: OnboardArgs, env: &Env, out: &Output, json: bool) -> Result<(),
                 )?,
                 None => session::load(&store, &actor)?,
             };
-            let choice = args.choice.apply(&state)?;
+            let choice = args.choice.apply(state.recommendation.as_ref())?;
+            let agent = onboarding::accept::agent_for(&state, args.agent.as_deref())?;
             let outcome = onboarding::accept(
                 &mut store,
                 &actor,
@@ -146,12 +147,12 @@ pub fn run(args: OnboardArgs, env: &Env, out: &Output, json: bool) -> Result<(),
             out.value(&outcome, || outcome_text(&outcome));
             Ok(())
         }
-        (None, None) if json => Err(Failure::usage(
+        (None, false) if json => Err(Failure::usage(
             "invalid_input",
             "the interactive wizard is text only; with --json use `onboard status`, `onboard answer QUESTION VALUE` and `onboard --accept --agent NAME`",
         )),
-        (None, None) if std::io::stdin().is_terminal() => interactive(env),
-        (None, None) => Err(Failure::usage(
+        (None, false) if std::io::stdin().is_terminal() => interactive(env),
+        (None, false) => Err(Failure::usage(
             "not_a_terminal",
             "stdin is not a terminal, so the wizard cannot ask. Pass --answers FILE (a JSON object of question id to option ids or text), or answer step by step with `onboard answer QUESTION VALUE`.",
         )),
@@ -161,14 +162,36 @@ pub fn run(args: OnboardArgs, env: &Env, out: &Output, json: bool) -> Result<(),
 fn read_answers(file: &str) -> Result<Answers, Failure> {
     let bytes = crate::read_bytes(file)?;
     let body = persona_studio::json::strict(&bytes, "answers", file)?;
-    serde_json::from_slice(body).map_err(|e| {
-        Failure::usage(
-            "invalid_input",
-            format!(
-                "{file}: answers must be a JSON object of question id to option ids (or text): {e}"
-            ),
-        )
-    })
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| Failure::usage("invalid_input", format!("{file}: {e}")))?;
+    Ok(onboarding::answers::from_json(
+        &questions::shipped()?,
+        &value,
+    )?)
+}
+
+/// `onboard --answers FILE --add …`: the recommendation with the choice changed, evaluated
+/// against the tier (installed and waiting requests counted), without writing anything.
+fn preview(file: &str, changes: &ChoiceArgs, env: &Env, out: &Output) -> Result<(), Failure> {
+    let answers = read_answers(file)?;
+    let (store, actor) = env.open_acting()?;
+    let recommendation = recommend::recommend_for_tenant(
+        &store,
+        &actor.tenant_id,
+        &questions::shipped()?,
+        &answers,
+        &recommend::DEFAULT_MODEL_LEVELS,
+    )?;
+    let choice = changes.apply(Some(&recommendation))?;
+    let custom =
+        onboarding::accept::customize_recommendation(&store, &actor, &recommendation, &choice)?;
+    out.value(&custom, || customization_text(&custom));
+    // As `onboard customize`: exit 1 says the choice does not fit.
+    if custom.fits {
+        Ok(())
+    } else {
+        Err(Failure::silent(1))
+    }
 }
 
 fn recommend_only(file: &str, env: &Env, out: &Output) -> Result<(), Failure> {
@@ -203,7 +226,7 @@ fn run_command(command: OnboardCommand, env: &Env, out: &Output) -> Result<(), F
         }
         OnboardCommand::Reset => session::reset(&mut store, &actor)?,
         OnboardCommand::Customize { choice } => {
-            let choice = choice.apply(&session::load(&store, &actor)?)?;
+            let choice = choice.apply(session::load(&store, &actor)?.recommendation.as_ref())?;
             let custom = onboarding::customize_for_tenant(&store, &actor, &choice)?;
             out.value(&custom, || customization_text(&custom));
             return if custom.fits {

@@ -232,7 +232,12 @@ fn verify(args: &SourceArgs, env: &Env, out: &Output, json: bool) -> Result<(), 
         format!(
             "Verified {}: {}, {}, database integrity {}\n{}",
             report.location,
-            parts_text(report.part_count),
+            // A manual export is read as one part; say it as the export said it.
+            parts_text(if args.file.is_some() {
+                0
+            } else {
+                report.part_count
+            }),
             size_text(report.archive_size),
             report.database_integrity,
             preview_text(&report.preview)
