@@ -1,6 +1,7 @@
 """Ask first, in the real app: a customer requests installs, the owner switches in, unlocks with
-the passphrase and approves; one capability installs, the other is refused by the tier quota;
-then the owner opens a break-glass override and the banner counts down."""
+the passphrase and approves; one capability installs, the other is refused by the tier quota
+and stays approved; the owner moves to a larger tier and installs it; then the owner opens a
+break-glass override and the banner counts down."""
 
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -49,9 +50,25 @@ def test_request_approve_quota_and_break_glass(cli, launch_app):
     error = app.wait_for("gov-error").text
     assert "1 of 2 ability slots are used on Free" in error, error
     assert "move to Pro for 3 slots" in error, error
+    assert "The approval stands" in error and "changes the tier" in error, error
+    # The meters count the approved request that waits, and warn that it cannot install.
+    assert "would add 2 slots" in app.wait_for("quota-requested").text
+    assert "not every request can be installed" in app.wait_for("quota-overcommitted").text
     app.screenshot("quota-refusal")
     context = cli.json("tenant", "self")
     assert [c["capability_id"] for c in context["installed"]] == ["web_research"]
+
+    # The owner moves to Pro, then installs the approved request.
+    Select(app.find("tier-select")).select_by_value("pro")
+    app.click("tier-change")
+    assert "on pro now: 3 ability slots" in app.wait_for("tier-notice").text
+    assert app.wait_for("quota-slots").text == "1 of 3 on pro"
+    app.click("tab-approvals")
+    app.click("install-uplay_chromium")
+    assert "Installed uplay_chromium" in app.wait_for("gov-notice").text
+    assert cli.json("quota", "show")["slots_used"] == 3
+    tier_changes = cli.json("audit", "list", "--kind", "tenant.tier_changed")
+    assert [e["entry"]["data"]["to"] for e in tier_changes] == ["pro"]
 
     # Break-glass: loud, time-limited, and the banner counts down.
     app.click("tab-breakglass")

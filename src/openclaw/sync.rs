@@ -286,15 +286,16 @@ struct Ours {
 }
 
 fn ours(store: &Store, tenant: &str, agent: &str) -> Result<Ours> {
-    let preset = applied_presets(store, tenant)?
-        .remove(agent)
-        .ok_or_else(|| Error::NotFound {
-            what: format!("A preset applied to agent {agent}"),
-            hint: "A sync renders the agent's applied preset; apply one to it first.".to_owned(),
-        })?;
-    let active = versions::active(store, tenant, agent)?.ok_or_else(|| Error::NotFound {
-        what: format!("An active published spec of agent {agent}"),
-        hint: "A sync writes the agent's active published spec; publish one first.".to_owned(),
+    // The agent exists; what is missing is a step before the sync (a refused operation).
+    let preset = applied_presets(store, tenant)?.remove(agent).ok_or_else(|| {
+        Error::InvalidTransition(format!(
+            "Agent {agent} has no applied preset: a sync renders the agent's applied preset; apply one to it first."
+        ))
+    })?;
+    let active = versions::active(store, tenant, agent)?.ok_or_else(|| {
+        Error::InvalidTransition(format!(
+            "Agent {agent} has no active published spec: a sync writes it; publish one first."
+        ))
     })?;
     let spec: PersonaSpec = spec::validate_json(&active.spec_json).map_err(Error::SpecInvalid)?;
     let persona_hash = active.summary.persona_hash.ok_or_else(|| {

@@ -554,12 +554,12 @@ fn sync_needs_dry_run_and_a_known_agent() {
         .ours(&home, &["sync", "--agent", "exec", "--dry-run"])
         .expect_code(1);
     let error: Value = serde_json::from_str(&run.stderr).unwrap();
-    assert_eq!(error["code"], "not_found");
+    assert_eq!(error["code"], "invalid_transition");
     assert!(
         error["message"]
             .as_str()
             .unwrap()
-            .contains("A preset applied to agent exec"),
+            .contains("Agent exec has no applied preset"),
         "{}",
         run.stderr
     );

@@ -174,7 +174,7 @@ fn published_versions_cannot_change_through_cli_api_or_database() {
         .json();
     // CLI: there is no draft to edit.
     let edit = home.cli(&["preset", "edit", "night_owl", source.to_str().unwrap()]);
-    assert_eq!(edit.code, 1, "{}", edit.stderr);
+    assert_eq!(edit.code, 2, "{}", edit.stderr);
     assert!(edit.stderr.contains("draft"), "{}", edit.stderr);
     // Database: triggers refuse UPDATE and DELETE of published rows, and removing a preset.
     let conn = rusqlite::Connection::open(home.db_path()).unwrap();
@@ -621,7 +621,7 @@ fn any_two_versions_compare_file_by_file_from_the_core_and_the_cli() {
         .iter()
         .all(|d| d["baseline"] == d["current"]));
     let missing = home.cli(&["preset", "diff", "night_owl", "1", "9"]);
-    assert_eq!(missing.code, 1, "{}", missing.stderr);
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
     assert!(missing.stderr.contains("Version 9"), "{}", missing.stderr);
 }
 

@@ -24,6 +24,7 @@ export async function refreshSession(): Promise<void> {
 const HINTS: Record<string, string> = {
   locked: 'Use "Unlock…" next to "Acting as" at the top.',
   not_a_data_folder: 'Tick "Move its files aside" to restore there anyway.',
+  quota_exceeded: 'The owner changes the tier on the Governance page, under the quota meters.',
 };
 
 export function explain(error: unknown): string {
