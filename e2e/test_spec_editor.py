@@ -61,6 +61,7 @@ def test_edit_validate_publish_and_activate(cli, launch_app, home):
         assert "immutable" in str(error)
     finally:
         conn.close()
+    # No draft to edit once published: the draft names nothing (exit 2, not_found).
     edit = cli.run("spec", "edit", "--agent", "support-bot", "-", check=False)
-    assert edit.returncode == 1
+    assert edit.returncode == 2
     assert "draft" in edit.stderr
