@@ -116,6 +116,22 @@ pub fn resolve(what: &str, text: &str, candidates: &[Candidate]) -> Result<Strin
     }
 }
 
+/// [`resolve`] over the rows that `sql` selects for `tenant` (its `?1`), each made a
+/// [`Candidate`] by `candidate`: what each kind's tenant-scoped `resolve` runs.
+pub fn resolve_rows(
+    conn: &rusqlite::Connection,
+    what: &str,
+    (sql, tenant): (&str, &str),
+    text: &str,
+    candidate: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<Candidate>,
+) -> Result<String> {
+    let mut statement = conn.prepare(sql)?;
+    let candidates = statement
+        .query_map(rusqlite::params![tenant], |row| candidate(row))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    resolve(what, text, &candidates)
+}
+
 fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
     chars

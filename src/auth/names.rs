@@ -14,21 +14,17 @@ use crate::{Error, Result};
 /// # Errors
 /// `not_found`, or `ambiguous` listing every member that matched.
 pub fn resolve(conn: &Connection, tenant: &str, text: &str) -> Result<String> {
-    let mut statement = conn.prepare(
-        "SELECT id, display_name, role FROM members WHERE tenant_id = ?1 ORDER BY display_name, id",
-    )?;
-    let candidates = statement
-        .query_map(params![tenant], |row| {
-            let name: String = row.get(1)?;
-            let role: String = row.get(2)?;
-            Ok(Candidate {
-                id: row.get(0)?,
-                label: format!("{name}, {role}"),
-                name: Some(name),
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    naming::resolve("member", text, &candidates)
+    let sql =
+        "SELECT id, display_name, role FROM members WHERE tenant_id = ?1 ORDER BY display_name, id";
+    naming::resolve_rows(conn, "member", (sql, tenant), text, |row| {
+        let name: String = row.get(1)?;
+        let role: String = row.get(2)?;
+        Ok(Candidate {
+            id: row.get(0)?,
+            label: format!("{name}, {role}"),
+            name: Some(name),
+        })
+    })
 }
 
 /// Every member's display name in `tenant`, by id (to show names beside ids).

@@ -325,18 +325,14 @@ pub fn get(store: &Store, tenant: &str, id: &str, now: Timestamp) -> Result<Brea
 /// # Errors
 /// `not_found`, or `ambiguous` listing every override that matched with when it opened.
 pub fn resolve(conn: &rusqlite::Connection, tenant: &str, text: &str) -> Result<String> {
-    let mut statement =
-        conn.prepare("SELECT id, opened_at FROM break_glass WHERE tenant_id = ?1 ORDER BY id")?;
-    let candidates = statement
-        .query_map(params![tenant], |row| {
-            Ok(Candidate {
-                id: row.get(0)?,
-                name: None,
-                label: format!("opened at {}", row.get::<_, String>(1)?),
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    naming::resolve("break-glass override", text, &candidates)
+    let sql = "SELECT id, opened_at FROM break_glass WHERE tenant_id = ?1 ORDER BY id";
+    naming::resolve_rows(conn, "break-glass override", (sql, tenant), text, |row| {
+        Ok(Candidate {
+            id: row.get(0)?,
+            name: None,
+            label: format!("opened at {}", row.get::<_, String>(1)?),
+        })
+    })
 }
 
 /// Every override of `tenant`, newest first.

@@ -432,22 +432,18 @@ pub fn get(store: &Store, tenant: &str, id: &str) -> Result<ChangeDetail> {
 /// # Errors
 /// `not_found`, or `ambiguous` listing every request that matched with its title.
 pub fn resolve(conn: &rusqlite::Connection, tenant: &str, text: &str) -> Result<String> {
-    let mut statement = conn
-        .prepare("SELECT id, title, state FROM change_requests WHERE tenant_id = ?1 ORDER BY id")?;
-    let candidates = statement
-        .query_map(params![tenant], |row| {
-            Ok(Candidate {
-                id: row.get(0)?,
-                name: None,
-                label: format!(
-                    "\"{}\", {}",
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?
-                ),
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    naming::resolve("change request", text, &candidates)
+    let sql = "SELECT id, title, state FROM change_requests WHERE tenant_id = ?1 ORDER BY id";
+    naming::resolve_rows(conn, "change request", (sql, tenant), text, |row| {
+        Ok(Candidate {
+            id: row.get(0)?,
+            name: None,
+            label: format!(
+                "\"{}\", {}",
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?
+            ),
+        })
+    })
 }
 
 /// How many change requests of `tenant` are open.

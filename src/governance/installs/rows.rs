@@ -121,23 +121,18 @@ fn build(r: Raw, now: Timestamp) -> Result<InstallRequest> {
 /// # Errors
 /// `not_found`, or `ambiguous` listing every request that matched with its capability.
 pub fn resolve(conn: &Connection, tenant: &str, text: &str) -> Result<String> {
-    let mut statement = conn.prepare(
-        "SELECT id, capability_id, requested_at FROM install_requests WHERE tenant_id = ?1 ORDER BY id",
-    )?;
-    let candidates = statement
-        .query_map(params![tenant], |row| {
-            Ok(Candidate {
-                id: row.get(0)?,
-                name: None,
-                label: format!(
-                    "{}, requested at {}",
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?
-                ),
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    naming::resolve("install request", text, &candidates)
+    let sql = "SELECT id, capability_id, requested_at FROM install_requests WHERE tenant_id = ?1 ORDER BY id";
+    naming::resolve_rows(conn, "install request", (sql, tenant), text, |row| {
+        Ok(Candidate {
+            id: row.get(0)?,
+            name: None,
+            label: format!(
+                "{}, requested at {}",
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?
+            ),
+        })
+    })
 }
 
 /// The request `text` names in `tenant` ([`resolve`]) with its state at `now`.
