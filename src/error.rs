@@ -75,7 +75,7 @@ pub enum Error {
     #[error("The audit log is damaged: {0}")]
     AuditBroken(String),
 
-    #[error("{what} was not found. {hint}")]
+    #[error("{what} was not found.{}", if hint.is_empty() { String::new() } else { format!(" {hint}") })]
     NotFound { what: String, hint: String },
 
     #[error("{0}")]
@@ -89,10 +89,12 @@ pub enum Error {
         matches: Vec<String>,
     },
 
-    #[error("Only an owner or admin can {action}; you are acting as a {role}.")]
+    #[error("Only {allowed} can {action}; you are acting with the {role} role.")]
     Forbidden {
         action: &'static str,
         role: &'static str,
+        /// Who may: "an owner or admin", or "the owner".
+        allowed: &'static str,
     },
 
     #[error("Hash enforcement is on: agent {agent} would run persona {used}, but {}. Publish this version first, or set enforcement to observe.", .published.as_deref().map_or("it has no published version".to_owned(), |p| format!("the published persona is {p}")))]

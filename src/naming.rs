@@ -65,8 +65,9 @@ pub struct Candidate {
     pub label: String,
 }
 
-/// Picks the one candidate `text` names: the full id, else a name equal to it (ignoring case),
-/// else the ids starting with it (at least [`MIN_PREFIX`] characters, ignoring case). `what` is
+/// Picks the one candidate `text` names: the full id, else the one row whose name equals it
+/// (ignoring case) or whose id starts with it (at least [`MIN_PREFIX`] characters, ignoring
+/// case); a name of one row that is also an id prefix of another is ambiguous. `what` is
 /// the kind in the singular, for messages ("install request").
 ///
 /// # Errors
@@ -84,15 +85,17 @@ pub fn resolve(what: &str, text: &str, candidates: &[Candidate]) -> Result<Strin
                 .is_some_and(|n| n.eq_ignore_ascii_case(wanted))
         })
         .collect();
-    let matched = if by_name.is_empty() && wanted.len() >= MIN_PREFIX {
+    // A name and an id prefix that pick different rows are as ambiguous as two prefixes.
+    let mut matched = by_name;
+    if wanted.len() >= MIN_PREFIX {
         let lower = wanted.to_ascii_lowercase();
-        candidates
-            .iter()
-            .filter(|c| c.id.to_ascii_lowercase().starts_with(&lower))
-            .collect()
-    } else {
-        by_name
-    };
+        for candidate in candidates {
+            let by_prefix = candidate.id.to_ascii_lowercase().starts_with(&lower);
+            if by_prefix && !matched.iter().any(|m| m.id == candidate.id) {
+                matched.push(candidate);
+            }
+        }
+    }
     match matched.as_slice() {
         [one] => Ok(one.id.clone()),
         [] => {
@@ -143,6 +146,25 @@ fn capitalized(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_that_is_another_rows_id_prefix_is_ambiguous() {
+        let rows = [
+            Candidate {
+                id: "bc3f0001".into(),
+                name: Some("Olive".into()),
+                label: "Olive".into(),
+            },
+            Candidate {
+                id: "77aa0002".into(),
+                name: Some("bc3f".into()),
+                label: "bc3f".into(),
+            },
+        ];
+        let error = resolve("member", "bc3f", &rows).unwrap_err();
+        assert!(matches!(error, Error::Ambiguous { .. }), "{error:?}");
+        assert_eq!(resolve("member", "olive", &rows).unwrap(), "bc3f0001");
+    }
 
     #[test]
     fn agent_ids_from_display_names() {

@@ -139,6 +139,7 @@ pub fn require_unlocked_privileged(
         return Err(Error::Forbidden {
             action,
             role: role.as_str(),
+            allowed: "an owner or admin",
         });
     }
     require_unlocked(conn, actor, now, action)
@@ -159,6 +160,7 @@ pub fn require_unlocked_owner(
         return Err(Error::Forbidden {
             action,
             role: role.as_str(),
+            allowed: "the owner",
         });
     }
     require_unlocked(conn, actor, now, action).map(|_| ())

@@ -205,7 +205,10 @@ impl Place {
                     cleaned_incomplete,
                 })
             }
-            ExportTo::File(path) => Ok(Place::File(path.clone())),
+            ExportTo::File(path) => {
+                refuse_existing(path)?;
+                Ok(Place::File(path.clone()))
+            }
         }
     }
 
@@ -322,6 +325,17 @@ fn write_parts(
 
 /// A manual export: one age file, written under a temporary name next to `path`, read back
 /// and verified, then renamed into place.
+/// A manual export never replaces a file (an older backup, or anything else at that path).
+fn refuse_existing(path: &Path) -> Result<()> {
+    if fs::symlink_metadata(path).is_ok() {
+        return Err(Error::Conflict(format!(
+            "{} already exists, and a manual export never replaces a file. Choose a new file name, or move the old file away first.",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 fn export_file(path: &Path, job: &Job<'_, '_>, sealing: PendingSeal) -> Result<Written> {
     let parent = path
         .parent()
@@ -352,6 +366,8 @@ fn export_file(path: &Path, job: &Job<'_, '_>, sealing: PendingSeal) -> Result<W
             job.ctx,
         )?;
         job.ctx.check_cancel()?;
+        // Checked again: the file may have appeared while the export ran.
+        refuse_existing(path)?;
         fs::rename(&tmp, path).map_err(|e| target::io_error("manual export", "rename", &tmp, e))?;
         if let Ok(dir) = fs::File::open(parent) {
             let _ = dir.sync_all();

@@ -80,7 +80,8 @@ fn split_into(into: &Path) -> Result<(PathBuf, String)> {
 }
 
 /// Looks at `into` without changing anything: what a restore at `now` would do there. The
-/// safety copy's name depends only on `into` and `now`.
+/// safety copy is named after `into` and `now` to the millisecond, with `-2`, `-3`, … when
+/// that name is taken.
 ///
 /// Errors: `invalid_input` when `into` is a file or has no usable name; `io`.
 pub fn restore_target(into: &Path, now: Timestamp) -> Result<RestoreTarget> {
@@ -106,14 +107,24 @@ pub fn restore_target(into: &Path, now: Timestamp) -> Result<RestoreTarget> {
     if entries == 0 {
         return Ok(RestoreTarget::New { into: shown });
     }
+    // To the millisecond, and never a name already taken (two restores in one moment).
     let stamp: String = now
         .to_string()
         .chars()
         .filter(char::is_ascii_digit)
-        .take(14)
+        .take(17)
         .collect();
-    let safety_copy = parent
-        .join(format!("{leaf}.before-restore-{stamp}"))
+    let base = format!("{leaf}.before-restore-{stamp}");
+    let safety_copy = std::iter::once(base.clone())
+        .chain((2..1000).map(|n| format!("{base}-{n}")))
+        .map(|name| parent.join(name))
+        .find(|path| fs::symlink_metadata(path).is_err())
+        .ok_or_else(|| {
+            Error::invalid(
+                "into",
+                format!("too many safety copies named {base} beside it"),
+            )
+        })?
         .display()
         .to_string();
     if into.join(DATABASE_FILE).is_file() {

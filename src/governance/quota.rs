@@ -213,7 +213,12 @@ pub fn check_fits(
 ) -> Result<QuotaUsage> {
     let usage = usage_in(conn, tenant)?;
     let tier = tier_label(usage.tier);
-    let next = next_tier(usage.tier);
+    // The smallest larger tier that holds what is installed plus this, not merely the next.
+    let next = TIERS.iter().copied().find(|t| {
+        t.tier != usage.tier
+            && t.slots >= usage.slots_used + slots
+            && t.storage_bytes >= usage.storage_used.saturating_add(bytes)
+    });
     if usage.slots_used + slots > usage.slots_limit {
         let needs = if slots == 1 && usage.slots_used >= usage.slots_limit {
             String::new()
@@ -226,7 +231,7 @@ pub fn check_fits(
                 tier_label(n.tier),
                 n.slots
             ),
-            None => format!("Uninstall one; {tier} is the largest tier."),
+            None => format!("Uninstall some; no larger tier than {tier} holds that many."),
         };
         return Err(Error::QuotaExceeded(format!(
             "{} of {} ability slots are used on {tier}{needs}. {fix}",
@@ -240,7 +245,7 @@ pub fn check_fits(
                 tier_label(n.tier),
                 format_bytes(n.storage_bytes)
             ),
-            None => format!("Uninstall something; {tier} is the largest tier."),
+            None => format!("Uninstall something; no larger tier than {tier} holds that much."),
         };
         return Err(Error::QuotaExceeded(format!(
             "{} of {} storage is used on {tier} and {what} needs {} ({} of {} bytes used, {} more needed). {fix}",

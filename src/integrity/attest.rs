@@ -118,6 +118,13 @@ pub fn attest(
     clock: &dyn Clock,
 ) -> Result<Attestation> {
     versions::check_agent_name(agent)?;
+    // An attestation for an agent that does not exist would count drift for nothing.
+    if !versions::agent_exists(store.conn(), &actor.tenant_id, agent)? {
+        return Err(Error::NotFound {
+            what: format!("Agent {agent}"),
+            hint: format!("Start its spec with `spec new --agent {agent}`."),
+        });
+    }
     let (Some(persona_hash), Some(plan_hash)) = (plan.trace.persona_hash, plan.trace.plan_hash)
     else {
         return Err(Error::invalid(

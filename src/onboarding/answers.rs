@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::questions::{QuestionBank, QuestionKind};
-use super::recommend::{check_answers, find_question, Answer, Answers};
+use super::recommend::{answer_problems, find_question, Answer, Answers};
 use super::session::parse_input;
 use crate::{Error, Result};
 
@@ -31,13 +31,12 @@ pub fn from_json(bank: &QuestionBank, value: &Value) -> Result<Answers> {
             Err(error) => problems.push(error),
         }
     }
+    problems.extend(answer_problems(bank, &answers));
     if problems.is_empty() {
-        return check_answers(bank, &answers).map(|()| answers);
+        Ok(answers)
+    } else {
+        Err(combine(problems))
     }
-    if let Err(error) = check_answers(bank, &answers) {
-        problems.push(error);
-    }
-    Err(combine(problems))
 }
 
 /// One answer in any accepted form.

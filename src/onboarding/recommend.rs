@@ -190,6 +190,16 @@ pub fn visible(bank: &QuestionBank, answers: &Answers) -> Vec<String> {
 /// Checks answers against the bank, reporting every problem at once; each names the
 /// question and the problem.
 pub fn check_answers(bank: &QuestionBank, answers: &Answers) -> Result<()> {
+    let problems = answer_problems(bank, answers);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(super::answers::combine(problems))
+    }
+}
+
+/// Every problem of `answers` against the bank, one error each.
+pub(crate) fn answer_problems(bank: &QuestionBank, answers: &Answers) -> Vec<Error> {
     let shown = visible(bank, answers);
     let mut problems = Vec::new();
     for (id, answer) in answers {
@@ -207,11 +217,7 @@ pub fn check_answers(bank: &QuestionBank, answers: &Answers) -> Result<()> {
             problems.push(problem);
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(super::answers::combine(problems))
-    }
+    problems
 }
 
 /// The question `id` of `bank`.

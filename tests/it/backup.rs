@@ -1175,6 +1175,21 @@ fn export_verify_and_restore_texts_agree_and_the_first_export_announces_the_pass
         "{manual}"
     );
     assert!(!manual.contains("passphrase was created"), "{manual}");
+    // A manual export never replaces a file.
+    let before = std::fs::read(&file).unwrap();
+    let again = home
+        .cli(&[
+            "--json",
+            "backup",
+            "export",
+            "--work-factor",
+            FAST,
+            "--out",
+            file.to_str().unwrap(),
+        ])
+        .expect_code(1);
+    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+    assert_eq!(std::fs::read(&file).unwrap(), before);
     let verify = home
         .cli(&["backup", "verify", "--file", file.to_str().unwrap()])
         .expect_code(0)
@@ -1196,4 +1211,23 @@ fn export_verify_and_restore_texts_agree_and_the_first_export_announces_the_pass
         .expect_code(0)
         .stdout;
     assert!(restore.contains("the database and 2 files"), "{restore}");
+    // Two restores into the same folder in the same millisecond keep both safety copies.
+    let args = [
+        "--json",
+        "backup",
+        "restore",
+        "--file",
+        file.to_str().unwrap(),
+        "--into",
+        into.to_str().unwrap(),
+    ];
+    const NOW: &str = "2026-11-21T12:00:00Z";
+    let first = home.cli_at(NOW, &args, None).expect_code(0).json();
+    let second = home.cli_at(NOW, &args, None).expect_code(0).json();
+    let copies = [&first, &second].map(|r| r["safety_copy"].as_str().unwrap_or("").to_owned());
+    assert!(
+        copies[0].ends_with("before-restore-20261121120000000"),
+        "{first}"
+    );
+    assert_eq!(copies[1], format!("{}-2", copies[0]), "{second}");
 }

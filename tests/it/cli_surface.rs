@@ -16,6 +16,8 @@ fn command_lines_clap_cannot_parse_answer_in_json_under_json() {
         &["--json", "preset", "label"],
         &["preset", "label", "--json", "--no-such-flag"],
         &["--json", "backup", "list", "--from", "usb"],
+        &["--json", "quota"],
+        &["backup", "passphrase", "--json"],
     ] {
         let run = home.cli(args).expect_code(2);
         let body = json_error(&run);
@@ -28,6 +30,14 @@ fn command_lines_clap_cannot_parse_answer_in_json_under_json() {
         assert!(!message.contains('\n'), "{args:?}: one line: {message}");
         assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
     }
+    let missing = json_error(&home.cli(&["--json", "quota"]));
+    assert!(
+        missing["message"]
+            .as_str()
+            .unwrap()
+            .contains("one of: show"),
+        "{missing}"
+    );
     let unknown = home.cli(&["--json", "bogus"]);
     assert!(json_error(&unknown)["message"]
         .as_str()

@@ -566,11 +566,16 @@ fn a_restore_never_moves_files_that_are_not_ours_without_confirmation() {
     assert_eq!(preview["into"]["kind"], "other_files");
     assert_eq!(preview["into"]["entries"], 1);
     let aside = preview["into"]["safety_copy"].as_str().unwrap().to_owned();
+    // The safety copy is named by the time of the restore (to the millisecond), so each run
+    // reports its own name: compare what comes before the time.
+    let stem = |p: &str| p.rsplit_once("before-restore-").unwrap().0.to_owned();
     let text = home
         .cli(&[&args[..], &["--preview"]].concat())
         .expect_code(0);
     assert!(
-        text.stdout.contains(&aside) && text.stdout.contains("NOT a Persona Studio data folder"),
+        text.stdout
+            .contains(&format!("{}before-restore-", stem(&aside)))
+            && text.stdout.contains("NOT a Persona Studio data folder"),
         "{}",
         text.stdout
     );
@@ -588,13 +593,11 @@ fn a_restore_never_moves_files_that_are_not_ours_without_confirmation() {
     );
     assert!(!Path::new(&aside).exists());
 
-    // The safety copy is named by the time of the restore, so read the name it reports.
     let done = home
         .cli(&[&["--json"], &args[..], &["--force"]].concat())
         .expect_code(0)
         .json();
     let moved = done["safety_copy"].as_str().unwrap().to_owned();
-    let stem = |p: &str| p.rsplit_once("before-restore-").unwrap().0.to_owned();
     assert_eq!(
         stem(&moved),
         stem(&aside),

@@ -77,6 +77,13 @@ impl From<Error> for Failure {
     }
 }
 
+/// `text` as one word of a POSIX shell command line (quoted when it needs to be), so that a
+/// suggested command pastes as it reads.
+pub fn shell_word(text: &str) -> String {
+    // try_quote fails only on a NUL byte, which no path or id holds.
+    shlex::try_quote(text).map_or_else(|_| text.to_owned(), |quoted| quoted.into_owned())
+}
+
 /// The command to run next, for errors whose fix is a CLI command. The core speaks of the domain
 /// only; the app adds its own hint (a button) for the same error.
 fn cli_hint(error: &Error) -> Option<String> {
@@ -84,7 +91,7 @@ fn cli_hint(error: &Error) -> Option<String> {
         Error::NotInitialized { home } => {
             return Some(format!(
                 "Run `persona-studio --home {} init` first.",
-                home.display()
+                shell_word(&home.display().to_string())
             ))
         }
         Error::Locked(_) => {
@@ -188,20 +195,46 @@ impl Output {
 pub fn parse_error(error: clap::Error, json: bool) -> ExitCode {
     let asked_for_text = matches!(
         error.kind(),
-        ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
     );
     if !json || asked_for_text {
         error.exit()
     }
-    let message = invalid_value_message(&error).unwrap_or_else(|| plain_message(&error));
+    let message = if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        missing_subcommand_message(&error)
+    } else {
+        invalid_value_message(&error).unwrap_or_else(|| plain_message(&error))
+    };
     let code = if error.kind() == ErrorKind::InvalidValue {
         "invalid_input"
     } else {
         "usage"
     };
     Output::new(true).failure(&Failure::usage(code, message))
+}
+
+/// `a subcommand is missing; one of: show. Usage: persona-studio quota <COMMAND>`, from the
+/// help clap would print instead.
+fn missing_subcommand_message(error: &clap::Error) -> String {
+    let help = error.render().to_string();
+    let mut lines = help.lines().map(str::trim);
+    let usage = lines
+        .clone()
+        .find(|line| line.starts_with("Usage:"))
+        .unwrap_or("")
+        .to_owned();
+    let commands: Vec<&str> = lines
+        .by_ref()
+        .skip_while(|line| *line != "Commands:")
+        .skip(1)
+        .take_while(|line| !line.is_empty())
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .collect();
+    format!(
+        "a subcommand is missing; one of: {}. {usage}",
+        commands.join(", ")
+    )
 }
 
 /// clap's own text without its `error: ` prefix and the closing help pointer, on one line per

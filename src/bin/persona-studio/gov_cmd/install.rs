@@ -168,10 +168,13 @@ fn approve(
         });
         return Ok(());
     }
-    let installed = installs::install(s.store, s.actor, request, s.clock).map_err(|e| {
+    let id = approved.id.as_str();
+    let installed = installs::install(s.store, s.actor, id, s.clock).map_err(|e| {
         Failure::from(e).around(
-            &format!("Request {request} was approved, but not installed:"),
-            &format!("The approval stands: install it later with `persona-studio install apply {request}`."),
+            &format!("Request {id} was approved, but not installed:"),
+            &format!(
+                "The approval stands: install it later with `persona-studio install apply {id}`."
+            ),
         )
     })?;
     out.value(&installed, || {
