@@ -285,6 +285,15 @@ pub fn confirm(question: &str, without_terminal: &str) -> Result<(), Failure> {
 }
 
 /// Reads a file argument, `-` meaning stdin.
+/// A file argument as messages name it: `stdin` for `-`.
+pub fn source_name(file: &str) -> &str {
+    if file == "-" {
+        "stdin"
+    } else {
+        file
+    }
+}
+
 pub fn read_bytes(file: &str) -> Result<Vec<u8>, Failure> {
     let mut bytes = Vec::new();
     if file == "-" {

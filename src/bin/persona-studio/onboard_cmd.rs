@@ -161,9 +161,10 @@ pub fn run(args: OnboardArgs, env: &Env, out: &Output, json: bool) -> Result<(),
 
 fn read_answers(file: &str) -> Result<Answers, Failure> {
     let bytes = crate::read_bytes(file)?;
-    let body = persona_studio::json::strict(&bytes, "answers", file)?;
+    let source = crate::source_name(file);
+    let body = persona_studio::json::strict(&bytes, "answers", source)?;
     let value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| Failure::usage("invalid_input", format!("{file}: {e}")))?;
+        .map_err(|e| Failure::usage("invalid_input", format!("{source}: {e}")))?;
     Ok(onboarding::answers::from_json(
         &questions::shipped()?,
         &value,

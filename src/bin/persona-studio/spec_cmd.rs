@@ -245,7 +245,7 @@ fn problems_text(summary: &VersionSummary) -> String {
 /// `spec generate`: a draft from legacy settings.
 fn generate(agent: &str, file: &str, env: &Env, out: &Output) -> Result<(), Failure> {
     let bytes = crate::read_bytes(file)?;
-    let body = persona_studio::json::strict(&bytes, "legacy settings", file)?;
+    let body = persona_studio::json::strict(&bytes, "legacy settings", crate::source_name(file))?;
     let settings: LegacySettings = serde_json::from_slice(body).map_err(|e| {
         Failure::usage(
             "invalid_input",

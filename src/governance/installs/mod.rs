@@ -374,10 +374,15 @@ fn not_from(row: &InstallRequest, action: &str, needed: &str) -> Error {
         _ => String::new(),
     };
     Error::InvalidTransition(format!(
-        "Install request {} for {} is {}; only a {needed} request can be {action}.{extra}",
+        "Install request {} for {} is {}; only {} {needed} request can be {action}.{extra}",
         row.id,
         row.capability_id,
-        row.state.as_str()
+        row.state.as_str(),
+        if needed.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        }
     ))
 }
 

@@ -67,7 +67,8 @@ pub fn run_capability(command: CapabilityCommand, env: &Env, out: &Output) -> Re
 
 fn manifest_from(file: &str) -> Result<CapabilityManifest, Failure> {
     let bytes = crate::read_bytes(file)?;
-    let body = persona_studio::json::strict(&bytes, "capability manifest", file)?;
+    let body =
+        persona_studio::json::strict(&bytes, "capability manifest", crate::source_name(file))?;
     serde_json::from_slice(body).map_err(|e| {
         Failure::usage(
             "invalid_input",
