@@ -329,6 +329,9 @@ fn scripted_answers_take_every_form_report_every_problem_preview_and_name_the_ag
         &["3 problems", "\"goal\"", "\"pets\"", "\"voice\""],
     );
 
+    let broken = recommend(b"{\"goal\": ").expect_code(2);
+    assert!(broken.stderr.contains("stdin"), "{}", broken.stderr);
+
     // A preview of a changed choice writes nothing.
     let preview = home
         .cli_at(
