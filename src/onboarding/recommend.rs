@@ -13,7 +13,7 @@ use crate::auth::Tier;
 use crate::canon::{self, Digest};
 use crate::governance::catalog::{CapabilityManifest, TrustTier};
 use crate::governance::quota::{self, TierLimits};
-use crate::onboarding::questions::{Question, QuestionBank, QuestionKind};
+use crate::onboarding::questions::QuestionBank;
 use crate::persona::preset::reference::PRODUCTION;
 use crate::persona::preset::PresetManifest;
 use crate::persona::spec::{resolve_reasoning, Mode, ResolvedReasoning};
@@ -187,131 +187,7 @@ pub fn visible(bank: &QuestionBank, answers: &Answers) -> Vec<String> {
         .collect()
 }
 
-/// Checks answers against the bank, reporting every problem at once; each names the
-/// question and the problem.
-pub fn check_answers(bank: &QuestionBank, answers: &Answers) -> Result<()> {
-    let problems = answer_problems(bank, answers);
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(super::answers::combine(problems))
-    }
-}
-
-/// Every problem of `answers` against the bank, one error each.
-pub(crate) fn answer_problems(bank: &QuestionBank, answers: &Answers) -> Vec<Error> {
-    let shown = visible(bank, answers);
-    let mut problems = Vec::new();
-    for (id, answer) in answers {
-        let checked = find_question(bank, id).and_then(|question| {
-            if shown.contains(id) {
-                check_answer(question, answer)
-            } else {
-                Err(Error::invalid(
-                    "answers",
-                    format!("question \"{id}\" is not asked with these answers; remove its answer"),
-                ))
-            }
-        });
-        if let Err(problem) = checked {
-            problems.push(problem);
-        }
-    }
-    problems
-}
-
-/// The question `id` of `bank`.
-///
-/// Errors: `not_found` naming the id and the bank version, and listing the question ids.
-pub fn find_question<'a>(bank: &'a QuestionBank, id: &str) -> Result<&'a Question> {
-    bank.questions
-        .iter()
-        .find(|q| q.id == id)
-        .ok_or_else(|| Error::NotFound {
-            what: format!("Question \"{id}\" (bank version {})", bank.bank_version),
-            hint: format!(
-                "The questions are: {}.",
-                bank.questions
-                    .iter()
-                    .map(|q| q.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        })
-}
-
-/// Checks one answer against its question: the kind, option ids, how many options, and text
-/// limits (counted without surrounding spaces; no control characters).
-pub fn check_answer(question: &Question, answer: &Answer) -> Result<()> {
-    let id = &question.id;
-    match (question.kind, answer) {
-        (QuestionKind::Text, Answer::Text(text)) => {
-            let chars = u32::try_from(text.trim().chars().count()).unwrap_or(u32::MAX);
-            let (min, max) = (question.min_len.unwrap_or(0), question.max_len.unwrap_or(0));
-            if chars < min || chars > max {
-                return Err(Error::invalid(
-                    "answers",
-                    format!("question \"{id}\" takes {min} to {max} characters; got {chars}"),
-                ));
-            }
-            if text.chars().any(char::is_control) {
-                return Err(Error::invalid(
-                    "answers",
-                    format!("question \"{id}\" takes plain text on one line, without control characters"),
-                ));
-            }
-        }
-        (QuestionKind::Single | QuestionKind::Multiple, Answer::Choices(ids)) => {
-            if question.kind == QuestionKind::Single && ids.len() != 1 {
-                return Err(Error::invalid(
-                    "answers",
-                    format!(
-                        "question \"{id}\" takes exactly one option; got {}",
-                        ids.len()
-                    ),
-                ));
-            }
-            if ids.is_empty() {
-                return Err(Error::invalid(
-                    "answers",
-                    format!("question \"{id}\" needs at least one option"),
-                ));
-            }
-            if let Some(bad) = ids
-                .iter()
-                .find(|o| !question.options.iter().any(|opt| &opt.id == *o))
-            {
-                let valid: Vec<&str> = question.options.iter().map(|o| o.id.as_str()).collect();
-                return Err(Error::invalid(
-                    "answers",
-                    format!(
-                        "question \"{id}\" has no option \"{bad}\"; use {}",
-                        valid.join(", ")
-                    ),
-                ));
-            }
-            if let Some(twice) = ids.iter().enumerate().find(|(i, o)| ids[..*i].contains(o)) {
-                return Err(Error::invalid(
-                    "answers",
-                    format!("question \"{id}\" lists option \"{}\" twice", twice.1),
-                ));
-            }
-        }
-        (QuestionKind::Text, Answer::Choices(_)) => {
-            return Err(Error::invalid(
-                "answers",
-                format!("question \"{id}\" takes text, not options"),
-            ));
-        }
-        (_, Answer::Text(_)) => {
-            return Err(Error::invalid(
-                "answers",
-                format!("question \"{id}\" takes a list of option ids, not text"),
-            ));
-        }
-    }
-    Ok(())
-}
+pub use super::answers::{check_answer, check_answers, find_question};
 
 /// The weights the answers give each trait, with their reasons.
 fn trait_weights(answers: &Answers) -> BTreeMap<&'static str, Vec<Reason>> {
