@@ -90,9 +90,11 @@ fn durations_need_a_unit_and_the_error_names_the_flag() {
     ] {
         let mut full = vec!["--json"];
         full.extend_from_slice(args);
-        let run = home
-            .cli_stdin(&full, b"correct horse battery staple\n")
-            .expect_code(2);
+        // More input than a pipe holds, so a command that refuses its arguments before reading
+        // always breaks the pipe: the harness must take that as the command's answer.
+        let mut input = b"correct horse battery staple\n".to_vec();
+        input.resize(1 << 20, b'x');
+        let run = home.cli_stdin(&full, &input).expect_code(2);
         let body = json_error(&run);
         assert_eq!(body["code"], "invalid_input", "{args:?}");
         let message = body["message"].as_str().unwrap();
