@@ -3,6 +3,7 @@ the passphrase and approves; one capability installs, the other is refused by th
 and stays approved; the owner moves to a larger tier and installs it; then the owner opens a
 break-glass override and the banner counts down."""
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 OWNER_PASSPHRASE = "correct horse battery staple"
@@ -62,7 +63,10 @@ def test_request_approve_quota_and_break_glass(cli, launch_app):
     Select(app.find("tier-select")).select_by_value("pro")
     app.click("tier-change")
     assert "on pro now: 3 ability slots" in app.wait_for("tier-notice").text
-    assert app.wait_for("quota-slots").text == "1 of 3 on pro"
+    # The meters follow once the session is read again.
+    WebDriverWait(app.driver, 15, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda _: app.find("quota-slots").text == "1 of 3 on pro"
+    )
     app.click("tab-approvals")
     app.click("install-uplay_chromium")
     assert "Installed uplay_chromium" in app.wait_for("gov-notice").text
