@@ -60,6 +60,20 @@ pub fn next_tier(tier: Tier) -> Option<TierLimits> {
     }
 }
 
+/// The smallest tier larger than `tier` that holds `slots` ability slots and `storage` bytes:
+/// the one every "move to …" advice names (quota refusals, the overcommit warning, the
+/// recommender's trimmed items). `None` when no larger tier does.
+pub fn larger_tier_holding(tier: Tier, slots: i64, storage: i64) -> Option<TierLimits> {
+    let mut next = next_tier(tier);
+    while let Some(limits) = next {
+        if slots <= limits.slots && storage <= limits.storage_bytes {
+            return Some(limits);
+        }
+        next = next_tier(limits.tier);
+    }
+    None
+}
+
 /// A tier's name as people read it.
 pub fn tier_label(tier: Tier) -> &'static str {
     match tier {
@@ -122,10 +136,7 @@ impl QuotaUsage {
                 format_bytes(self.storage_limit)
             )
         };
-        let larger = TIERS
-            .iter()
-            .find(|t| t.slots >= slots && t.storage_bytes >= storage)
-            .filter(|t| t.tier != self.tier)
+        let larger = larger_tier_holding(self.tier, slots, storage)
             .map(|t| format!(", or move to {}", tier_label(t.tier)))
             .unwrap_or_default();
         Some(format!(
@@ -214,11 +225,11 @@ pub fn check_fits(
     let usage = usage_in(conn, tenant)?;
     let tier = tier_label(usage.tier);
     // The smallest larger tier that holds what is installed plus this, not merely the next.
-    let next = TIERS.iter().copied().find(|t| {
-        t.tier != usage.tier
-            && t.slots >= usage.slots_used + slots
-            && t.storage_bytes >= usage.storage_used.saturating_add(bytes)
-    });
+    let next = larger_tier_holding(
+        usage.tier,
+        usage.slots_used + slots,
+        usage.storage_used.saturating_add(bytes),
+    );
     if usage.slots_used + slots > usage.slots_limit {
         let needs = if slots == 1 && usage.slots_used >= usage.slots_limit {
             String::new()

@@ -497,16 +497,8 @@ pub fn harness_profile<'a>(
 
 /// The smallest tier above `tier` whose quota holds `slots` and `storage`.
 pub(crate) fn upgrade_for(tier: Tier, slots: u32, storage: u64) -> Option<Tier> {
-    let mut next: Option<TierLimits> = quota::next_tier(tier);
-    while let Some(limits) = next {
-        if i64::from(slots) <= limits.slots
-            && i64::try_from(storage).unwrap_or(i64::MAX) <= limits.storage_bytes
-        {
-            return Some(limits.tier);
-        }
-        next = quota::next_tier(limits.tier);
-    }
-    None
+    let storage = i64::try_from(storage).unwrap_or(i64::MAX);
+    quota::larger_tier_holding(tier, i64::from(slots), storage).map(|limits| limits.tier)
 }
 
 /// What the recommender reads from a tenant: its tier, its active presets (the versions a

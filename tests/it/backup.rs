@@ -40,6 +40,19 @@ pub fn empty_manifest() -> String {
     .to_string()
 }
 
+/// `--json backup restore --file FILE --into DIR`, the restore the backup tests run.
+pub fn restore_file_args<'a>(file: &'a Path, into: &'a Path) -> [&'a str; 7] {
+    [
+        "--json",
+        "backup",
+        "restore",
+        "--file",
+        file.to_str().unwrap(),
+        "--into",
+        into.to_str().unwrap(),
+    ]
+}
+
 /// A manual export (`backup export --out FILE`) at the fast work factor, which must succeed.
 pub fn export_file(home: &TestHome, out: &std::path::Path) {
     home.cli(&[
@@ -726,17 +739,7 @@ fn unsafe_archives_are_refused_and_nothing_is_written() {
         let file = home.path().join(format!("{name}.age"));
         std::fs::write(&file, archive).unwrap();
         let into = home.path().join(format!("into-{name}"));
-        let run = home
-            .cli(&[
-                "--json",
-                "backup",
-                "restore",
-                "--file",
-                file.to_str().unwrap(),
-                "--into",
-                into.to_str().unwrap(),
-            ])
-            .expect_code(1);
+        let run = home.cli(&restore_file_args(&file, &into)).expect_code(1);
         assert!(
             run.stderr.contains("backup_unsafe_entry"),
             "{name}: {}",
@@ -1212,15 +1215,7 @@ fn export_verify_and_restore_texts_agree_and_the_first_export_announces_the_pass
         .stdout;
     assert!(restore.contains("the database and 2 files"), "{restore}");
     // Two restores into the same folder in the same millisecond keep both safety copies.
-    let args = [
-        "--json",
-        "backup",
-        "restore",
-        "--file",
-        file.to_str().unwrap(),
-        "--into",
-        into.to_str().unwrap(),
-    ];
+    let args = restore_file_args(&file, &into);
     const NOW: &str = "2026-11-21T12:00:00Z";
     let first = home.cli_at(NOW, &args, None).expect_code(0).json();
     let second = home.cli_at(NOW, &args, None).expect_code(0).json();

@@ -15,7 +15,7 @@ use persona_studio::home::Home;
 
 use crate::backup::{
     add_local, complete_backups, concat_parts, empty_manifest, export_file, export_to,
-    home_with_data, passphrase_of, raw_entry, seal, tenant_id, FAST,
+    home_with_data, passphrase_of, raw_entry, restore_file_args, seal, tenant_id, FAST,
 };
 use crate::support::{cli_with, TestHome};
 
@@ -363,14 +363,6 @@ fn an_unsafe_entry_is_described_in_the_words_of_the_operation() {
     assert!(verify.contains("a restore would refuse it"), "{verify}");
     assert!(!verify.contains("Nothing was restored"), "{verify}");
     let into = home.path().join("into");
-    let restore = message(&[
-        "--json",
-        "backup",
-        "restore",
-        "--file",
-        file.to_str().unwrap(),
-        "--into",
-        into.to_str().unwrap(),
-    ]);
+    let restore = message(&restore_file_args(&file, &into));
     assert!(restore.contains("Nothing was restored"), "{restore}");
 }

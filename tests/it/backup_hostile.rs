@@ -10,7 +10,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::backup::{
-    add_local, complete_backups, export_file, home_with_data, passphrase_of, raw_entry, seal,
+    add_local, complete_backups, export_file, home_with_data, passphrase_of, raw_entry,
+    restore_file_args, seal,
 };
 use crate::backup_fidelity::open_archive;
 use crate::support::TestHome;
@@ -383,15 +384,7 @@ fn an_archive_that_would_not_fit_on_the_disk_is_refused_before_writing() {
             "--file",
             file.to_str().unwrap(),
         ],
-        vec![
-            "--json",
-            "backup",
-            "restore",
-            "--file",
-            file.to_str().unwrap(),
-            "--into",
-            into.to_str().unwrap(),
-        ],
+        restore_file_args(&file, &into).to_vec(),
     ] {
         let (code, message) = failure(&home, &args);
         assert_eq!(code, "io", "{message}");
