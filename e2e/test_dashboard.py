@@ -12,7 +12,7 @@ def test_dashboard_shows_the_tenant_from_sqlite(cli, launch_app):
     assert app.find("count-audit").text == str(created["counts"]["audit_entries"])
     assert app.find("dashboard-backup").text == "Last verified backup: never"
     assert "No drift" in app.find("dashboard-drift").text
-    assert app.find("quota-slots").text == "0 of 3 on pro"
+    assert app.find("quota-slots").text == "Uses 0 of your 3 slots on Pro"
     app.screenshot("dashboard")
 
 

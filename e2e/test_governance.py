@@ -30,6 +30,7 @@ def test_request_approve_quota_and_break_glass(cli, launch_app):
 
     # The owner takes over and unlocks.
     Select(app.find("member-switch")).select_by_value(owner["member"]["id"])
+    app.click("member-switch-apply")
     # Every member has an unlock button: wait until the switch has landed before using it.
     WebDriverWait(app.driver, 15).until(
         lambda _: app.find("member-bar").get_attribute("data-acting") == owner["member"]["id"]
@@ -62,10 +63,10 @@ def test_request_approve_quota_and_break_glass(cli, launch_app):
     # The owner moves to Pro, then installs the approved request.
     Select(app.find("tier-select")).select_by_value("pro")
     app.click("tier-change")
-    assert "on pro now: 3 ability slots" in app.wait_for("tier-notice").text
+    assert "Changed the plan. Uses 1 of your 3 slots on Pro" in app.wait_for("tier-notice").text
     # The meters follow once the session is read again.
     WebDriverWait(app.driver, 15, ignored_exceptions=[StaleElementReferenceException]).until(
-        lambda _: app.find("quota-slots").text == "1 of 3 on pro"
+        lambda _: app.find("quota-slots").text == "Uses 1 of your 3 slots on Pro"
     )
     app.click("tab-approvals")
     app.click("install-uplay_chromium")

@@ -12,7 +12,7 @@ use crate::auth::members::{parse_ts, require_unlocked_privileged};
 use crate::auth::Actor;
 use crate::canon::{self, Digest};
 use crate::clock::{Clock, Timestamp};
-use crate::governance;
+use crate::governance::{self, quota};
 use crate::store::Store;
 use crate::{Error, Result};
 
@@ -113,6 +113,8 @@ pub struct Capability {
     pub content_hash: Digest,
     pub origin: CatalogOrigin,
     pub updated_at: Timestamp,
+    /// What it takes, in words: `Uses 1 slot and 12 MiB` ([`quota::words::uses`]).
+    pub uses: String,
 }
 
 /// Filters for [`list`]; all optional.
@@ -457,24 +459,29 @@ fn build(raw: [String; 14]) -> Result<Capability> {
     let [id, version, kind, name, summary, risk, scope, trust, slots, storage, traits, hash, origin, updated] =
         raw;
     let bad = |field: &'static str, e: String| Error::invalid(field, e);
+    let manifest = CapabilityManifest {
+        kind: CapabilityKind::parse(&kind)?,
+        id,
+        version,
+        name,
+        summary,
+        risk: RiskLevel::parse(&risk)?,
+        scope: parse_list("scope", &scope)?,
+        trust: TrustTier::parse(&trust)?,
+        slots: slots
+            .parse()
+            .map_err(|e: std::num::ParseIntError| bad("slots", e.to_string()))?,
+        storage_bytes: storage
+            .parse()
+            .map_err(|e: std::num::ParseIntError| bad("storage_bytes", e.to_string()))?,
+        traits: parse_list("traits", &traits)?,
+    };
     Ok(Capability {
-        manifest: CapabilityManifest {
-            kind: CapabilityKind::parse(&kind)?,
-            id,
-            version,
-            name,
-            summary,
-            risk: RiskLevel::parse(&risk)?,
-            scope: parse_list("scope", &scope)?,
-            trust: TrustTier::parse(&trust)?,
-            slots: slots
-                .parse()
-                .map_err(|e: std::num::ParseIntError| bad("slots", e.to_string()))?,
-            storage_bytes: storage
-                .parse()
-                .map_err(|e: std::num::ParseIntError| bad("storage_bytes", e.to_string()))?,
-            traits: parse_list("traits", &traits)?,
-        },
+        uses: quota::words::uses(
+            i64::from(manifest.slots),
+            i64::try_from(manifest.storage_bytes).unwrap_or(i64::MAX),
+        ),
+        manifest,
         content_hash: hash
             .parse()
             .map_err(|e: <Digest as std::str::FromStr>::Err| bad("content_hash", e.to_string()))?,

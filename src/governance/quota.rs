@@ -1,7 +1,8 @@
 //! Tier quotas: the ability slots and storage bytes each tier allows, the usage computed from
 //! installed items (a SUM over installed rows, never a counter that can drift), what requests
 //! still waiting (pending or approved) would add, and the check that runs before an install or
-//! an enable, with refusals that give the numbers and the fix.
+//! an enable, with refusals that give the numbers and the fix. The sentences people read about
+//! all of this are built in [`words`].
 
 use rusqlite::{params, Connection};
 use serde::Serialize;
@@ -9,6 +10,8 @@ use serde::Serialize;
 use crate::auth::Tier;
 use crate::store::Store;
 use crate::{Error, Result};
+
+pub mod words;
 
 const MIB: i64 = 1024 * 1024;
 const GIB: i64 = 1024 * MIB;
@@ -112,36 +115,25 @@ pub struct QuotaUsage {
     /// numbers, and that some requests cannot be installed unless others are rejected or
     /// uninstalled, or the tier grows.
     pub overcommitted: Option<String>,
+    /// The slot meter in words: `Uses 1 of your 3 slots on Pro` ([`words::slots_of_plan`]).
+    pub slots_text: String,
+    /// The storage meter in words: `Uses 12 MiB of your 1 GiB of storage`.
+    pub storage_text: String,
+    /// What waiting requests would add, in words; `None` when none waits.
+    pub waiting_text: Option<String>,
 }
 
 impl QuotaUsage {
-    fn overcommit_message(&self) -> Option<String> {
-        let slots = self.slots_used + self.slots_requested;
-        let storage = self.storage_used.saturating_add(self.storage_requested);
-        if slots <= self.slots_limit && storage <= self.storage_limit {
-            return None;
+    fn commitment(&self) -> words::Commitment {
+        words::Commitment {
+            tier: self.tier,
+            slots_installed: self.slots_used,
+            slots_requested: self.slots_requested,
+            slots_total: self.slots_used + self.slots_requested,
+            bytes_installed: self.storage_used,
+            bytes_requested: self.storage_requested,
+            bytes_total: self.storage_used.saturating_add(self.storage_requested),
         }
-        let tier = tier_label(self.tier);
-        let need = if slots > self.slots_limit {
-            format!(
-                "{slots} ability slots ({} installed, {} requested); {tier} allows {}",
-                self.slots_used, self.slots_requested, self.slots_limit
-            )
-        } else {
-            format!(
-                "{} of storage ({} installed, {} requested); {tier} allows {}",
-                format_bytes(storage),
-                format_bytes(self.storage_used),
-                format_bytes(self.storage_requested),
-                format_bytes(self.storage_limit)
-            )
-        };
-        let larger = larger_tier_holding(self.tier, slots, storage)
-            .map(|t| format!(", or move to {}", tier_label(t.tier)))
-            .unwrap_or_default();
-        Some(format!(
-            "Installed and requested capabilities together need {need}: not every request can be installed. Reject or uninstall some{larger}."
-        ))
     }
 }
 
@@ -184,8 +176,14 @@ pub fn usage_in(conn: &Connection, tenant: &str) -> Result<QuotaUsage> {
         slots_requested,
         storage_requested,
         overcommitted: None,
+        slots_text: String::new(),
+        storage_text: String::new(),
+        waiting_text: None,
     };
-    usage.overcommitted = usage.overcommit_message();
+    usage.overcommitted = words::overcommitted(usage.commitment());
+    usage.slots_text = words::slots_of_plan(usage.slots_used, usage.slots_limit, tier);
+    usage.storage_text = words::storage_of_plan(usage.storage_used, usage.storage_limit);
+    usage.waiting_text = words::waiting(requested, slots_requested, storage_requested);
     Ok(usage)
 }
 
@@ -223,50 +221,17 @@ pub fn check_fits(
     bytes: i64,
 ) -> Result<QuotaUsage> {
     let usage = usage_in(conn, tenant)?;
-    let tier = tier_label(usage.tier);
-    // The smallest larger tier that holds what is installed plus this, not merely the next.
-    let next = larger_tier_holding(
-        usage.tier,
-        usage.slots_used + slots,
-        usage.storage_used.saturating_add(bytes),
-    );
-    if usage.slots_used + slots > usage.slots_limit {
-        let needs = if slots == 1 && usage.slots_used >= usage.slots_limit {
-            String::new()
-        } else {
-            format!(" and {what} needs {slots}")
-        };
-        let fix = match next {
-            Some(n) => format!(
-                "Uninstall one, or move to {} for {} slots.",
-                tier_label(n.tier),
-                n.slots
-            ),
-            None => format!("Uninstall some; no larger tier than {tier} holds that many."),
-        };
-        return Err(Error::QuotaExceeded(format!(
-            "{} of {} ability slots are used on {tier}{needs}. {fix}",
-            usage.slots_used, usage.slots_limit
-        )));
-    }
-    if usage.storage_used + bytes > usage.storage_limit {
-        let fix = match next {
-            Some(n) => format!(
-                "Uninstall something, or move to {} for {}.",
-                tier_label(n.tier),
-                format_bytes(n.storage_bytes)
-            ),
-            None => format!("Uninstall something; no larger tier than {tier} holds that much."),
-        };
-        return Err(Error::QuotaExceeded(format!(
-            "{} of {} storage is used on {tier} and {what} needs {} ({} of {} bytes used, {} more needed). {fix}",
-            format_bytes(usage.storage_used),
-            format_bytes(usage.storage_limit),
-            format_bytes(bytes),
-            usage.storage_used,
-            usage.storage_limit,
-            bytes
-        )));
+    let shortfall = words::Shortfall {
+        tier: usage.tier,
+        slots,
+        bytes,
+        slots_taken: usage.slots_used,
+        bytes_taken: usage.storage_used,
+    };
+    if usage.slots_used + slots > usage.slots_limit
+        || usage.storage_used.saturating_add(bytes) > usage.storage_limit
+    {
+        return Err(Error::QuotaExceeded(words::refusal(shortfall, what)));
     }
     Ok(usage)
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::Tier;
 use crate::governance::catalog::{CapabilityManifest, TrustTier};
 use crate::governance::installs::{InstalledCapability, Waiting};
-use crate::governance::quota::{self, format_bytes};
+use crate::governance::quota;
 use crate::onboarding::recommend::{self, community_warning, Recommendation};
 use crate::persona::preset::PresetManifest;
 use crate::persona::spec::Mode;
@@ -83,6 +83,8 @@ pub struct ChosenCapability {
     /// A request for it is already waiting: it is counted among the requested.
     pub requested: bool,
     pub warning: Option<String>,
+    /// What it takes, in words: `Uses 1 slot and 12 MiB`.
+    pub uses: String,
 }
 
 /// A choice evaluated: the quota meter (what is installed plus what the choice adds), whether
@@ -119,6 +121,12 @@ pub struct Customization {
     /// The smallest larger tier that would hold it, when it does not fit.
     pub upgrade: Option<Tier>,
     pub warnings: Vec<String>,
+    /// The slot meter in words: `Uses 2 of your 3 slots on Pro`.
+    pub slots_text: String,
+    /// The storage meter in words: `Uses 12 MiB of your 1 GiB of storage`.
+    pub storage_text: String,
+    /// What the slot meter counts besides this choice, in words; `None` when nothing waits.
+    pub counted_text: Option<String>,
 }
 
 /// Evaluates `choice` against `recommendation`'s tier, given the tenant's presets, catalog,
@@ -159,6 +167,9 @@ pub fn customize(
         over: meter.over,
         upgrade: meter.upgrade,
         warnings,
+        slots_text: quota::words::slots_of_plan(meter.slots_used, meter.limits.slots, tier),
+        storage_text: quota::words::storage_of_plan(meter.storage_used, meter.limits.storage_bytes),
+        counted_text: quota::words::counted(meter.slots_installed, meter.slots_requested),
     })
 }
 
@@ -247,6 +258,10 @@ fn chosen_capabilities(
             installed: installed.iter().any(|i| &i.capability_id == id),
             requested: false,
             warning: community_warning(manifest),
+            uses: quota::words::uses(
+                i64::from(manifest.slots),
+                i64::try_from(manifest.storage_bytes).unwrap_or(i64::MAX),
+            ),
         });
     }
     let rank = |id: &str| {
@@ -302,24 +317,15 @@ impl QuotaMeter {
                     .fold(0i64, i64::saturating_add),
             );
         let limits = quota::limits(tier);
-        let label = quota::tier_label(tier);
-        let mut over = Vec::new();
-        if slots_used > limits.slots {
-            over.push(format!(
-                "This choice needs {slots_used} ability slots ({slots_installed} already installed, {slots_requested} requested and waiting); {label} allows {}. Remove {} capability slot(s), or reject waiting requests.",
-                limits.slots,
-                slots_used - limits.slots
-            ));
-        }
-        if storage_used > limits.storage_bytes {
-            over.push(format!(
-                "This choice needs {} of storage ({} already installed, {} requested and waiting); {label} allows {}.",
-                format_bytes(storage_used),
-                format_bytes(storage_installed),
-                format_bytes(storage_requested),
-                format_bytes(limits.storage_bytes)
-            ));
-        }
+        let over = quota::words::choice_over(quota::words::Commitment {
+            tier,
+            slots_installed,
+            slots_requested,
+            slots_total: slots_used,
+            bytes_installed: storage_installed,
+            bytes_requested: storage_requested,
+            bytes_total: storage_used,
+        });
         let fits = over.is_empty();
         let upgrade = if fits {
             None
@@ -330,9 +336,6 @@ impl QuotaMeter {
                 u64::try_from(storage_used).unwrap_or(u64::MAX),
             )
         };
-        if let Some(next) = upgrade {
-            over.push(format!("It would fit on {}.", quota::tier_label(next)));
-        }
         QuotaMeter {
             slots_installed,
             slots_requested,

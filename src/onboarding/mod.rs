@@ -1,10 +1,12 @@
 //! Onboarding: the versioned question bank (data in `onboarding/questions.json`) and its
 //! validation, the recommender, the stored wizard session per member, customizing a
-//! recommendation against the tier's quota, and accepting it.
+//! recommendation against the tier's quota, accepting it, and the plain-language sentences
+//! that explain a recommendation ([`explain`]).
 
 pub mod accept;
 pub mod answers;
 pub mod customize;
+pub mod explain;
 pub mod questions;
 pub mod recommend;
 pub mod session;

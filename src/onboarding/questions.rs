@@ -28,7 +28,14 @@ pub struct AnswerOption {
     pub id: String,
     pub label: String,
     pub help: String,
+    /// The customer-facing phrase that explains a recommendation, written to follow "because":
+    /// `you want help with customer support`, `it will talk to people on your website`. Lower
+    /// case, no final stop, at most [`REASON_MAX_CHARS`] characters (checked by [`validate`]).
+    pub reason: String,
 }
+
+/// The longest phrase an option's `reason` may be, in characters.
+pub const REASON_MAX_CHARS: usize = 80;
 
 /// Holds when the answer to `question` includes one of `any_of`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -148,6 +155,13 @@ fn check_question(q: &Question, out: &mut Vec<BankProblem>) {
                 format!("option \"{}\" appears twice", option.id),
             ));
         }
+        if let Some(why) = reason_problem(&option.reason) {
+            out.push(problem(
+                &q.id,
+                "bad_reason",
+                format!("option \"{}\": its reason {why}", option.id),
+            ));
+        }
     }
     match q.kind {
         QuestionKind::Single | QuestionKind::Multiple if q.options.len() < 2 => {
@@ -169,6 +183,26 @@ fn check_question(q: &Question, out: &mut Vec<BankProblem>) {
             }
         }
         _ => {}
+    }
+}
+
+/// What is wrong with an option's customer-facing `reason` phrase, if anything: it is read
+/// after "because" in a sentence, so it is a lower-case clause without a final stop, short,
+/// and free of the notation customers should not see.
+fn reason_problem(reason: &str) -> Option<&'static str> {
+    let first = reason.chars().next();
+    if reason.trim().is_empty() {
+        Some("is empty; write the phrase that follows \"because\"")
+    } else if reason.chars().count() > REASON_MAX_CHARS {
+        Some("is longer than 80 characters")
+    } else if !first.is_some_and(char::is_lowercase) {
+        Some("must start with a lower-case letter (it follows \"because\")")
+    } else if reason.ends_with(['.', '!', '?', ',', ';']) || reason.trim() != reason {
+        Some("must not end with punctuation or spaces (sentences are joined from phrases)")
+    } else if reason.contains("(s)") || reason.contains('_') || reason.contains('=') {
+        Some("must be plain words: no \"(s)\", ids or \"=\"")
+    } else {
+        None
     }
 }
 
@@ -337,7 +371,7 @@ mod tests {
 
     fn choice(id: &str, options: &[&str]) -> serde_json::Value {
         serde_json::json!({"id": id, "kind": "single", "prompt": id,
-            "options": options.iter().map(|o| serde_json::json!({"id": o, "label": o, "help": o})).collect::<Vec<_>>()})
+            "options": options.iter().map(|o| serde_json::json!({"id": o, "label": o, "help": o, "reason": format!("you picked {o}")})).collect::<Vec<_>>()})
     }
 
     #[test]
@@ -434,6 +468,30 @@ mod tests {
                 .collect();
             expected.sort();
             assert_eq!(codes(&b), expected, "{questions}");
+        }
+    }
+
+    #[test]
+    fn reasons_must_be_phrases_a_customer_can_read() {
+        for (reason, ok) in [
+            ("you want help with customer support", true),
+            ("", false),
+            ("You want help", false),
+            ("you want help.", false),
+            ("it needs 1 slot(s)", false),
+            ("goal = customer_support", false),
+            (&"a".repeat(81), false),
+        ] {
+            let mut q = choice("a", &["x", "y"]);
+            q["options"][0]["reason"] = serde_json::json!(reason);
+            let b = bank(serde_json::json!({"bank_version": 2, "questions": [q]}));
+            let found = codes(&b);
+            let expected = if ok {
+                vec![]
+            } else {
+                vec![("a".to_owned(), "bad_reason".to_owned())]
+            };
+            assert_eq!(found, expected, "{reason:?}");
         }
     }
 

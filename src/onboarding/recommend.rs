@@ -13,6 +13,7 @@ use crate::auth::Tier;
 use crate::canon::{self, Digest};
 use crate::governance::catalog::{CapabilityManifest, TrustTier};
 use crate::governance::quota::{self, TierLimits};
+use crate::onboarding::explain;
 use crate::onboarding::questions::QuestionBank;
 use crate::persona::preset::reference::PRODUCTION;
 use crate::persona::preset::PresetManifest;
@@ -116,6 +117,8 @@ pub struct ScoredPreset {
     pub name: String,
     pub score: i32,
     pub reasons: Vec<Reason>,
+    /// Why, in one plain sentence built from the answers' phrases ([`explain`]).
+    pub why: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -132,6 +135,10 @@ pub struct ScoredCapability {
     pub reasons: Vec<Reason>,
     /// Set for community capabilities, which are never preselected.
     pub warning: Option<String>,
+    /// Why, in one plain sentence built from the answers' phrases ([`explain`]).
+    pub why: String,
+    /// What it takes, in words: `Uses 1 slot and 12 MiB`.
+    pub uses: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -241,8 +248,15 @@ pub fn recommend(
     } else {
         Mode::Individual
     };
-    let (preset, runners_up) = rank_presets(presets, &weights, mode)?;
-    let (official, community) = capability_candidates(catalog, &weights, answers, mode);
+    let (mut preset, mut runners_up) = rank_presets(presets, &weights, mode)?;
+    let (mut official, mut community) = capability_candidates(catalog, &weights, answers, mode);
+    preset.why = explain::preset_sentence(bank, &preset.name, &preset.reasons);
+    for runner in &mut runners_up {
+        runner.why = explain::runner_up_sentence(bank, &runner.reasons);
+    }
+    for c in official.iter_mut().chain(community.iter_mut()) {
+        c.why = explain::capability_sentence(bank, &c.reasons, c.personalized_default);
+    }
     let fitted = fit_to_quota(official, tier);
     let reasoning = resolve_reasoning(model_reasoning_levels, None);
     let inputs_hash = canon::digest_of(&json!({
@@ -308,6 +322,7 @@ fn rank_presets(
                 name: p.name.clone(),
                 score: s,
                 reasons,
+                why: String::new(),
             }
         })
         .collect();
@@ -362,6 +377,11 @@ fn capability_candidates(
                 personalized_default: default,
                 reasons,
                 warning: community_warning(c),
+                why: String::new(),
+                uses: quota::words::uses(
+                    i64::from(c.slots),
+                    i64::try_from(c.storage_bytes).unwrap_or(i64::MAX),
+                ),
             })
         })
         .collect();
@@ -435,25 +455,13 @@ fn fit_to_quota(capabilities: Vec<ScoredCapability>, tier: Tier) -> Fitted {
             slots + capability.slots,
             storage + capability.storage_bytes,
         );
-        let reason = if fits_slots {
-            format!(
-                "{} needs {} of storage; {} of {} would be used on {}",
-                capability.name,
-                quota::format_bytes(i64::try_from(capability.storage_bytes).unwrap_or(i64::MAX)),
-                quota::format_bytes(i64::try_from(storage).unwrap_or(i64::MAX)),
-                quota::format_bytes(limits.storage_bytes),
-                quota::tier_label(tier)
-            )
-        } else {
-            format!(
-                "{} needs {} slot(s); {} of {} are already used on {}",
-                capability.name,
-                capability.slots,
-                slots,
-                limits.slots,
-                quota::tier_label(tier)
-            )
-        };
+        let reason = quota::words::doesnt_fit(quota::words::Shortfall {
+            tier,
+            slots: i64::from(capability.slots),
+            bytes: i64::try_from(capability.storage_bytes).unwrap_or(i64::MAX),
+            slots_taken: i64::from(slots),
+            bytes_taken: i64::try_from(storage).unwrap_or(i64::MAX),
+        });
         trimmed.push(Trimmed {
             capability,
             reason,

@@ -643,9 +643,154 @@ fn onboard_answers_names_why_each_personalized_default_is_there() {
         .cli_stdin(&["onboard", "--answers", "-"], answers)
         .expect_code(0);
     assert!(
-        text.stdout
-            .contains("uplay_chromium (personalized default: audience=individual"),
+        text.stdout.contains(
+            "uplay_chromium (Uses 2 slots and 310 MiB): Included by default for an agent that works for one person"
+        ),
         "{}",
         text.stdout
     );
+    for c in capabilities {
+        let why = c["why"].as_str().unwrap_or_default();
+        assert!(
+            why.starts_with("Suggested because") || why.starts_with("Included by default"),
+            "{c}"
+        );
+    }
+}
+
+/// Every choice-question answer combination the wizard can produce (each single choice, each
+/// channel alone and two together; voice and the browser only where they are
+/// shown), on the smallest and the largest tier.
+fn every_answer_combination(bank: &QuestionBank) -> Vec<Answers> {
+    let options = |id: &str| -> Vec<String> {
+        bank.questions
+            .iter()
+            .find(|q| q.id == id)
+            .map(|q| q.options.iter().map(|o| o.id.clone()).collect())
+            .unwrap_or_default()
+    };
+    let mut channels: Vec<Vec<String>> = Vec::new();
+    channels.extend(options("channels").into_iter().map(|c| vec![c]));
+    channels.push(vec!["email".to_owned(), "website".to_owned()]);
+    let mut all = vec![Answers::new()];
+    for (question, choices) in [
+        (
+            "goal",
+            options("goal")
+                .into_iter()
+                .map(|o| vec![o])
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "audience",
+            options("audience").into_iter().map(|o| vec![o]).collect(),
+        ),
+        (
+            "autonomy",
+            options("autonomy").into_iter().map(|o| vec![o]).collect(),
+        ),
+        (
+            "style",
+            options("style").into_iter().map(|o| vec![o]).collect(),
+        ),
+        ("channels", channels),
+        (
+            "sensitivity",
+            options("sensitivity")
+                .into_iter()
+                .map(|o| vec![o])
+                .collect(),
+        ),
+        (
+            "voice",
+            options("voice").into_iter().map(|o| vec![o]).collect(),
+        ),
+        (
+            "browser",
+            options("browser").into_iter().map(|o| vec![o]).collect(),
+        ),
+    ] {
+        let mut next = Vec::new();
+        for partial in &all {
+            let shown = persona_studio::onboarding::recommend::visible(bank, partial)
+                .contains(&question.to_owned());
+            if !shown {
+                next.push(partial.clone());
+                continue;
+            }
+            for choice in &choices {
+                let mut answers = partial.clone();
+                answers.insert(question.to_owned(), Answer::Choices(choice.clone()));
+                next.push(answers);
+            }
+        }
+        all = next;
+    }
+    all
+}
+
+/// A sentence a customer reads: a full sentence, without option ids (those with an
+/// underscore; the others are ordinary words such as "email"), weights, scores or "(s)".
+fn assert_plain(sentence: &str, ids: &[String], context: &str) {
+    assert!(
+        sentence.ends_with('.'),
+        "{context}: not a sentence: {sentence:?}"
+    );
+    assert!(
+        sentence.chars().next().is_some_and(char::is_uppercase),
+        "{context}: {sentence:?}"
+    );
+    for bad in ["(s)", "=", "+", "score", "Score", "→"] {
+        assert!(
+            !sentence.contains(bad),
+            "{context}: {bad:?} in {sentence:?}"
+        );
+    }
+    for id in ids.iter().filter(|id| id.contains('_')) {
+        assert!(
+            !sentence.contains(id.as_str()),
+            "{context}: option id {id} in {sentence:?}"
+        );
+    }
+}
+
+#[test]
+fn every_recommended_item_has_a_plain_sentence_for_every_combination_of_answers() {
+    let (bank, presets, catalog) = shipped_inputs();
+    let ids: Vec<String> = bank
+        .questions
+        .iter()
+        .flat_map(|q| q.options.iter().map(|o| o.id.clone()))
+        .collect();
+    let combinations = every_answer_combination(&bank);
+    assert!(combinations.len() > 1000, "{}", combinations.len());
+    let mut sentences = 0usize;
+    for answers in &combinations {
+        for tier in [Tier::Free, Tier::Business] {
+            let r = recommend(&bank, answers, &presets, &catalog, tier, &["high"]).unwrap();
+            let context = format!("{answers:?} on {tier:?}");
+            assert!(r.preset.why.starts_with("We recommend the "), "{context}");
+            let mut all: Vec<&str> = vec![r.preset.why.as_str()];
+            all.extend(r.runners_up.iter().map(|p| p.why.as_str()));
+            for c in r
+                .capabilities
+                .iter()
+                .chain(r.trimmed.iter().map(|t| &t.capability))
+                .chain(&r.optional_community)
+            {
+                all.push(&c.why);
+                assert!(
+                    c.uses.starts_with("Uses ") && !c.uses.contains("(s)"),
+                    "{}",
+                    c.uses
+                );
+            }
+            all.extend(r.trimmed.iter().map(|t| t.reason.as_str()));
+            for sentence in all {
+                assert_plain(sentence, &ids, &context);
+                sentences += 1;
+            }
+        }
+    }
+    assert!(sentences > 10 * combinations.len(), "{sentences}");
 }

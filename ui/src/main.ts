@@ -3,12 +3,14 @@ import { getCurrentWindow } from '@tauri-apps/api/window';
 import App from './App.svelte';
 import { setBackend } from './lib/backend';
 import { tauriBackend } from './lib/backend/tauri';
+import { followColorScheme } from './lib/shell/theme';
 import './app.css';
 
 const target = document.getElementById('app');
 if (!target) throw new Error('index.html has no #app element');
 
 setBackend(tauriBackend);
+followColorScheme(document.documentElement);
 
 // Closing the window asks first while an editor holds unsaved changes; the app decides.
 function guardClose(ask: () => boolean): void {

@@ -533,12 +533,9 @@ fn customization_text(c: &Customization) -> String {
             notes.push("already requested");
         }
         text.push_str(&format!(
-            "\n  + {} ({} slot(s), {}){}",
+            "\n  + {} ({}){}",
             cap.id,
-            cap.slots,
-            persona_studio::governance::quota::format_bytes(
-                i64::try_from(cap.storage_bytes).unwrap_or(i64::MAX)
-            ),
+            cap.uses,
             if notes.is_empty() {
                 String::new()
             } else {
@@ -546,16 +543,10 @@ fn customization_text(c: &Customization) -> String {
             }
         ));
     }
-    text.push_str(&format!(
-        "\nSlots: {} of {} on {} ({} installed, {} requested and waiting); storage: {} of {}",
-        c.slots_used,
-        c.slots_limit,
-        c.tier.as_str(),
-        c.slots_installed,
-        c.slots_requested,
-        persona_studio::governance::quota::format_bytes(c.storage_used),
-        persona_studio::governance::quota::format_bytes(c.storage_limit)
-    ));
+    text.push_str(&format!("\n{}. {}.", c.slots_text, c.storage_text));
+    if let Some(counted) = &c.counted_text {
+        text.push_str(&format!(" {counted}"));
+    }
     if c.fits {
         text.push_str("\nFits.");
     } else {
@@ -567,51 +558,26 @@ fn customization_text(c: &Customization) -> String {
     text
 }
 
+/// The recommendation in the customer's words: the sentences the app shows, then each item's
+/// one line; `--json` carries the structured reasons and scores besides these sentences.
 fn text_of(r: &Recommendation) -> String {
-    let reasons = |reasons: &[recommend::Reason]| {
-        reasons
-            .iter()
-            .map(|x| format!("{}={} +{} {}", x.question, x.option, x.weight, x.trait_name))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let mut text = format!(
-        "Recommended preset: {} (score {}; {})\n",
-        r.preset.id,
-        r.preset.score,
-        reasons(&r.preset.reasons)
-    );
+    let mut text = format!("Recommended preset: {}\n  {}\n", r.preset.id, r.preset.why);
     for runner in &r.runners_up {
-        text.push_str(&format!(
-            "  runner-up: {} (score {}; {})\n",
-            runner.id,
-            runner.score,
-            reasons(&runner.reasons)
-        ));
+        text.push_str(&format!("  runner-up: {}: {}\n", runner.id, runner.why));
     }
     text.push_str(&format!(
-        "Capabilities ({} of {} slots on {}):\n",
-        r.slots_used,
-        r.slots_limit,
-        r.tier.as_str()
+        "Capabilities ({}):\n",
+        persona_studio::governance::quota::words::slots_of_plan(
+            i64::from(r.slots_used),
+            r.slots_limit,
+            r.tier
+        )
     ));
     for c in &r.capabilities {
-        let why = if c.personalized_default {
-            format!("personalized default: {}", reasons(&c.reasons))
-        } else {
-            reasons(&c.reasons)
-        };
-        text.push_str(&format!("  + {} ({why})\n", c.id));
+        text.push_str(&format!("  + {} ({}): {}\n", c.id, c.uses, c.why));
     }
     for t in &r.trimmed {
-        let upgrade = t
-            .upgrade
-            .map(|u| format!("; fits on {}", u.as_str()))
-            .unwrap_or_default();
-        text.push_str(&format!(
-            "  - trimmed {}: {}{upgrade}\n",
-            t.capability.id, t.reason
-        ));
+        text.push_str(&format!("  - left out {}: {}\n", t.capability.id, t.reason));
     }
     for c in &r.optional_community {
         text.push_str(&format!(

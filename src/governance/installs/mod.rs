@@ -138,6 +138,8 @@ pub struct InstalledCapability {
     pub storage_bytes: i64,
     pub installed_at: Timestamp,
     pub break_glass_id: Option<String>,
+    /// What it takes, in words: `Uses 1 slot and 12 MiB`.
+    pub uses: String,
 }
 
 /// What a member asks for.

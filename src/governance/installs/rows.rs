@@ -8,6 +8,7 @@ use crate::auth::members::parse_ts;
 use crate::canon::Digest;
 use crate::clock::Timestamp;
 use crate::governance::catalog::{self, CapabilityKind};
+use crate::governance::quota;
 use crate::naming::{self, Candidate};
 use crate::store::Store;
 use crate::{Error, Result};
@@ -257,6 +258,7 @@ pub fn installed(store: &Store, tenant: &str) -> Result<Vec<InstalledCapability>
         let (request_id, capability_id, name, kind, version, hash, scope, slots, bytes, at, bg) =
             row?;
         out.push(InstalledCapability {
+            uses: quota::words::uses(slots, bytes),
             request_id,
             capability_id,
             name,

@@ -101,7 +101,13 @@ implicit: boolean, };
 
 export type Answer = Array<string> | string;
 
-export type AnswerOption = { id: string, label: string, help: string, };
+export type AnswerOption = { id: string, label: string, help: string, 
+/**
+ * The customer-facing phrase that explains a recommendation, written to follow "because":
+ * `you want help with customer support`, `it will talk to people on your website`. Lower
+ * case, no final stop, at most [`REASON_MAX_CHARS`] characters (checked by [`validate`]).
+ */
+reason: string, };
 
 export type AppInfo = { version: string, home: string, };
 
@@ -205,7 +211,11 @@ export type BreakGlassStatus = { open: boolean, remaining_secs: number | null, l
 
 export type Budget = { files: Array<FileBudget>, total_chars: number, total_budget_chars: number, };
 
-export type Capability = { content_hash: string, origin: CatalogOrigin, updated_at: string, kind: CapabilityKind, id: string, version: string, name: string, summary: string, risk: RiskLevel, 
+export type Capability = { content_hash: string, origin: CatalogOrigin, updated_at: string, 
+/**
+ * What it takes, in words: `Uses 1 slot and 12 MiB` ([`quota::words::uses`]).
+ */
+uses: string, kind: CapabilityKind, id: string, version: string, name: string, summary: string, risk: RiskLevel, 
 /**
  * What it may touch, such as `mail:read` or `browser:automate`.
  */
@@ -263,7 +273,11 @@ installed: boolean,
 /**
  * A request for it is already waiting: it is counted among the requested.
  */
-requested: boolean, warning: string | null, };
+requested: boolean, warning: string | null, 
+/**
+ * What it takes, in words: `Uses 1 slot and 12 MiB`.
+ */
+uses: string, };
 
 export type ChosenPreset = { id: string, name: string, mode: Mode, recommended: boolean, score: number | null, };
 
@@ -354,7 +368,19 @@ over: Array<string>,
 /**
  * The smallest larger tier that would hold it, when it does not fit.
  */
-upgrade: Tier | null, warnings: Array<string>, };
+upgrade: Tier | null, warnings: Array<string>, 
+/**
+ * The slot meter in words: `Uses 2 of your 3 slots on Pro`.
+ */
+slots_text: string, 
+/**
+ * The storage meter in words: `Uses 12 MiB of your 1 GiB of storage`.
+ */
+storage_text: string, 
+/**
+ * What the slot meter counts besides this choice, in words; `None` when nothing waits.
+ */
+counted_text: string | null, };
 
 export type DecisionPolicy = { autonomy: Autonomy, 
 /**
@@ -530,7 +556,11 @@ export type InstallRequest = { id: string, capability_id: string, capability_ver
 
 export type InstallState = "pending" | "approved" | "rejected" | "expired" | "installed" | "uninstalled";
 
-export type InstalledCapability = { request_id: string, capability_id: string, name: string, kind: CapabilityKind, version: string, content_hash: string, scope: Array<string>, slots: number, storage_bytes: number, installed_at: string, break_glass_id: string | null, };
+export type InstalledCapability = { request_id: string, capability_id: string, name: string, kind: CapabilityKind, version: string, content_hash: string, scope: Array<string>, slots: number, storage_bytes: number, installed_at: string, break_glass_id: string | null, 
+/**
+ * What it takes, in words: `Uses 1 slot and 12 MiB`.
+ */
+uses: string, };
 
 export type IntentModule = { 
 /**
@@ -730,7 +760,19 @@ storage_requested: number,
  * numbers, and that some requests cannot be installed unless others are rejected or
  * uninstalled, or the tier grows.
  */
-overcommitted: string | null, };
+overcommitted: string | null, 
+/**
+ * The slot meter in words: `Uses 1 of your 3 slots on Pro` ([`words::slots_of_plan`]).
+ */
+slots_text: string, 
+/**
+ * The storage meter in words: `Uses 12 MiB of your 1 GiB of storage`.
+ */
+storage_text: string, 
+/**
+ * What waiting requests would add, in words; `None` when none waits.
+ */
+waiting_text: string | null, };
 
 export type Reason = { question: string, option: string, trait: string, weight: number, };
 
@@ -829,9 +871,21 @@ personalized_default: boolean, reasons: Array<Reason>,
 /**
  * Set for community capabilities, which are never preselected.
  */
-warning: string | null, };
+warning: string | null, 
+/**
+ * Why, in one plain sentence built from the answers' phrases ([`explain`]).
+ */
+why: string, 
+/**
+ * What it takes, in words: `Uses 1 slot and 12 MiB`.
+ */
+uses: string, };
 
-export type ScoredPreset = { id: string, name: string, score: number, reasons: Array<Reason>, };
+export type ScoredPreset = { id: string, name: string, score: number, reasons: Array<Reason>, 
+/**
+ * Why, in one plain sentence built from the answers' phrases ([`explain`]).
+ */
+why: string, };
 
 export type Section = { kind: SectionKind, title: string, parts: Array<Part>, };
 

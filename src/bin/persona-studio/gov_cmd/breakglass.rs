@@ -3,7 +3,7 @@
 
 use clap::Subcommand;
 use persona_studio::governance::breakglass::{self, BreakGlass, BreakGlassStatus};
-use persona_studio::governance::quota::{self, format_bytes, QuotaUsage};
+use persona_studio::governance::quota::{self, QuotaUsage};
 use persona_studio::ids::RandomIds;
 
 use std::collections::BTreeMap;
@@ -82,21 +82,13 @@ pub fn run_quota(command: QuotaCommand, env: &Env, out: &Output) -> Result<(), F
 
 pub fn quota_text(q: &QuotaUsage) -> String {
     let mut text = format!(
-        "Tier {}: {} of {} ability slots used, {} of {} storage used ({} installed)",
-        quota::tier_label(q.tier),
-        q.slots_used,
-        q.slots_limit,
-        format_bytes(q.storage_used),
-        format_bytes(q.storage_limit),
-        q.installed
+        "{}. {}. {} installed.",
+        q.slots_text,
+        q.storage_text,
+        quota::words::count(q.installed, "capability", "capabilities")
     );
-    if q.requested > 0 {
-        text.push_str(&format!(
-            "\n{} request(s) waiting would add {} slot(s) and {}",
-            q.requested,
-            q.slots_requested,
-            format_bytes(q.storage_requested)
-        ));
+    if let Some(waiting) = &q.waiting_text {
+        text.push_str(&format!("\n{waiting}"));
     }
     if let Some(warning) = &q.overcommitted {
         text.push_str(&format!("\nwarning: {warning}"));

@@ -4,7 +4,7 @@ use clap::Subcommand;
 use persona_studio::governance::catalog::{
     self, Capability, CapabilityKind, CapabilityManifest, CatalogFilter,
 };
-use persona_studio::governance::quota::format_bytes;
+use persona_studio::governance::quota::{self, format_bytes};
 
 use super::lines;
 use crate::output::{Failure, Output};
@@ -80,13 +80,13 @@ fn manifest_from(file: &str) -> Result<CapabilityManifest, Failure> {
 fn capability_line(c: &Capability) -> String {
     let m = &c.manifest;
     format!(
-        "{:<20} {:<9} {:<8} {:<9} {:<9} {} slot(s) {:>9}  {}",
+        "{:<20} {:<9} {:<8} {:<9} {:<9} {:<8} {:>9}  {}",
         m.id,
         m.version,
         m.kind.as_str(),
         m.risk.as_str(),
         m.trust.as_str(),
-        m.slots,
+        quota::words::slots(i64::from(m.slots)),
         format_bytes(i64::try_from(m.storage_bytes).unwrap_or(i64::MAX)),
         m.name
     )

@@ -11,8 +11,8 @@ const questions: Question[] = [
     kind: 'single',
     prompt: 'What should your agent mainly do?',
     options: [
-      { id: 'support', label: 'Answer customers', help: '' },
-      { id: 'research', label: 'Research', help: '' },
+      { id: 'support', label: 'Answer customers', help: '', reason: 'you want help with support' },
+      { id: 'research', label: 'Research', help: '', reason: 'you want research' },
     ],
     show_if: [],
     min_len: null,
@@ -26,11 +26,11 @@ const recommendation = {
   scoring_version: 1,
   inputs_hash: 'sha256:in',
   mode: 'team',
-  preset: { id: 'customer_support_agent', name: 'Customer support', score: 9, reasons: [{ question: 'goal', option: 'support', trait: 'support', weight: 5 }] },
-  runners_up: [{ id: 'research_analyst', name: 'Research analyst', score: 6, reasons: [] }],
-  capabilities: [{ id: 'kb', name: 'Knowledge base', score: 5, slots: 1, storage_bytes: 1024, official: true, personalized_default: false, reasons: [], warning: null }],
+  preset: { id: 'customer_support_agent', name: 'Customer support', score: 9, reasons: [{ question: 'goal', option: 'support', trait: 'knowledge_base', weight: 5 }], why: 'We recommend the Customer support because you want help with support.' },
+  runners_up: [{ id: 'research_analyst', name: 'Research analyst', score: 6, reasons: [], why: 'Also a close match to your answers.' }],
+  capabilities: [{ id: 'kb', name: 'Knowledge base', score: 5, slots: 1, storage_bytes: 1024, official: true, personalized_default: false, reasons: [], warning: null, why: 'Suggested because you want help with support.', uses: 'Uses 1 slot and 1 KiB' }],
   optional_community: [],
-  trimmed: [{ capability: { id: 'voice', name: 'Voice', score: 4, slots: 1, storage_bytes: 2048, official: true, personalized_default: false, reasons: [], warning: null }, reason: 'No slot left.', upgrade: 'pro' }],
+  trimmed: [{ capability: { id: 'voice', name: 'Voice', score: 4, slots: 1, storage_bytes: 2048, official: true, personalized_default: false, reasons: [], warning: null, why: 'Suggested because it will talk by voice.', uses: 'Uses 1 slot and 2 KiB' }, reason: "Doesn't fit on Free: it needs 1 slot and your plan's only slot is taken. It's included in Pro.", upgrade: 'pro' }],
   tier: 'free',
   slots_used: 1,
   slots_limit: 1,
@@ -70,7 +70,7 @@ describe('OnboardingPage', () => {
         onboardingCustomize: (choice) => {
           customized.push(choice);
           const slots = choice.capabilities.length;
-          return Promise.resolve({ slots_used: slots, slots_limit: 1, storage_used: 0, storage_limit: 4096, fits: slots <= 1, over: slots > 1 ? ['2 slots, Free allows 1.'] : [], upgrade: slots > 1 ? 'pro' : null, warnings: [], tier: 'free' } as unknown as Customization);
+          return Promise.resolve({ slots_used: slots, slots_limit: 1, storage_used: 0, storage_limit: 4096, fits: slots <= 1, over: slots > 1 ? ['This choice needs 2 ability slots; Free allows 1.'] : [], upgrade: slots > 1 ? 'pro' : null, warnings: [], tier: 'free', slots_text: `Uses ${slots} of your 1 slot on Free`, storage_text: 'Uses 0 bytes of your 4 KiB of storage', counted_text: null } as unknown as Customization);
         },
       }),
     );
@@ -94,13 +94,15 @@ describe('OnboardingPage', () => {
     await fireEvent.click(screen.getByTestId('wizard-next'));
 
     await screen.findByTestId('wizard-summary');
-    expect(screen.getByTestId('recommended-reasons').textContent).toContain('goal = support → +5 support');
-    expect(screen.getByTestId('note-voice').textContent).toContain('pro tier');
-    await waitFor(() => expect(screen.getByTestId('quota-slots-text').textContent).toBe('1 / 1'));
+    expect(screen.getByTestId('recommended-reasons').textContent).toBe('We recommend the Customer support because you want help with support.');
+    // The scores stay available behind the disclosure, in the question bank's words.
+    expect(screen.getByTestId('how-chosen').textContent).toContain('What should your agent mainly do? Answer customers: +5 for knowledge base');
+    expect(screen.getByTestId('note-voice').textContent).toContain("It's included in Pro.");
+    await waitFor(() => expect(screen.getByTestId('quota-slots-text').textContent).toBe('Uses 1 of your 1 slot on Free'));
     expect((screen.getByTestId('accept-agent') as HTMLInputElement).value).toBe('wren');
     // Adding the trimmed capability goes over: the meter follows and accept is disabled.
     await fireEvent.click(screen.getByTestId('capability-voice').querySelector('input')!);
-    await waitFor(() => expect(screen.getByTestId('quota-slots-text').textContent).toBe('2 / 1'));
+    await waitFor(() => expect(screen.getByTestId('quota-slots-text').textContent).toBe('Uses 2 of your 1 slot on Free'));
     expect(screen.getByTestId('quota-over').textContent).toContain('Free allows 1');
     expect((screen.getByTestId('wizard-accept') as HTMLButtonElement).disabled).toBe(true);
     expect(customized.at(-1)?.capabilities).toEqual(['kb', 'voice']);

@@ -82,4 +82,31 @@ describe('MemberBar', () => {
     await waitFor(() => expect(calls).toEqual(['m-2:priya first one']));
     await waitFor(() => expect(screen.queryByTestId('first-passphrase-dialog')).toBeNull());
   });
+
+  it('switches the acting member only when Switch is pressed, never on picking alone', async () => {
+    const switched: string[] = [];
+    setBackend(
+      fakeBackend({
+        tenantSelf: () => Promise.resolve(selfAccess('owner')),
+        memberList: () =>
+          Promise.resolve([
+            { id: 'm-1', display_name: 'Ada', role: 'owner', has_passphrase: true, unlocked_until: null, acting: true },
+            { id: 'm-2', display_name: 'Cy', role: 'customer', has_passphrase: false, unlocked_until: null, acting: false },
+          ]),
+        memberSwitch: (member) => {
+          switched.push(member);
+          return Promise.resolve(selfAccess('customer'));
+        },
+      }),
+    );
+    await refreshSession();
+    render(MemberBar);
+    const select = (await screen.findByTestId('member-switch')) as HTMLSelectElement;
+    await waitFor(() => expect(select.options.length).toBe(2));
+    // What ArrowDown on a focused select does in WebKitGTK: a new value and a change event.
+    await fireEvent.change(select, { target: { value: 'm-2' } });
+    expect(switched).toEqual([]);
+    await fireEvent.click(screen.getByTestId('member-switch-apply'));
+    await waitFor(() => expect(switched).toEqual(['m-2']));
+  });
 });

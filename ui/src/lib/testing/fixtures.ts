@@ -2,7 +2,7 @@
 import type { PromptPlan, QuotaUsage, Role, SelfAccess } from '../bindings';
 
 export function quota(overrides: Partial<QuotaUsage> = {}): QuotaUsage {
-  return { tier: 'pro', slots_used: 1, slots_limit: 3, storage_used: 1024, storage_limit: 1073741824, installed: 1, requested: 0, slots_requested: 0, storage_requested: 0, overcommitted: null, ...overrides };
+  return { tier: 'pro', slots_used: 1, slots_limit: 3, storage_used: 1024, storage_limit: 1073741824, installed: 1, requested: 0, slots_requested: 0, storage_requested: 0, overcommitted: null, slots_text: 'Uses 1 of your 3 slots on Pro', storage_text: 'Uses 1 KiB of your 1 GiB of storage', waiting_text: null, ...overrides };
 }
 
 export function selfAccess(role: Role = 'owner', overrides: Partial<SelfAccess> = {}): SelfAccess {
