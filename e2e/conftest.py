@@ -48,24 +48,43 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def driver_url():
+# The OS colour setting each theme stands for: WebKitGTK reports `prefers-color-scheme: dark`
+# under a dark GTK theme, so the app under test follows a real OS setting, not a test switch.
+THEMES = {"light": {}, "dark": {"GTK_THEME": "Adwaita:dark"}}
+
+
+def _start_driver(theme: str) -> tuple[subprocess.Popen, str]:
+    env = {k: v for k, v in os.environ.items() if k != "GTK_THEME"} | THEMES[theme]
     port, native_port = _free_port(), _free_port()
-    proc = subprocess.Popen([DRIVER, "--port", str(port), "--native-port", str(native_port)])
+    proc = subprocess.Popen([DRIVER, "--port", str(port), "--native-port", str(native_port)], env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while True:
         try:
             urllib.request.urlopen(f"{url}/status", timeout=1)
-            break
+            return proc, url
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
                 raise RuntimeError("tauri-driver did not start")
             time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def driver_urls():
+    """The tauri-driver for each theme, started the first time a test asks for it."""
+    started: dict[str, tuple[subprocess.Popen, str]] = {}
+
+    def url(theme: str = "light") -> str:
+        if theme not in started:
+            started[theme] = _start_driver(theme)
+        return started[theme][1]
+
     yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    for proc, _ in started.values():
+        proc.terminate()
+        proc.wait(timeout=10)
+
 
 
 class Cli:
@@ -180,10 +199,11 @@ class App:
 
 
 @pytest.fixture
-def launch_app(driver_url, home, request):
+def launch_app(driver_urls, home, request):
     sessions = []
 
-    def launch(data_home: pathlib.Path = home) -> App:
+    def launch(data_home: pathlib.Path = home, theme: str = "light") -> App:
+        driver_url = driver_urls(theme)
         options = ArgOptions()
         options.set_capability("browserName", "wry")
         options.set_capability("tauri:options", {"application": APP, "args": ["--home", str(data_home)]})
@@ -193,7 +213,7 @@ def launch_app(driver_url, home, request):
             client_config=ClientConfig(remote_server_addr=driver_url),
         )
         sessions.append(driver)
-        return App(driver, request.node.name)
+        return App(driver, request.node.name if theme == "light" else f"{request.node.name}-{theme}")
 
     yield launch
     for driver in sessions:

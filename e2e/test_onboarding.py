@@ -79,7 +79,7 @@ def test_walk_change_an_answer_accept_and_resume(cli, launch_app):
 
     app.wait_for("wizard-summary")
     assert app.wait_for("recommended-preset").text == "Customer support agent"
-    assert "goal = customer_support" in app.find("recommended-reasons").text
+    assert "because you want help with customer support" in app.find("recommended-reasons").text
     WebDriverWait(app.driver, 10).until(lambda _: app.find("quota-slots-text").text.startswith("Uses "))
     app.screenshot("summary-support")
 
@@ -94,7 +94,7 @@ def test_walk_change_an_answer_accept_and_resume(cli, launch_app):
             or prompt(app) != before
         )
     WebDriverWait(app.driver, 10).until(lambda _: app.find("recommended-preset").text == "Research analyst")
-    assert "goal = research" in app.find("recommended-reasons").text
+    assert "because you want help with research and write-ups" in app.find("recommended-reasons").text
     app.screenshot("summary-research")
 
     recommended = cli.json("onboard", "status")["recommendation"]
