@@ -187,6 +187,11 @@ class App:
             list(channels),
         )
 
+    def until(self, predicate, timeout: float = 15):
+        """Waits for `predicate(driver)`; an element the UI re-rendered while it was read counts
+        as "not yet" rather than failing."""
+        return WebDriverWait(self.driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(predicate)
+
     def find(self, test_id: str):
         return self.driver.find_element(By.CSS_SELECTOR, f'[data-testid="{test_id}"]')
 

@@ -13,7 +13,7 @@ import pytest
 from conftest import ARTIFACTS, Cli
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 AXE_SOURCE = (ROOT / "ui" / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
@@ -90,16 +90,12 @@ class Auditor:
 
 def visit(app, area: str) -> None:
     app.click(f"nav-{area}")
-    WebDriverWait(app.driver, 15).until(
-        lambda d: d.execute_script("return location.hash") == f"#/{area}"
-    )
+    app.until(lambda d: d.execute_script("return location.hash") == f"#/{area}")
     app.wait_idle()
 
 
 def gone(app, test_id: str) -> None:
-    WebDriverWait(app.driver, 15).until(
-        lambda d: not d.find_elements("css selector", f'[data-testid="{test_id}"]')
-    )
+    app.until(lambda d: not d.find_elements("css selector", f'[data-testid="{test_id}"]'))
 
 
 def audit_dialogs(app, audit) -> None:
@@ -146,7 +142,7 @@ def audit_dialogs(app, audit) -> None:
     app.wait_for("unlock-dialog")
     audit("unlock-dialog")
     app.find("unlock-passphrase").send_keys(PASSPHRASE, Keys.ENTER)
-    WebDriverWait(app.driver, 15).until(lambda _: app.find("unlock-state").text.startswith("unlocked"))
+    app.until(lambda _: app.find("unlock-state").text.startswith("unlocked"))
 
 
 def answer_wizard(app) -> None:
@@ -232,13 +228,25 @@ def test_a_keyboard_only_walk_keeps_focus_where_it_belongs(cli, launch_app, tmp_
     press(app, Keys.ARROW_DOWN)
     assert app.find("member-bar").get_attribute("data-acting") == owner
     assert app.find("unlock-state").text.startswith("unlocked")
-    app.driver.execute_script("location.reload()")
-    app.wait_for("tenant-name")
 
-    # Lock, then unlock: focus lands on the control that replaced the one pressed.
-    focus(app, "lock")
-    press(app, Keys.ENTER)
-    WebDriverWait(app.driver, 15).until(lambda _: active(app)["testid"] == "unlock")
+    # Switching is a deliberate step (pick, then Switch), and every page loads again for the
+    # member who now acts.
+    Select(app.find("member-switch")).select_by_visible_text("Cy (customer)")
+    app.click("member-switch-apply")
+    app.until(lambda _: app.find("member-bar").get_attribute("data-acting") != owner)
+    visit(app, "dashboard")
+    app.until(lambda _: app.find("member-name").text == "Cy")
+    Select(app.find("member-switch")).select_by_value(owner)
+    app.click("member-switch-apply")
+    app.until(lambda _: app.find("member-bar").get_attribute("data-acting") == owner)
+    app.until(lambda _: app.find("member-name").text == "Owner")
+
+    # Unlock, lock, unlock: focus lands on the control that replaced the one pressed.
+    if app.find("unlock-state").text.startswith("unlocked"):
+        focus(app, "lock")
+        press(app, Keys.ENTER)
+    app.until(lambda _: app.find("unlock-state").text == "locked")
+    focus(app, "unlock")
     press(app, Keys.ENTER)
     app.wait_for("unlock-dialog")
     assert active(app)["testid"] == "unlock-passphrase" and active(app)["inDialog"]
@@ -247,26 +255,32 @@ def test_a_keyboard_only_walk_keeps_focus_where_it_belongs(cli, launch_app, tmp_
         assert active(app)["inDialog"], active(app)
     focus(app, "unlock-passphrase")
     press(app, PASSPHRASE, Keys.ENTER)
-    WebDriverWait(app.driver, 15).until(lambda _: active(app)["testid"] == "lock")
+    app.until(lambda _: active(app)["testid"] == "lock")
+    press(app, Keys.ENTER)
+    app.until(lambda _: active(app)["testid"] == "unlock")
+    press(app, Keys.ENTER)
+    app.wait_for("unlock-dialog")
+    press(app, PASSPHRASE, Keys.ENTER)
+    app.until(lambda _: active(app)["testid"] == "lock")
 
     # The wizard, by keyboard alone: each question takes focus, and the summary takes it last.
     visit(app, "onboarding")
     for question in ["goal", "audience", "autonomy", "style"]:
         app.wait_for(f"wizard-question-{question}")
-        WebDriverWait(app.driver, 10).until(lambda _: active(app)["tag"] == "INPUT")
+        app.until(lambda _: active(app)["tag"] == "INPUT", timeout=10)
         press(app, Keys.ARROW_DOWN, Keys.ENTER)
     app.wait_for("wizard-question-channels")
-    WebDriverWait(app.driver, 10).until(lambda _: active(app)["tag"] == "INPUT")
+    app.until(lambda _: active(app)["tag"] == "INPUT", timeout=10)
     press(app, Keys.SPACE, Keys.ENTER)
     for question in ["sensitivity", "browser"]:
         app.wait_for(f"wizard-question-{question}")
-        WebDriverWait(app.driver, 10).until(lambda _: active(app)["tag"] == "INPUT")
+        app.until(lambda _: active(app)["tag"] == "INPUT", timeout=10)
         press(app, Keys.ARROW_DOWN, Keys.ENTER)
     app.wait_for("wizard-question-agent_name")
-    WebDriverWait(app.driver, 10).until(lambda _: active(app)["testid"] == "wizard-text")
+    app.until(lambda _: active(app)["testid"] == "wizard-text", timeout=10)
     press(app, "Helper", Keys.ENTER)
     app.wait_for("wizard-summary")
-    WebDriverWait(app.driver, 10).until(lambda _: active(app)["testid"] == "summary-title")
+    app.until(lambda _: active(app)["testid"] == "summary-title", timeout=10)
     assert "because" in app.find("recommended-reasons").text
 
     # The preset editor's file tabs: arrows move and select, Home and End jump.
@@ -306,7 +320,7 @@ def test_a_keyboard_only_walk_keeps_focus_where_it_belongs(cli, launch_app, tmp_
     visit(app, "backups")
     focus(app, "history-restore")
     press(app, Keys.ENTER)
-    WebDriverWait(app.driver, 15).until(lambda _: active(app)["testid"] == "restore-into")
+    app.until(lambda _: active(app)["testid"] == "restore-into")
     press(app, Keys.ESCAPE)
     gone(app, "restore")
     assert active(app)["testid"] == "history-restore"
@@ -323,7 +337,7 @@ def test_layout_holds_at_1024x768_and_at_200_percent(cli, launch_app, tmp_path):
     app = launch_app()
     app.wait_for("tenant-name")
     app.driver.set_window_size(1024, 768)
-    WebDriverWait(app.driver, 10).until(lambda d: d.execute_script("return window.innerWidth") <= 1024)
+    app.until(lambda d: d.execute_script("return window.innerWidth") <= 1024, timeout=10)
 
     # The preset editor's text box is wide enough to edit in, and its tabs share a row.
     visit(app, "presets")
@@ -356,11 +370,11 @@ def test_layout_holds_at_1024x768_and_at_200_percent(cli, launch_app, tmp_path):
     # 200% zoom with the app's own zoom keys (Ctrl+= steps 20%): the page reflows, it does not
     # scroll sideways, and the Accept button is still reachable on screen.
     app.driver.set_window_size(1280, 800)
-    WebDriverWait(app.driver, 10).until(lambda d: d.execute_script("return window.innerWidth") > 1024)
+    app.until(lambda d: d.execute_script("return window.innerWidth") > 1024, timeout=10)
     full = app.driver.execute_script("return window.innerWidth")
     for _ in range(5):
         ActionChains(app.driver).key_down(Keys.CONTROL).send_keys("=").key_up(Keys.CONTROL).perform()
-    WebDriverWait(app.driver, 10).until(lambda d: d.execute_script("return window.innerWidth") <= full / 1.9)
+    app.until(lambda d: d.execute_script("return window.innerWidth") <= full / 1.9, timeout=10)
     for area in AREAS:
         # WebKitWebDriver clicks at unzoomed coordinates, so the zoomed walk goes by the hash.
         app.driver.execute_script("location.hash = arguments[0]", f"#/{area}")

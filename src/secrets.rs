@@ -76,14 +76,15 @@ impl Keyring {
 
     /// Stores (or replaces) a secret.
     pub fn set(&self, name: &str, value: &Sensitive<String>) -> Result<(), KeyringError> {
-        self.entry(name)?
-            .set_password(value.expose())
+        let entry = self.entry(name)?;
+        retry_once_on_platform_failure(|| entry.set_password(value.expose()))
             .map_err(|e| map_error(&self.account(name), e))
     }
 
     /// Reads a secret; `None` when there is no entry.
     pub fn get(&self, name: &str) -> Result<Option<Sensitive<String>>, KeyringError> {
-        match self.entry(name)?.get_password() {
+        let entry = self.entry(name)?;
+        match retry_once_on_platform_failure(|| entry.get_password()) {
             Ok(value) => Ok(Some(Sensitive::new(value))),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(map_error(&self.account(name), e)),
@@ -92,10 +93,24 @@ impl Keyring {
 
     /// Removes a secret; removing a missing entry is not an error.
     pub fn delete(&self, name: &str) -> Result<(), KeyringError> {
-        match self.entry(name)?.delete_credential() {
+        let entry = self.entry(name)?;
+        match retry_once_on_platform_failure(|| entry.delete_credential()) {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(map_error(&self.account(name), e)),
         }
+    }
+}
+
+/// Runs a keyring call, and once more when the platform failed: a Secret Service daemon that
+/// restarts (D-Bus activation starts it again) drops the call in flight with "recipient
+/// disconnected", and the next call reaches the new one. Set, get and delete are idempotent,
+/// so repeating one is safe; a second failure is reported.
+fn retry_once_on_platform_failure<T>(
+    mut call: impl FnMut() -> keyring::Result<T>,
+) -> keyring::Result<T> {
+    match call() {
+        Err(keyring::Error::PlatformFailure(_)) => call(),
+        other => other,
     }
 }
 
@@ -210,6 +225,35 @@ mod tests {
         one.delete("backup-passphrase").unwrap();
         one.delete("backup-passphrase").unwrap();
         assert!(one.get("backup-passphrase").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_dropped_platform_call_is_tried_once_more_and_no_more() {
+        let failure = || keyring::Error::PlatformFailure("recipient disconnected".into());
+        let mut calls = 0;
+        let once = super::retry_once_on_platform_failure(|| {
+            calls += 1;
+            if calls == 1 {
+                Err(failure())
+            } else {
+                Ok(7)
+            }
+        });
+        assert_eq!((once.ok(), calls), (Some(7), 2));
+        let mut calls = 0;
+        let always = super::retry_once_on_platform_failure(|| -> keyring::Result<()> {
+            calls += 1;
+            Err(failure())
+        });
+        assert!(matches!(always, Err(keyring::Error::PlatformFailure(_))));
+        assert_eq!(calls, 2);
+        let mut calls = 0;
+        let missing = super::retry_once_on_platform_failure(|| -> keyring::Result<()> {
+            calls += 1;
+            Err(keyring::Error::NoEntry)
+        });
+        assert!(matches!(missing, Err(keyring::Error::NoEntry)));
+        assert_eq!(calls, 1);
     }
 
     #[test]

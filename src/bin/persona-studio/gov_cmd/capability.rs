@@ -95,7 +95,7 @@ fn capability_line(c: &Capability) -> String {
 fn capability_text(c: &Capability) -> String {
     let m = &c.manifest;
     format!(
-        "{} {} ({})\n  {}\n  kind {}, risk {}, trust {}\n  scope: {}\n  slots: {}, storage: {}\n  traits: {}\n  content hash: {}",
+        "{} {} ({})\n  {}\n  kind {}, risk {}, trust {}\n  scope: {}\n  {}\n  traits: {}\n  content hash: {}",
         m.id,
         m.version,
         m.name,
@@ -104,8 +104,7 @@ fn capability_text(c: &Capability) -> String {
         m.risk.as_str(),
         m.trust.as_str(),
         m.scope.join(", "),
-        m.slots,
-        format_bytes(i64::try_from(m.storage_bytes).unwrap_or(i64::MAX)),
+        c.uses,
         m.traits.join(", "),
         c.content_hash
     )
