@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
+
+use super::read_text;
 
 /// Every `<a href="PAGE#ID">` (or `#ID`) inside the book points at an element with that id.
 pub fn check(out: &Path) -> Result<()> {
@@ -15,7 +17,7 @@ pub fn check(out: &Path) -> Result<()> {
         if name == "print.html" || name == "404.html" {
             continue;
         }
-        let text = read(&page)?;
+        let text = read_text(&page)?;
         for href in hrefs(&text) {
             if href.contains("://") || href.starts_with("mailto:") {
                 continue;
@@ -28,7 +30,7 @@ pub fn check(out: &Path) -> Result<()> {
             } else {
                 page.parent().unwrap_or(out).join(file)
             };
-            let ok = target.is_file() && has_id(&read(&target)?, id);
+            let ok = target.is_file() && has_id(&read_text(&target)?, id);
             if !ok {
                 broken.push(format!(
                     "{}: {href}",
@@ -48,7 +50,7 @@ pub fn check(out: &Path) -> Result<()> {
 
 /// Every id in `ids` is an anchor of `page`.
 pub fn check_ids<'a>(page: &Path, ids: impl Iterator<Item = &'a String>) -> Result<()> {
-    let text = read(page)?;
+    let text = read_text(page)?;
     let missing: Vec<&String> = ids.filter(|id| !has_id(&text, id)).collect();
     if !missing.is_empty() {
         bail!("{} has no anchor for {missing:?}", page.display());
@@ -67,10 +69,6 @@ fn hrefs(html: &str) -> Vec<&str> {
 
 fn has_id(html: &str, id: &str) -> bool {
     html.contains(&format!("id=\"{id}\""))
-}
-
-fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("could not read {}", path.display()))
 }
 
 #[cfg(test)]

@@ -10,9 +10,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 
-use super::files_with_extension;
+use super::{files_with_extension, read_text};
 
 /// Codes only a front end produces: (code, file that produces it, who shows it).
 const FRONT_END_CODES: &[(&str, &str, &str)] = &[
@@ -33,7 +33,7 @@ pub fn codes(root: &Path) -> Result<Codes> {
         if file.starts_with(root.join("src/bin")) {
             continue;
         }
-        for code in code_fn_literals(&read(&file)?) {
+        for code in code_fn_literals(&read_text(&file)?) {
             codes
                 .entry(code)
                 .or_default()
@@ -41,7 +41,7 @@ pub fn codes(root: &Path) -> Result<Codes> {
         }
     }
     for (code, file, shown_by) in FRONT_END_CODES {
-        if !read(&root.join(file))?.contains(code) {
+        if !read_text(&root.join(file))?.contains(code) {
             bail!("{file} no longer produces the error code `{code}`; update FRONT_END_CODES in xtask/src/docs/errors.rs");
         }
         codes
@@ -51,7 +51,7 @@ pub fn codes(root: &Path) -> Result<Codes> {
     }
     for dir in FRONT_ENDS {
         for file in files_with_extension(&root.join(dir), "rs")? {
-            for code in field_literals(&read(&file)?) {
+            for code in field_literals(&read_text(&file)?) {
                 if !codes.contains_key(&code) {
                     bail!("{} produces the error code `{code}`, which xtask does not know: add it to FRONT_END_CODES in xtask/src/docs/errors.rs and explain it in docs/troubleshooting.md", file.display());
                 }
@@ -188,10 +188,6 @@ Exit codes of the CLI: `0` success, `1` a refused or failed operation or check, 
 or bad input (an id, name or label that names nothing included).
 ";
 
-fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("could not read {}", path.display()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,7 +232,7 @@ mod tests {
         ] {
             assert!(codes.contains_key(code), "{code} was not collected");
         }
-        let explanations = read(&root.join("docs/troubleshooting.md")).unwrap();
+        let explanations = read_text(&root.join("docs/troubleshooting.md")).unwrap();
         render(&codes, &explanations).unwrap();
     }
 }

@@ -47,8 +47,7 @@ pub fn docs(screenshots: Screenshots) -> Result<()> {
         let _step = step("docs: stage the book and generate its chapters");
         stage::stage(&root, &staged)?;
         let codes = errors::codes(&root)?;
-        let explanations = std::fs::read_to_string(root.join("docs/troubleshooting.md"))
-            .context("could not read docs/troubleshooting.md")?;
+        let explanations = read_text(&root.join("docs/troubleshooting.md"))?;
         std::fs::write(
             staged.join("src/troubleshooting.md"),
             errors::render(&codes, &explanations)?,
@@ -111,10 +110,8 @@ pub fn run_examples(args: &[String]) -> Result<()> {
 
 /// The policy pages exist and are linked from the summary and from the README.
 fn check_policies(root: &Path) -> Result<()> {
-    let summary = std::fs::read_to_string(root.join("docs/src/SUMMARY.md"))
-        .context("could not read docs/src/SUMMARY.md")?;
-    let readme =
-        std::fs::read_to_string(root.join("README.md")).context("could not read README.md")?;
+    let summary = read_text(&root.join("docs/src/SUMMARY.md"))?;
+    let readme = read_text(&root.join("README.md"))?;
     for page in POLICY_PAGES {
         if !root.join("docs/src").join(page).is_file() {
             bail!("the policy page docs/src/{page} is missing");
@@ -182,6 +179,11 @@ fn mdbook_command(tools: &deps::Mdbook, book: &Path) -> Result<std::process::Com
     let mut command = std::process::Command::new(&tools.mdbook);
     command.arg("build").arg(book).env("PATH", path);
     Ok(command)
+}
+
+/// The text of a file, or an error naming it.
+pub fn read_text(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("could not read {}", path.display()))
 }
 
 /// Every file under `dir` whose name ends in `.ext`, sorted.
