@@ -146,18 +146,24 @@ pub fn render(codes: &Codes, explanations: &str) -> Result<String> {
         .map(|(c, _)| c.as_str())
         .filter(|c| !codes.contains_key(*c))
         .collect();
-    if !unknown.is_empty() {
-        bail!("docs/troubleshooting.md explains codes that nothing produces: {unknown:?}");
-    }
     let missing: Vec<&str> = codes
         .keys()
         .map(String::as_str)
         .filter(|c| !entries.iter().any(|(e, _)| e == c))
         .collect();
+    let mut problems = Vec::new();
     if !missing.is_empty() {
-        bail!(
+        problems.push(format!(
             "error codes without a troubleshooting entry in docs/troubleshooting.md: {missing:?}"
-        );
+        ));
+    }
+    if !unknown.is_empty() {
+        problems.push(format!(
+            "docs/troubleshooting.md explains codes that nothing produces: {unknown:?}"
+        ));
+    }
+    if !problems.is_empty() {
+        bail!("{}", problems.join("\n"));
     }
     let mut out = String::from(HEADER);
     for (code, body) in &entries {
