@@ -21,6 +21,8 @@ const FRONT_END_CODES: &[(&str, &str, &str)] = &[
     ("internal", "src-tauri/src/state.rs", "the app"),
     ("busy", "src-tauri/src/state.rs", "the app"),
     ("no_home", "src-tauri/src/state.rs", "the app"),
+    // The UI's own code for a failure that is not a `{code, message}` from the backend.
+    ("unknown", "ui/src/lib/shell/session.svelte.ts", "the app"),
 ];
 
 /// The folders whose `.rs` files are front ends (scanned for `code: "…"` literals).
