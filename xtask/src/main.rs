@@ -2,6 +2,7 @@
 //! Ubuntu machine is missing, builds the UI and the app, and runs every test suite.
 
 mod deps;
+mod docs;
 mod process;
 mod run;
 mod test;
@@ -16,6 +17,8 @@ tasks:
   test                install what is missing and run every test suite (Rust, UI, end to end)
   bench               run the release benchmarks; each prints ratios against a peer
                       measured in the same run
+  docs                build the user guide (docs/) to artifacts/docs/, check its links and
+                      run its command examples against the real CLI
   bindings            regenerate ui/src/lib/bindings.ts and commands.ts from the Rust code
   setup               only install what is missing";
 
@@ -34,6 +37,8 @@ fn dispatch() -> Result<()> {
         "run" => run::run(&rest),
         "test" => test::test(),
         "bindings" => test::bindings(),
+        "docs" => docs::docs(docs::Screenshots::Optional),
+        "docs-examples" => docs::run_examples(&rest),
         "bench" => test::bench(),
         "setup" => deps::setup_all(),
         "" | "help" | "-h" | "--help" => {

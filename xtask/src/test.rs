@@ -1,6 +1,7 @@
 //! `cargo xtask test`: every suite, fastest feedback first. Rust tests and the end-to-end tests
 //! run inside a private D-Bus session with an unlocked gnome-keyring (the real Secret Service),
-//! and the end-to-end tests drive the real app binary under Xvfb through tauri-driver.
+//! and the end-to-end tests drive the real app binary under Xvfb through tauri-driver. Last,
+//! the user guide is built with its screenshots, link-checked, and its examples run.
 
 use std::path::{Path, PathBuf};
 
@@ -162,6 +163,8 @@ pub fn test() -> Result<()> {
             )
         })?;
     }
+    // After the end-to-end tests, which took the screenshots the guide shows.
+    crate::docs::docs(crate::docs::Screenshots::Required)?;
     println!("\nAll test suites passed.");
     Ok(())
 }

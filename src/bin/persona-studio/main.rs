@@ -439,3 +439,40 @@ fn hash(file: &str, out: &Output) -> Result<(), Failure> {
     out.value(&digest, || digest.to_string());
     Ok(())
 }
+
+#[cfg(test)]
+mod reference {
+    //! The CLI reference chapter of the user guide, generated from these clap definitions.
+    //! `cargo xtask docs` runs this test with `PS_CLI_REFERENCE_OUT` set to the file to write.
+
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    fn markdown() -> String {
+        let options = clap_markdown::MarkdownOptions::new()
+            .title("CLI reference".to_owned())
+            .show_footer(false)
+            .show_table_of_contents(true);
+        clap_markdown::help_markdown_custom::<Cli>(&options)
+    }
+
+    #[test]
+    fn cli_reference_lists_every_command() {
+        let text = markdown();
+        let mut missing = Vec::new();
+        let mut stack = vec![(String::from("persona-studio"), Cli::command())];
+        while let Some((path, command)) = stack.pop() {
+            if !text.contains(&format!("## `{path}`")) {
+                missing.push(path.clone());
+            }
+            for sub in command.get_subcommands() {
+                stack.push((format!("{path} {}", sub.get_name()), sub.clone()));
+            }
+        }
+        assert_eq!(missing, Vec::<String>::new(), "commands without a section");
+        if let Some(out) = std::env::var_os("PS_CLI_REFERENCE_OUT") {
+            std::fs::write(&out, &text).unwrap();
+        }
+    }
+}
