@@ -31,6 +31,7 @@ APP = _required("PS_APP_BINARY")
 CLI = _required("PS_CLI_BINARY")
 DRIVER = _required("PS_TAURI_DRIVER")
 ARTIFACTS = pathlib.Path(_required("PS_ARTIFACTS"))
+GUIDE_DIR = tempfile.mkdtemp(prefix="ps-e2e-guide-")
 
 
 def pytest_configure(config):
@@ -40,6 +41,9 @@ def pytest_configure(config):
     # would; point that at an empty folder of the test run, never at this machine's ~/.openclaw.
     os.environ.pop("OPENCLAW_CONFIG_PATH", None)
     os.environ["OPENCLAW_STATE_DIR"] = tempfile.mkdtemp(prefix="ps-e2e-openclaw-")
+    # The guide the app serves on its Help page: a folder of the test run (test_help.py writes
+    # a small one), never a guide built elsewhere on this machine.
+    os.environ["PS_GUIDE_DIR"] = GUIDE_DIR
 
 
 def _free_port() -> int:

@@ -20,7 +20,7 @@ AXE_SOURCE = (ROOT / "ui" / "node_modules" / "axe-core" / "axe.min.js").read_tex
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 FAILING_IMPACTS = {"serious", "critical"}
 PASSPHRASE = "e2e owner passphrase"
-AREAS = ["dashboard", "agents", "integrity", "audit", "onboarding", "presets", "openclaw", "governance", "backups", "settings"]
+AREAS = ["dashboard", "agents", "integrity", "audit", "onboarding", "presets", "openclaw", "governance", "backups", "settings", "help"]
 GOVERNANCE_TABS = ["catalog", "approvals", "mine", "installed", "changes", "breakglass"]
 
 

@@ -61,6 +61,7 @@ pub mod doctor;
 mod error;
 pub mod fsutil;
 pub mod governance;
+pub mod guide;
 pub mod home;
 pub mod ids;
 pub mod integrity;
@@ -87,8 +88,8 @@ mod tests {
     /// modules of its own layer or below, and the modules may not import one another in a cycle.
     const LAYERS: &[&[&str]] = &[
         &[
-            "canon", "clock", "error", "fsutil", "home", "ids", "json", "naming", "problem",
-            "secrets", "textdiff",
+            "canon", "clock", "error", "fsutil", "guide", "home", "ids", "json", "naming",
+            "problem", "secrets", "textdiff",
         ],
         &["store"],
         &["audit"],

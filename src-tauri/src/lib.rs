@@ -6,6 +6,7 @@ mod bindings;
 mod commands;
 mod error;
 mod gov_commands;
+mod guide_protocol;
 mod ipc_surface;
 mod onboarding_commands;
 mod openclaw_commands;
@@ -22,6 +23,7 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .manage(state)
+        .register_asynchronous_uri_scheme_protocol(guide_protocol::SCHEME, guide_protocol::handle)
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::tenant_self,

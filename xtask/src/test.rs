@@ -98,7 +98,7 @@ pub fn build_ui() -> Result<()> {
 }
 
 pub fn test() -> Result<()> {
-    deps::setup_all()?;
+    deps::setup_for_tests()?;
     let tauri_driver = deps::tauri_driver()?;
     let python = deps::python_venv()?;
     let openclaw = deps::openclaw_cli()?;
@@ -143,6 +143,7 @@ pub fn test() -> Result<()> {
         })?;
     }
     build_binaries()?;
+    let guide_tools = deps::mdbook_beside();
     {
         let _step = step("end to end: the real app under Xvfb via tauri-driver");
         let target = root().join("target/debug");
@@ -163,6 +164,9 @@ pub fn test() -> Result<()> {
             )
         })?;
     }
+    guide_tools
+        .join()
+        .map_err(|_| anyhow::anyhow!("installing the guide's tools panicked"))??;
     // After the end-to-end tests, which took the screenshots the guide shows.
     crate::docs::docs(crate::docs::Screenshots::Required)?;
     println!("\nAll test suites passed.");

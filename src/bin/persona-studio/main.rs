@@ -72,6 +72,13 @@ enum Command {
         #[arg(default_value = "-")]
         file: String,
     },
+    /// Where the user guide is: its start page, or with CODE the page that explains that
+    /// error code (the `code` of a `--json` error). Looks in $PS_GUIDE_DIR, then beside the
+    /// program, then (in development builds) the repository's artifacts/docs.
+    Guide {
+        /// An error code, such as not_found or locked.
+        code: Option<String>,
+    },
     /// Persona specs: validate, compile, and stored versions per agent.
     Spec {
         #[command(subcommand)]
@@ -338,6 +345,7 @@ fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
         } => set_tier(tier, &env, out),
         Command::Canon { file } => canonicalize(&file),
         Command::Hash { file } => hash(&file, out),
+        Command::Guide { code } => guide(code.as_deref(), out),
         Command::Spec { command } => spec_cmd::run(command, &env, out),
         Command::Onboard(args) => onboard_cmd::run(args, &env, out, json),
         Command::Openclaw { command } => openclaw_cmd::run(command, &env, out),
@@ -430,6 +438,25 @@ fn canonicalize(file: &str) -> Result<(), Failure> {
         .write_all(&canonical)
         .and_then(|()| stdout.flush())
         .map_err(|e| Failure::usage("io", format!("could not write stdout: {e}")))
+}
+
+/// `guide`: the path of the guide's start page, or of the entry for `code`.
+fn guide(code: Option<&str>, out: &Output) -> Result<(), Failure> {
+    let exe = std::env::current_exe().ok();
+    let env_dir = std::env::var_os(persona_studio::guide::GUIDE_DIR_VARIABLE)
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from);
+    let guide = persona_studio::guide::Guide::require(&persona_studio::guide::candidates(
+        env_dir,
+        exe.as_deref(),
+        &[],
+    ))?;
+    let page = match code {
+        Some(code) => guide.troubleshooting(code)?,
+        None => guide.root().join("index.html").display().to_string(),
+    };
+    out.value(&serde_json::json!({ "page": page }), || page.clone());
+    Ok(())
 }
 
 /// `hash`.

@@ -27,10 +27,24 @@ const HINTS: Record<string, string> = {
   quota_exceeded: 'The owner changes the tier on the Governance page, under the quota meters.',
 };
 
+// The code behind each message `explain` made, so that `ErrorMessage.svelte` can link the message
+// to its troubleshooting entry; bounded, the oldest forgotten first.
+const codes = new Map<string, string>();
+const REMEMBERED_CODES = 200;
+
 export function explain(error: unknown): string {
   if (!(error instanceof BackendError)) return String(error);
   const hint = HINTS[error.code];
-  return hint ? `${error.message} ${hint}` : error.message;
+  const message = hint ? `${error.message} ${hint}` : error.message;
+  codes.delete(message);
+  codes.set(message, error.code);
+  if (codes.size > REMEMBERED_CODES) codes.delete(codes.keys().next().value ?? '');
+  return message;
+}
+
+/** The error code of a message `explain` made, or null (a message of the UI's own). */
+export function codeOfMessage(message: string): string | null {
+  return codes.get(message) ?? null;
 }
 
 export function formatBytes(bytes: number): string {
