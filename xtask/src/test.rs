@@ -133,6 +133,8 @@ pub fn test() -> Result<()> {
             ],
         )?;
     }
+    // The guide's tools compile at the lowest priority while the Rust and end-to-end tests run.
+    let guide_tools = deps::mdbook_beside();
     let scratch = Scratch::new("test")?;
     {
         let _step =
@@ -143,7 +145,6 @@ pub fn test() -> Result<()> {
         })?;
     }
     build_binaries()?;
-    let guide_tools = deps::mdbook_beside();
     {
         let _step = step("end to end: the real app under Xvfb via tauri-driver");
         let target = root().join("target/debug");

@@ -50,8 +50,9 @@ pub fn cli_reference(out: &Path) -> Result<()> {
         .args([
             "test",
             "--quiet",
-            "-p",
-            "persona-studio",
+            // The workspace's feature set, as `cargo xtask test` built it: with `-p` alone
+            // Cargo resolves other features and compiles the crate again (minutes).
+            "--workspace",
             "--bin",
             "persona-studio",
             "reference",
