@@ -60,9 +60,14 @@ impl Guide {
     /// The page that explains `code`, as a path with its anchor
     /// (`…/troubleshooting.html#not_found`); a code without an entry is [`Error::NotFound`].
     pub fn troubleshooting(&self, code: &str) -> Result<String> {
+        let is_code = !code.is_empty()
+            && code
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         let page = self.page("/troubleshooting.html")?;
         let text = String::from_utf8_lossy(&page.bytes);
-        if !text.contains(&format!("id=\"{code}\"")) {
+        // Each entry is a second-level heading whose id is the code (docs/troubleshooting.md).
+        if !is_code || !text.contains(&format!("<h2 id=\"{code}\"")) {
             return Err(Error::NotFound {
                 what: format!("A troubleshooting entry for the error code \"{code}\""),
                 hint: "Error codes are the `code` of `--json` errors, such as not_found or locked."
@@ -103,12 +108,16 @@ impl Guide {
     }
 }
 
-/// Where a guide may be, in the order looked in: the folder `PS_GUIDE_DIR` names (`env_dir`),
+/// Where a guide may be, in the order looked in: only the folder `PS_GUIDE_DIR` names
+/// (`env_dir`) when it is set, since a user who names one means that one; else
 /// `../share/persona-studio/guide` from the executable (where a Linux package puts it), the
 /// front end's own `extra` folders (the app's resource folder), and in development builds the
 /// repository's `artifacts/docs`, where `cargo xtask docs` writes it.
 pub fn candidates(env_dir: Option<PathBuf>, exe: Option<&Path>, extra: &[PathBuf]) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = env_dir.into_iter().collect();
+    if let Some(dir) = env_dir {
+        return vec![dir];
+    }
+    let mut out: Vec<PathBuf> = Vec::new();
     if let Some(bin) = exe.and_then(Path::parent) {
         out.push(bin.join("../share/persona-studio/guide"));
     }
@@ -224,12 +233,28 @@ mod tests {
         let guide = built(dir.path());
         std::fs::write(
             dir.path().join("troubleshooting.html"),
-            r#"<h2 id="locked">locked</h2>"#,
+            r#"<h2 id="locked">locked</h2><div id="print-button"></div>"#,
         )
         .unwrap();
         let found = guide.troubleshooting("locked").unwrap();
         assert!(found.ends_with("troubleshooting.html#locked"), "{found}");
         let missing = guide.troubleshooting("nonsense").unwrap_err().to_string();
         assert!(missing.contains("\"nonsense\""), "{missing}");
+        // Other ids of the page are no error codes.
+        assert!(guide.troubleshooting("print-button").is_err());
+        assert!(guide.troubleshooting("").is_err());
+    }
+
+    #[test]
+    fn a_guide_folder_named_in_the_environment_is_the_only_one_looked_in() {
+        let named = PathBuf::from("/nowhere/guide");
+        assert_eq!(candidates(Some(named.clone()), None, &[]), vec![named]);
+        let exe = Path::new("/usr/bin/persona-studio");
+        let found = candidates(None, Some(exe), &[PathBuf::from("/res/guide")]);
+        assert_eq!(
+            found[0],
+            PathBuf::from("/usr/bin/../share/persona-studio/guide")
+        );
+        assert_eq!(found[1], PathBuf::from("/res/guide"));
     }
 }

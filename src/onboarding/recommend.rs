@@ -250,14 +250,23 @@ pub fn recommend(
     };
     let (mut preset, mut runners_up) = rank_presets(presets, &weights, mode)?;
     let (mut official, mut community) = capability_candidates(catalog, &weights, answers, mode);
-    preset.why = explain::preset_sentence(bank, &preset.name, &preset.reasons);
+    // A sentence names only answers the customer gave (an unanswered audience still sets
+    // the mode, and scores by it, but "for you alone" was never said).
+    let given = |reasons: &[Reason]| -> Vec<Reason> {
+        reasons
+            .iter()
+            .filter(|r| chosen(answers, &r.question).contains(&r.option.as_str()))
+            .cloned()
+            .collect()
+    };
+    preset.why = explain::preset_sentence(bank, &preset.name, &given(&preset.reasons));
     for runner in &mut runners_up {
-        runner.why = explain::runner_up_sentence(bank, &runner.reasons);
+        runner.why = explain::runner_up_sentence(bank, &given(&runner.reasons));
     }
     for c in official.iter_mut().chain(community.iter_mut()) {
-        c.why = explain::capability_sentence(bank, &c.reasons, c.personalized_default);
+        c.why = explain::capability_sentence(bank, &given(&c.reasons), c.personalized_default);
     }
-    let fitted = fit_to_quota(official, tier);
+    let fitted = fit_to_quota(&official, tier);
     let reasoning = resolve_reasoning(model_reasoning_levels, None);
     let inputs_hash = canon::digest_of(&json!({
         "bank_version": bank.bank_version,
@@ -434,8 +443,58 @@ struct Fitted {
 }
 
 /// Takes the capabilities in order while they fit `tier`'s slots and storage; each one that
-/// does not is trimmed with the reason and the smallest tier that would hold it.
-fn fit_to_quota(capabilities: Vec<ScoredCapability>, tier: Tier) -> Fitted {
+/// does not is trimmed with the reason and the smallest larger tier whose own bundle (the same
+/// candidates fitted to it) includes it, so that "It fits on Pro" holds on Pro.
+fn fit_to_quota(capabilities: &[ScoredCapability], tier: Tier) -> Fitted {
+    let fitted = fit_to_tier(capabilities, tier);
+    let trimmed = fitted
+        .trimmed
+        .into_iter()
+        .map(|(capability, shortfall)| {
+            let upgrade = tier_including(capabilities, &capability.id, tier);
+            Trimmed {
+                reason: quota::words::doesnt_fit(shortfall, upgrade),
+                capability,
+                upgrade,
+            }
+        })
+        .collect();
+    Fitted {
+        bundle: fitted.bundle,
+        trimmed,
+        slots: fitted.slots,
+        storage: fitted.storage,
+        limits: fitted.limits,
+    }
+}
+
+/// The smallest tier larger than `tier` whose bundle includes capability `id`.
+fn tier_including(capabilities: &[ScoredCapability], id: &str, tier: Tier) -> Option<Tier> {
+    let mut next = quota::next_tier(tier);
+    while let Some(limits) = next {
+        if fit_to_tier(capabilities, limits.tier)
+            .bundle
+            .iter()
+            .any(|c| c.id == id)
+        {
+            return Some(limits.tier);
+        }
+        next = quota::next_tier(limits.tier);
+    }
+    None
+}
+
+/// The bundle `tier` holds, taking `capabilities` in order, and each one left out with what
+/// was short.
+struct TierFit {
+    bundle: Vec<ScoredCapability>,
+    trimmed: Vec<(ScoredCapability, quota::words::Shortfall)>,
+    slots: u32,
+    storage: u64,
+    limits: TierLimits,
+}
+
+fn fit_to_tier(capabilities: &[ScoredCapability], tier: Tier) -> TierFit {
     let limits = quota::limits(tier);
     let (mut slots, mut storage) = (0u32, 0u64);
     let mut bundle = Vec::new();
@@ -447,28 +506,19 @@ fn fit_to_quota(capabilities: Vec<ScoredCapability>, tier: Tier) -> Fitted {
         if fits_slots && fits_storage {
             slots += capability.slots;
             storage += capability.storage_bytes;
-            bundle.push(capability);
+            bundle.push(capability.clone());
             continue;
         }
-        let upgrade = upgrade_for(
-            tier,
-            slots + capability.slots,
-            storage + capability.storage_bytes,
-        );
-        let reason = quota::words::doesnt_fit(quota::words::Shortfall {
+        let shortfall = quota::words::Shortfall {
             tier,
             slots: i64::from(capability.slots),
             bytes: i64::try_from(capability.storage_bytes).unwrap_or(i64::MAX),
             slots_taken: i64::from(slots),
             bytes_taken: i64::try_from(storage).unwrap_or(i64::MAX),
-        });
-        trimmed.push(Trimmed {
-            capability,
-            reason,
-            upgrade,
-        });
+        };
+        trimmed.push((capability.clone(), shortfall));
     }
-    Fitted {
+    TierFit {
         bundle,
         trimmed,
         slots,

@@ -1259,7 +1259,7 @@ fn storage_quota_refusal_has_the_numbers() {
     assert_eq!(err.code(), "quota_exceeded");
     assert_eq!(
         err.to_string(),
-        "0 bytes of 100 MiB storage is used on Free and voice_tts_stt needs 180 MiB (0 of 104857600 bytes used, 188743680 more needed). Uninstall something, or move to Pro for 1 GiB."
+        "0 bytes of 100 MiB storage is used on Free and voice_tts_stt needs 180 MiB, 80 MiB more than is free. Uninstall something, or move to Pro for 1 GiB."
     );
     // Business is the top tier: no upgrade to suggest.
     assert!(quota::next_tier(Tier::Business).is_none());

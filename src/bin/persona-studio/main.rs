@@ -73,8 +73,9 @@ enum Command {
         file: String,
     },
     /// Where the user guide is: its start page, or with CODE the page that explains that
-    /// error code (the `code` of a `--json` error). Looks in $PS_GUIDE_DIR, then beside the
-    /// program, then (in development builds) the repository's artifacts/docs.
+    /// error code (the `code` of a `--json` error). Looks only in $PS_GUIDE_DIR when it is
+    /// set, else beside the program, then (in development builds) the repository's
+    /// artifacts/docs.
     Guide {
         /// An error code, such as not_found or locked.
         code: Option<String>,

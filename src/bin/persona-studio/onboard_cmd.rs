@@ -393,13 +393,6 @@ fn saved() -> Result<Next, Failure> {
     Ok(Next::Stop)
 }
 
-fn answer_text(answer: &Answer) -> String {
-    match answer {
-        Answer::Choices(ids) => ids.join(", "),
-        Answer::Text(text) => text.clone(),
-    }
-}
-
 /// "Question 3 of 8: prompt" and the numbered options, the current answer marked with `*`.
 fn question_text(state: &WizardState, index: usize) -> String {
     let Some(question) = state.questions.get(index) else {
@@ -442,13 +435,25 @@ fn state_text(state: &WizardState) -> String {
         state.answers.len(),
         state.questions.len()
     );
+    // The customer's words (prompt, option labels), with the ids `onboard answer` takes.
     for (n, question) in state.questions.iter().enumerate() {
-        let answer = state.answers.get(&question.id).map(answer_text);
+        let answer = match state.answers.get(&question.id) {
+            Some(Answer::Choices(ids)) => ids
+                .iter()
+                .map(|id| {
+                    let label = question.options.iter().find(|o| &o.id == id);
+                    label.map_or_else(|| id.clone(), |o| format!("{} ({id})", o.label))
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            Some(Answer::Text(given)) => given.clone(),
+            None => "-".to_owned(),
+        };
         text.push_str(&format!(
-            "\n  {}. {}: {}",
+            "\n  {}. {} [{}] {answer}",
             n + 1,
-            question.id,
-            answer.as_deref().unwrap_or("-")
+            question.prompt,
+            question.id
         ));
     }
     if !state.dropped.is_empty() {
@@ -457,15 +462,16 @@ fn state_text(state: &WizardState) -> String {
             state.dropped.join(", ")
         ));
     }
-    if let Some(outcome) = &state.accepted {
-        text.push_str(&format!("\n{}", outcome_text(outcome)));
-    } else if let Some(index) = state.current {
-        text.push_str(&format!("\nNext: {}", question_text(state, index)));
-    } else if let Some(r) = &state.recommendation {
-        text.push_str(&format!(
+    match (&state.accepted, &state.recommendation, state.current) {
+        (Some(outcome), _, _) => text.push_str(&format!("\n{}", outcome_text(outcome))),
+        (None, Some(r), _) if state.complete => text.push_str(&format!(
             "\n{}\nAccept with `persona-studio onboard --accept --agent NAME`.",
             text_of(r)
-        ));
+        )),
+        (None, _, Some(index)) => {
+            text.push_str(&format!("\nNext: {}", question_text(state, index)));
+        }
+        _ => {}
     }
     text
 }
@@ -550,7 +556,7 @@ fn customization_text(c: &Customization) -> String {
     if c.fits {
         text.push_str("\nFits.");
     } else {
-        text.push_str(&format!("\nDoes not fit: {}", c.over.join(" ")));
+        text.push_str(&format!("\nDoes not fit. {}", c.over.join(" ")));
     }
     for warning in &c.warnings {
         text.push_str(&format!("\nWarning: {warning}"));
@@ -565,12 +571,13 @@ fn text_of(r: &Recommendation) -> String {
     for runner in &r.runners_up {
         text.push_str(&format!("  runner-up: {}: {}\n", runner.id, runner.why));
     }
+    // What the bundle takes; what the plan has left, counting what is installed and waiting,
+    // is `onboard customize`'s meter.
     text.push_str(&format!(
-        "Capabilities ({}):\n",
-        persona_studio::governance::quota::words::slots_of_plan(
+        "Capabilities (together: {}):\n",
+        persona_studio::governance::quota::words::footprint(
             i64::from(r.slots_used),
-            r.slots_limit,
-            r.tier
+            i64::try_from(r.storage_used).unwrap_or(i64::MAX)
         )
     ));
     for c in &r.capabilities {

@@ -22,12 +22,13 @@ pub fn slots(n: i64) -> String {
     count(n, "slot", "slots")
 }
 
-/// What an item takes: `1 slot and 12 MiB`, or `2 slots` when it stores nothing.
+/// What an item takes: `1 slot and 12 MiB`, `2 slots` when it stores nothing, `12 MiB` when
+/// it takes no slot.
 pub fn footprint(slot_count: i64, bytes: i64) -> String {
-    if bytes > 0 {
-        format!("{} and {}", slots(slot_count), format_bytes(bytes))
-    } else {
-        slots(slot_count)
+    match (slot_count, bytes) {
+        (0, b) if b > 0 => format_bytes(b),
+        (n, b) if b > 0 => format!("{} and {}", slots(n), format_bytes(b)),
+        (n, _) => slots(n),
     }
 }
 
@@ -97,24 +98,25 @@ impl Shortfall {
     }
 }
 
-/// Why an item was left out of a recommendation, and the plan that holds it:
-/// `Doesn't fit on Free: it needs 310 MiB and your plan has 100 MiB. It's included in Pro.`
-pub fn doesnt_fit(shortfall: Shortfall) -> String {
+/// Why an item was left out of a recommendation, and the smallest plan whose own
+/// recommendation includes it (`fits_on`, found by the recommender):
+/// `Doesn't fit on Free: it needs 310 MiB and your plan has 100 MiB. It fits on Pro.`
+pub fn doesnt_fit(shortfall: Shortfall, fits_on: Option<Tier>) -> String {
     let limits = shortfall.limits();
-    let need = if shortfall.slots_short() {
+    let slots_short = shortfall.slots_short();
+    let storage_short =
+        shortfall.bytes_taken.saturating_add(shortfall.bytes) > limits.storage_bytes;
+    let slots_has = || {
         let left = (limits.slots - shortfall.slots_taken).max(0);
-        let has = if left == 0 {
-            match limits.slots {
-                1 => "your plan's only slot is taken".to_owned(),
-                n => format!("your plan's {n} slots are all taken"),
-            }
-        } else {
-            format!("your plan has {} left", slots(left))
-        };
-        format!("it needs {} and {has}", slots(shortfall.slots))
-    } else {
+        match (left, limits.slots) {
+            (0, 1) => "your plan's only slot is taken".to_owned(),
+            (0, n) => format!("your plan's {n} slots are all taken"),
+            (left, _) => format!("your plan has {} left", slots(left)),
+        }
+    };
+    let storage_has = || {
         let left = (limits.storage_bytes - shortfall.bytes_taken).max(0);
-        let has = if left == limits.storage_bytes {
+        if left == limits.storage_bytes {
             format!("your plan has {}", format_bytes(limits.storage_bytes))
         } else {
             format!(
@@ -122,17 +124,33 @@ pub fn doesnt_fit(shortfall: Shortfall) -> String {
                 format_bytes(left),
                 format_bytes(limits.storage_bytes)
             )
-        };
-        format!("it needs {} and {has}", format_bytes(shortfall.bytes))
+        }
     };
-    let larger = larger_tier_holding(
-        shortfall.tier,
-        shortfall.slots_taken.saturating_add(shortfall.slots),
-        shortfall.bytes_taken.saturating_add(shortfall.bytes),
-    );
-    let holds = match larger {
-        Some(t) => format!("It's included in {}.", tier_label(t.tier)),
-        None => "No plan has room for it.".to_owned(),
+    let need = match (slots_short, storage_short) {
+        (true, true) => {
+            let left = (limits.slots - shortfall.slots_taken).max(0);
+            let slots_left = if left == 0 {
+                "no slot left".to_owned()
+            } else {
+                format!("{} left", slots(left))
+            };
+            format!(
+                "it needs {} and {}, and your plan has {slots_left} and {}",
+                slots(shortfall.slots),
+                format_bytes(shortfall.bytes),
+                storage_has().trim_start_matches("your plan has ")
+            )
+        }
+        (true, false) => format!("it needs {} and {}", slots(shortfall.slots), slots_has()),
+        _ => format!(
+            "it needs {} and {}",
+            format_bytes(shortfall.bytes),
+            storage_has()
+        ),
+    };
+    let holds = match fits_on {
+        Some(t) => format!("It fits on {}.", tier_label(t)),
+        None => "No plan has room for it with the rest of this bundle.".to_owned(),
     };
     format!(
         "Doesn't fit on {}: {need}. {holds}",
@@ -178,14 +196,13 @@ pub fn refusal(shortfall: Shortfall, what: &str) -> String {
         ),
         None => format!("Uninstall something; no larger plan than {tier} holds that much."),
     };
+    let free = (limits.storage_bytes - shortfall.bytes_taken).max(0);
     format!(
-        "{} of {} storage is used on {tier} and {what} needs {} ({} of {} bytes used, {} more needed). {fix}",
+        "{} of {} storage is used on {tier} and {what} needs {}, {} more than is free. {fix}",
         format_bytes(shortfall.bytes_taken),
         format_bytes(limits.storage_bytes),
         format_bytes(shortfall.bytes),
-        shortfall.bytes_taken,
-        limits.storage_bytes,
-        shortfall.bytes
+        format_bytes(shortfall.bytes.saturating_sub(free))
     )
 }
 
@@ -222,21 +239,22 @@ impl Commitment {
 pub fn overcommitted(c: Commitment) -> Option<String> {
     let limits = limits(c.tier);
     let tier = tier_label(c.tier);
-    let need = if c.over_slots() {
-        format!(
-            "{} ability slots ({} installed, {} requested); {tier} allows {}",
-            c.slots_total, c.slots_installed, c.slots_requested, limits.slots
-        )
-    } else if c.over_storage() {
-        format!(
-            "{} of storage ({} installed, {} requested); {tier} allows {}",
-            format_bytes(c.bytes_total),
-            format_bytes(c.bytes_installed),
-            format_bytes(c.bytes_requested),
-            format_bytes(limits.storage_bytes)
-        )
-    } else {
-        return None;
+    let slots_need = format!(
+        "{} ability slots ({} installed, {} requested); {tier} allows {}",
+        c.slots_total, c.slots_installed, c.slots_requested, limits.slots
+    );
+    let storage_need = format!(
+        "{} of storage ({} installed, {} requested); {tier} allows {}",
+        format_bytes(c.bytes_total),
+        format_bytes(c.bytes_installed),
+        format_bytes(c.bytes_requested),
+        format_bytes(limits.storage_bytes)
+    );
+    let need = match (c.over_slots(), c.over_storage()) {
+        (true, true) => format!("{slots_need}, and {storage_need}"),
+        (true, false) => slots_need,
+        (false, true) => storage_need,
+        (false, false) => return None,
     };
     let larger = c
         .larger()
@@ -247,30 +265,79 @@ pub fn overcommitted(c: Commitment) -> Option<String> {
     ))
 }
 
+/// What a total is made of, naming only the parts that are not zero:
+/// `2 already installed, 1 requested and waiting, 1 in this choice`.
+fn made_of(parts: [(i64, &str); 3], show: impl Fn(i64) -> String) -> String {
+    parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{} {what}", show(*n)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What to do about going over by `excess` when the choice itself adds `adding`: drop some of
+/// the choice when that is enough, else deal with what is installed or waiting.
+fn choice_fix(excess: i64, adding: i64, requested: i64, amount: &dyn Fn(i64) -> String) -> String {
+    if excess <= adding {
+        format!(
+            "Remove capabilities worth {} from the choice.",
+            amount(excess)
+        )
+    } else if requested > 0 {
+        "Even without this choice it does not fit: reject waiting requests or uninstall some."
+            .to_owned()
+    } else {
+        "Even without this choice it does not fit: uninstall some.".to_owned()
+    }
+}
+
 /// Why a wizard choice does not fit its plan, one line per limit it breaks (empty when it
-/// fits): `This choice needs 4 ability slots (1 already installed, 1 requested and waiting);
-/// Free allows 2. Remove 2 slots' worth of capabilities, or reject waiting requests.`
+/// fits), then the plan it would fit on: `This choice needs 4 ability slots (1 already
+/// installed, 1 requested and waiting, 2 in this choice); Free allows 2. Remove capabilities
+/// worth 2 slots from the choice.`
 pub fn choice_over(c: Commitment) -> Vec<String> {
     let limits = limits(c.tier);
     let tier = tier_label(c.tier);
     let mut over = Vec::new();
     if c.over_slots() {
+        let adding = c.slots_total - c.slots_installed - c.slots_requested;
+        let parts = [
+            (c.slots_installed, "already installed"),
+            (c.slots_requested, "requested and waiting"),
+            (adding, "in this choice"),
+        ];
         over.push(format!(
-            "This choice needs {} ability slots ({} already installed, {} requested and waiting); {tier} allows {}. Remove capabilities that free {}, or reject waiting requests.",
+            "This choice needs {} ability slots ({}); {tier} allows {}. {}",
             c.slots_total,
-            c.slots_installed,
-            c.slots_requested,
+            made_of(parts, |n| n.to_string()),
             limits.slots,
-            slots(c.slots_total - limits.slots)
+            choice_fix(
+                c.slots_total - limits.slots,
+                adding,
+                c.slots_requested,
+                &slots
+            )
         ));
     }
     if c.over_storage() {
+        let adding = c.bytes_total - c.bytes_installed - c.bytes_requested;
+        let parts = [
+            (c.bytes_installed, "already installed"),
+            (c.bytes_requested, "requested and waiting"),
+            (adding, "in this choice"),
+        ];
         over.push(format!(
-            "This choice needs {} of storage ({} already installed, {} requested and waiting); {tier} allows {}.",
+            "This choice needs {} of storage ({}); {tier} allows {}. {}",
             format_bytes(c.bytes_total),
-            format_bytes(c.bytes_installed),
-            format_bytes(c.bytes_requested),
-            format_bytes(limits.storage_bytes)
+            made_of(parts, format_bytes),
+            format_bytes(limits.storage_bytes),
+            choice_fix(
+                c.bytes_total - limits.storage_bytes,
+                adding,
+                c.bytes_requested,
+                &format_bytes
+            )
         ));
     }
     if let (false, Some(larger)) = (over.is_empty(), c.larger()) {
@@ -312,8 +379,8 @@ mod tests {
             bytes_taken: 0,
         };
         assert_eq!(
-            doesnt_fit(storage),
-            "Doesn't fit on Free: it needs 310 MiB and your plan has 100 MiB. It's included in Pro."
+            doesnt_fit(storage, Some(Tier::Pro)),
+            "Doesn't fit on Free: it needs 310 MiB and your plan has 100 MiB. It fits on Pro."
         );
         let slots_full = Shortfall {
             slots_taken: 2,
@@ -321,8 +388,51 @@ mod tests {
             ..storage
         };
         assert_eq!(
-            doesnt_fit(slots_full),
-            "Doesn't fit on Free: it needs 1 slot and your plan's 2 slots are all taken. It's included in Pro."
+            doesnt_fit(slots_full, Some(Tier::Business)),
+            "Doesn't fit on Free: it needs 1 slot and your plan's 2 slots are all taken. It fits on Business."
+        );
+        let both = Shortfall {
+            slots_taken: 2,
+            bytes: 180 * MIB,
+            ..storage
+        };
+        assert_eq!(
+            doesnt_fit(both, None),
+            "Doesn't fit on Free: it needs 1 slot and 180 MiB, and your plan has no slot left and 100 MiB. No plan has room for it with the rest of this bundle."
+        );
+        assert_eq!(uses(0, 48 * MIB), "Uses 48 MiB");
+    }
+
+    #[test]
+    fn a_choice_that_does_not_fit_gets_advice_it_can_follow() {
+        let over = choice_over(Commitment {
+            tier: Tier::Free,
+            slots_installed: 2,
+            slots_requested: 4,
+            slots_total: 8,
+            bytes_installed: 0,
+            bytes_requested: 0,
+            bytes_total: 0,
+        });
+        assert_eq!(
+            over[0],
+            "This choice needs 8 ability slots (2 already installed, 4 requested and waiting, 2 in this choice); Free allows 2. Even without this choice it does not fit: reject waiting requests or uninstall some."
+        );
+        let adding_only = choice_over(Commitment {
+            tier: Tier::Free,
+            slots_installed: 0,
+            slots_requested: 0,
+            slots_total: 3,
+            bytes_installed: 0,
+            bytes_requested: 0,
+            bytes_total: 0,
+        });
+        assert_eq!(
+            adding_only,
+            [
+                "This choice needs 3 ability slots (3 in this choice); Free allows 2. Remove capabilities worth 1 slot from the choice.",
+                "It would fit on Pro."
+            ]
         );
     }
 }

@@ -30,7 +30,7 @@ const recommendation = {
   runners_up: [{ id: 'research_analyst', name: 'Research analyst', score: 6, reasons: [], why: 'Also a close match to your answers.' }],
   capabilities: [{ id: 'kb', name: 'Knowledge base', score: 5, slots: 1, storage_bytes: 1024, official: true, personalized_default: false, reasons: [], warning: null, why: 'Suggested because you want help with support.', uses: 'Uses 1 slot and 1 KiB' }],
   optional_community: [],
-  trimmed: [{ capability: { id: 'voice', name: 'Voice', score: 4, slots: 1, storage_bytes: 2048, official: true, personalized_default: false, reasons: [], warning: null, why: 'Suggested because it will talk by voice.', uses: 'Uses 1 slot and 2 KiB' }, reason: "Doesn't fit on Free: it needs 1 slot and your plan's only slot is taken. It's included in Pro.", upgrade: 'pro' }],
+  trimmed: [{ capability: { id: 'voice', name: 'Voice', score: 4, slots: 1, storage_bytes: 2048, official: true, personalized_default: false, reasons: [], warning: null, why: 'Suggested because it will talk by voice.', uses: 'Uses 1 slot and 2 KiB' }, reason: "Doesn't fit on Free: it needs 1 slot and your plan's only slot is taken. It fits on Pro.", upgrade: 'pro' }],
   tier: 'free',
   slots_used: 1,
   slots_limit: 1,
@@ -97,7 +97,7 @@ describe('OnboardingPage', () => {
     expect(screen.getByTestId('recommended-reasons').textContent).toBe('We recommend the Customer support because you want help with support.');
     // The scores stay available behind the disclosure, in the question bank's words.
     expect(screen.getByTestId('how-chosen').textContent).toContain('What should your agent mainly do? Answer customers: +5 for knowledge base');
-    expect(screen.getByTestId('note-voice').textContent).toContain("It's included in Pro.");
+    expect(screen.getByTestId('note-voice').textContent).toContain("It fits on Pro.");
     await waitFor(() => expect(screen.getByTestId('quota-slots-text').textContent).toBe('Uses 1 of your 1 slot on Free'));
     expect((screen.getByTestId('accept-agent') as HTMLInputElement).value).toBe('wren');
     // Adding the trimmed capability goes over: the meter follows and accept is disabled.
