@@ -124,6 +124,73 @@ pub fn answer(
     state(store, actor, &bank, read(store, actor)?, answers, dropped)
 }
 
+/// Stores `answers` as [`answer_all`] does, then runs `then` on the new state (accepting it);
+/// when `then` fails, the member's earlier wizard is put back exactly as it was, so a refused
+/// `onboard --answers FILE --accept` loses no progress.
+/// `then` may fail with the caller's own error type (a front end's), which any core error
+/// converts into.
+pub fn answer_all_then<T, E: From<Error>>(
+    store: &mut Store,
+    actor: &Actor,
+    answers: &Answers,
+    clock: &dyn Clock,
+    then: impl FnOnce(&mut Store, &WizardState) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
+    let before = row_of(store, actor)?;
+    let state = answer_all(store, actor, answers, clock)?;
+    match then(store, &state) {
+        Ok(value) => Ok(value),
+        Err(error) => {
+            put_back(store, actor, before)?;
+            Err(error)
+        }
+    }
+}
+
+/// The member's session row, every column as stored.
+type Row = Vec<(String, rusqlite::types::Value)>;
+
+fn row_of(store: &Store, actor: &Actor) -> Result<Option<Row>> {
+    let mut stmt = store
+        .conn()
+        .prepare("SELECT * FROM onboarding_sessions WHERE tenant_id = ?1 AND member_id = ?2")?;
+    let names: Vec<String> = stmt
+        .column_names()
+        .iter()
+        .map(|n| (*n).to_owned())
+        .collect();
+    let row = stmt
+        .query_row(params![actor.tenant_id, actor.member_id], |row| {
+            (0..names.len())
+                .map(|i| Ok((names[i].clone(), row.get::<_, rusqlite::types::Value>(i)?)))
+                .collect::<rusqlite::Result<Row>>()
+        })
+        .optional()?;
+    Ok(row)
+}
+
+fn put_back(store: &mut Store, actor: &Actor, row: Option<Row>) -> Result<()> {
+    store.write(|tx| {
+        tx.execute(
+            "DELETE FROM onboarding_sessions WHERE tenant_id = ?1 AND member_id = ?2",
+            params![actor.tenant_id, actor.member_id],
+        )?;
+        if let Some(row) = row {
+            let columns: Vec<&str> = row.iter().map(|(name, _)| name.as_str()).collect();
+            let marks: Vec<String> = (1..=row.len()).map(|i| format!("?{i}")).collect();
+            tx.execute(
+                &format!(
+                    "INSERT INTO onboarding_sessions ({}) VALUES ({})",
+                    columns.join(", "),
+                    marks.join(", ")
+                ),
+                rusqlite::params_from_iter(row.iter().map(|(_, value)| value)),
+            )?;
+        }
+        Ok(())
+    })
+}
+
 /// Replaces every answer at once (an answers file); they must be valid as a whole. Giving an
 /// accepted wizard the answers it already has changes nothing (so a script can run again).
 pub fn answer_all(

@@ -399,3 +399,41 @@ fn scripted_answers_take_every_form_report_every_problem_preview_and_name_the_ag
         "{next}"
     );
 }
+
+#[test]
+fn a_refused_accept_from_an_answers_file_keeps_the_wizard_as_it_was() {
+    let home = home("pro");
+    for (question, value) in [
+        ("goal", "research"),
+        ("audience", "team"),
+        ("autonomy", "1"),
+    ] {
+        run(&home, &["onboard", "answer", question, value]).expect_code(0);
+    }
+    let before = status(&home);
+    // No agent name among these answers and none given: the accept is refused.
+    let refused = home
+        .cli_stdin(
+            &["onboard", "--answers", "-", "--accept"],
+            br#"{"goal": ["software"]}"#,
+        )
+        .expect_code(2);
+    assert!(refused.stderr.contains("agent"), "{}", refused.stderr);
+    let after = status(&home);
+    assert_eq!(after["answers"], before["answers"], "{after}");
+    assert_eq!(after["current"], before["current"], "{after}");
+    // A refused --remove is put back the same way.
+    home.cli_stdin(
+        &[
+            "onboard",
+            "--answers",
+            "-",
+            "--accept",
+            "--remove",
+            "nothing_like_it",
+        ],
+        COMPANION,
+    )
+    .expect_code(2);
+    assert_eq!(status(&home)["answers"], before["answers"]);
+}

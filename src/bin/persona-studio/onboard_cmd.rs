@@ -125,25 +125,34 @@ pub fn run(args: OnboardArgs, env: &Env, out: &Output, json: bool) -> Result<(),
         (Some(file), false) => preview(&file, &args.choice, env, out),
         (answers, true) => {
             let (mut store, actor) = env.open_acting()?;
-            let state = match answers {
-                Some(file) => session::answer_all(
+            let accept = |store: &mut persona_studio::store::Store,
+                          state: &WizardState|
+             -> Result<_, Failure> {
+                let choice = args.choice.apply(state.recommendation.as_ref())?;
+                let agent = onboarding::accept::agent_for(state, args.agent.as_deref())?;
+                Ok(onboarding::accept(
+                    store,
+                    &actor,
+                    &choice,
+                    &agent,
+                    env.clock.as_ref(),
+                    &RandomIds,
+                )?)
+            };
+            let outcome = match answers {
+                // A refused accept leaves the member's earlier wizard as it was.
+                Some(file) => session::answer_all_then(
                     &mut store,
                     &actor,
                     &read_answers(&file)?,
                     env.clock.as_ref(),
+                    accept,
                 )?,
-                None => session::load(&store, &actor)?,
+                None => {
+                    let state = session::load(&store, &actor)?;
+                    accept(&mut store, &state)?
+                }
             };
-            let choice = args.choice.apply(state.recommendation.as_ref())?;
-            let agent = onboarding::accept::agent_for(&state, args.agent.as_deref())?;
-            let outcome = onboarding::accept(
-                &mut store,
-                &actor,
-                &choice,
-                &agent,
-                env.clock.as_ref(),
-                &RandomIds,
-            )?;
             out.value(&outcome, || outcome_text(&outcome));
             Ok(())
         }
