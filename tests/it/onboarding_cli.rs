@@ -437,3 +437,37 @@ fn a_refused_accept_from_an_answers_file_keeps_the_wizard_as_it_was() {
     .expect_code(2);
     assert_eq!(status(&home)["answers"], before["answers"]);
 }
+
+#[test]
+fn removing_what_the_quota_left_out_is_no_error() {
+    let home = home("free");
+    let answers = br#"{"goal": ["software"], "audience": ["individual"], "voice": ["yes"]}"#;
+    let preview = home
+        .cli_stdin(&["--json", "onboard", "--answers", "-"], answers)
+        .expect_code(0)
+        .json();
+    let trimmed: Vec<&str> = preview["trimmed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["capability"]["id"].as_str())
+        .collect();
+    assert!(trimmed.contains(&"uplay_chromium"), "{preview}");
+    home.cli_stdin(
+        &["onboard", "--answers", "-", "--remove", "uplay_chromium"],
+        answers,
+    )
+    .expect_code(0);
+    // Something neither in the bundle nor left out is still refused.
+    let refused = home
+        .cli_stdin(
+            &["onboard", "--answers", "-", "--remove", "crm_sync_typo"],
+            answers,
+        )
+        .expect_code(2);
+    assert!(
+        refused.stderr.contains("crm_sync_typo"),
+        "{}",
+        refused.stderr
+    );
+}

@@ -69,8 +69,15 @@ impl ChoiceArgs {
         if let Some(preset) = &self.preset {
             choice.preset.clone_from(preset);
         }
+        // Removing what the quota already left out asks for what is so: nothing to do.
+        let left_out = |id: &String| {
+            recommendation.is_some_and(|r| r.trimmed.iter().any(|t| &t.capability.id == id))
+        };
         for id in &self.remove {
             if !choice.capabilities.contains(id) && !choice.community.contains(id) {
+                if left_out(id) {
+                    continue;
+                }
                 return Err(Failure::usage(
                     "invalid_input",
                     format!("--remove {id}: {id} is not in the bundle"),
