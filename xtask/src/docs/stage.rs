@@ -167,7 +167,10 @@ fn without_picture(text: &str, name: &str) -> String {
         + "\n"
 }
 
-/// Builds the CLI (debug) and returns the folder holding it.
+/// Builds the CLI (debug) and returns the folder holding it. The packages named are those
+/// `cargo xtask test` builds before the end-to-end tests, so the features are the same and,
+/// after those tests, this is a no-op; `-p persona-studio` alone would resolve other
+/// features and compile the crate and its dependencies again (minutes).
 pub fn build_cli() -> Result<PathBuf> {
     run_in(
         &root(),
@@ -175,6 +178,8 @@ pub fn build_cli() -> Result<PathBuf> {
         &[
             "build",
             "--quiet",
+            "-p",
+            "persona-studio-app",
             "-p",
             "persona-studio",
             "--bin",
