@@ -52,6 +52,11 @@ macro_rules! ts_as_string {
     };
 }
 
+/// The release version, `MAJOR.MINOR.PATCH` (SemVer 2.0.0), from `[workspace.package]` in the
+/// workspace `Cargo.toml`: the one place it is written. The CLI's `--version`, the app's Settings
+/// page and backup manifests (`app_version`) show this; the packages carry the same number.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 pub mod audit;
 pub mod auth;
 pub mod backup;

@@ -26,7 +26,7 @@ pub struct AppInfo {
 #[tauri::command]
 pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcError> {
     Ok(AppInfo {
-        version: env!("CARGO_PKG_VERSION").to_owned(),
+        version: persona_studio::VERSION.to_owned(),
         home: state.home()?.root().display().to_string(),
     })
 }
@@ -215,4 +215,49 @@ pub async fn spec_use(
             attest::compile_for_use(store, actor, &agent, &text, context, state.clock.as_ref())
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    /// The version is written once, in `[workspace.package]`: every crate inherits it, and
+    /// `tauri.conf.json` has none, so the bundler takes the app crate's. The packaging test
+    /// (`e2e/packaging/`) checks that the package, the CLI, Settings and backups agree.
+    #[test]
+    fn the_core_the_app_and_the_bundler_read_one_version() {
+        assert_eq!(persona_studio::VERSION, env!("CARGO_PKG_VERSION"));
+        let conf: serde_json::Value =
+            serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
+        assert!(
+            conf.get("version").is_none(),
+            "tauri.conf.json must not carry a version of its own"
+        );
+        for (name, manifest) in [
+            ("Cargo.toml", include_str!("../../Cargo.toml")),
+            ("src-tauri/Cargo.toml", include_str!("../Cargo.toml")),
+            ("xtask/Cargo.toml", include_str!("../../xtask/Cargo.toml")),
+        ] {
+            let package = manifest.split("[package]").nth(1).unwrap();
+            let package = package.split("\n[").next().unwrap();
+            assert!(
+                package.contains("\nversion.workspace = true"),
+                "{name} must inherit the workspace version"
+            );
+        }
+        let install_line = format!(
+            "apt install ./persona-studio_{}_amd64.deb",
+            persona_studio::VERSION
+        );
+        for (name, text) in [
+            ("README.md", include_str!("../../README.md")),
+            (
+                "docs/src/getting-started.md",
+                include_str!("../../docs/src/getting-started.md"),
+            ),
+        ] {
+            assert!(
+                text.contains(&install_line),
+                "{name} must show `{install_line}`"
+            );
+        }
+    }
 }

@@ -139,7 +139,7 @@ fn take_snapshot(
     let manifest = Manifest {
         format: format::MANIFEST_FORMAT.to_owned(),
         format_version: format::FORMAT_VERSION,
-        app_version: env!("CARGO_PKG_VERSION").to_owned(),
+        app_version: crate::VERSION.to_owned(),
         schema_version: store.schema_version()?,
         tenant,
         created_at,

@@ -1,6 +1,7 @@
 //! Repository automation, run as `cargo xtask <task>`. It installs what a fresh Debian or
 //! Ubuntu machine is missing, builds the UI and the app, and runs every test suite.
 
+mod bundle;
 mod deps;
 mod docs;
 mod process;
@@ -19,6 +20,10 @@ tasks:
                       measured in the same run
   docs                build the user guide (docs/) to artifacts/docs/, check its links and
                       run its command examples against the real CLI
+  bundle              build the release packages (.deb, .rpm) with the user guide into
+                      artifacts/bundle/ (no AppImage: its tooling downloads from GitHub)
+  test-bundle         package the debug build, then install, run, upgrade and remove it
+                      with apt (root or sudo); the last stage of `test`
   bindings            regenerate ui/src/lib/bindings.ts and commands.ts from the Rust code
   setup               only install what is missing";
 
@@ -37,6 +42,8 @@ fn dispatch() -> Result<()> {
         "run" => run::run(&rest),
         "test" => test::test(),
         "bindings" => test::bindings(),
+        "bundle" => bundle::bundle().map(|_| ()),
+        "test-bundle" => bundle::test_bundle(),
         "docs" => docs::docs(docs::Screenshots::Optional),
         "docs-examples" => docs::run_examples(&rest),
         "bench" => test::bench(),

@@ -61,6 +61,18 @@ impl Drop for Scratch {
     }
 }
 
+/// Runs `script` from the repository root with the scratch folder's XDG variables and `extra`
+/// set; `{KEYRING}` in it stands for [`KEYRING_SESSION`].
+pub fn with_keyring_session(
+    scratch: &Scratch,
+    extra: &[(&'static str, PathBuf)],
+    script: &str,
+) -> Result<()> {
+    with_env(scratch, extra, |env| {
+        sh(&script.replace("{KEYRING}", KEYRING_SESSION), env)
+    })
+}
+
 fn with_env<T>(
     scratch: &Scratch,
     extra: &[(&'static str, PathBuf)],
@@ -140,9 +152,7 @@ pub fn test() -> Result<()> {
         let _step =
             step("Rust: unit, integration and CLI tests (real keyring, real OpenClaw, AIDE)");
         let extra = [("PS_OPENCLAW_BIN", openclaw.clone()), ("PS_AIDE_BIN", aide)];
-        with_env(&scratch, &extra, |env| {
-            sh(&format!("{KEYRING_SESSION} cargo test --workspace"), env)
-        })?;
+        with_keyring_session(&scratch, &extra, "{KEYRING} cargo test --workspace")?;
     }
     build_binaries()?;
     {
@@ -156,20 +166,20 @@ pub fn test() -> Result<()> {
             ("PS_PYTHON", python),
             ("PS_OPENCLAW_BIN", openclaw),
         ];
-        with_env(&scratch, &extra, |env| {
-            sh(
-                &format!(
-                    r#"xvfb-run -a -s "-screen 0 1280x800x24" {KEYRING_SESSION} "$PS_PYTHON" -m pytest e2e -v -p no:cacheprovider"#
-                ),
-                env,
-            )
-        })?;
+        // e2e/packaging/ installs packages: it is the packaging stage's, below.
+        with_keyring_session(
+            &scratch,
+            &extra,
+            r#"xvfb-run -a -s "-screen 0 1280x800x24" {KEYRING} "$PS_PYTHON" -m pytest e2e --ignore=e2e/packaging -v -p no:cacheprovider"#,
+        )?;
     }
     guide_tools
         .join()
         .map_err(|_| anyhow::anyhow!("installing the guide's tools panicked"))??;
     // After the end-to-end tests, which took the screenshots the guide shows.
     crate::docs::docs(crate::docs::Screenshots::Required)?;
+    // The packages ship the guide just built.
+    crate::bundle::test_bundle()?;
     println!("\nAll test suites passed.");
     Ok(())
 }
@@ -212,10 +222,9 @@ pub fn bench() -> Result<()> {
     // The backup benchmark stores its passphrase in the keyring and runs restic and age.
     let _step =
         step("benchmark: backup (about 1 GiB; export, verify, restore vs tar|zstd|age and restic)");
-    with_env(&scratch, &[], |env| {
-        sh(
-            &format!("{KEYRING_SESSION} cargo bench --quiet -p persona-studio --bench backup"),
-            env,
-        )
-    })
+    with_keyring_session(
+        &scratch,
+        &[],
+        "{KEYRING} cargo bench --quiet -p persona-studio --bench backup",
+    )
 }

@@ -32,7 +32,7 @@ use crate::output::{Failure, Output};
 #[derive(Debug, Parser)]
 #[command(
     name = "persona-studio",
-    version,
+    version = persona_studio::VERSION,
     about = "Govern AI-agent personas, offline."
 )]
 struct Cli {

@@ -62,6 +62,11 @@ pub fn docs(screenshots: Screenshots) -> Result<()> {
         linkcheck_refuses_a_broken_link(&tools)?;
         mdbook_build(&tools, &staged)?;
         let _ = std::fs::remove_dir_all(&out);
+        // On a fresh clone nothing has made `artifacts/` yet.
+        if let Some(parent) = out.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("could not create {}", parent.display()))?;
+        }
         std::fs::rename(staged.join("book/html"), &out)
             .with_context(|| format!("could not move the built book to {}", out.display()))?;
         anchors::check(&out)?;
