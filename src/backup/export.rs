@@ -19,7 +19,7 @@ use super::passphrase::{self, Entropy};
 use super::pipeline::{self, Sink, Written};
 use super::records::{self, BackupRecord};
 use super::target::{self, Target};
-use super::{failpoints, snapshot, ExportOutcome, ExportRequest, ExportTo, Progress, Scratch};
+use super::{snapshot, ExportOutcome, ExportRequest, ExportTo, Progress, Scratch};
 use crate::audit;
 use crate::auth::{self, Actor};
 use crate::clock::{Clock, Timestamp};
@@ -134,7 +134,7 @@ fn take_snapshot(
     let db_copy = scratch.0.join(DATABASE_FILE);
     let tenant_dir = home.tenant_dir(&tenant.id);
     let snap = snapshot::take(store, &tenant.id, &db_copy, &tenant_dir, ctx)?;
-    fail::fail_point!(failpoints::SNAPSHOT);
+    fail::fail_point!(super::failpoints::SNAPSHOT);
     ctx.check_cancel()?;
     let manifest = Manifest {
         format: format::MANIFEST_FORMAT.to_owned(),
@@ -312,7 +312,7 @@ fn write_parts(
     };
     let index_bytes = serde_json::to_vec_pretty(&index)
         .map_err(|e| Error::SnapshotFailed(format!("Could not write the index: {e}")))?;
-    fail::fail_point!(failpoints::INDEX_WRITE);
+    fail::fail_point!(super::failpoints::INDEX_WRITE);
     target.commit(job.name, &index_bytes)?;
     if target.read_index(job.name)?.as_deref() != Some(index_bytes.as_slice()) {
         return Err(Error::BackupDamaged {

@@ -27,7 +27,6 @@ use super::archive::{
     self, joined, spawn, ChannelWriter, Ctx, Extract, KnownKey, PackEntry, PendingSeal, Sealing,
     POLL, REPORT_EVERY,
 };
-use super::failpoints;
 use super::format::{Manifest, PartInfo};
 use super::target::{io_error, write_in_slices, Target};
 use super::{Progress, Stage};
@@ -105,7 +104,7 @@ enum ReadBack<'t> {
 impl ReadBack<'_> {
     /// Flushes segment `part` to disk, then reads it back into `buf`.
     fn fetch(&mut self, part: &PartInfo, buf: &mut Vec<u8>) -> Result<()> {
-        fail::fail_point!(failpoints::PART_READ_BACK);
+        fail::fail_point!(super::failpoints::PART_READ_BACK);
         match self {
             ReadBack::Parts { target, name } => {
                 target.sync_part(name, part.n)?;
@@ -372,7 +371,7 @@ fn write_parts(
             size: segment.len() as u64,
             sha256: Digest::from_bytes(part_hash.finalize().into()),
         };
-        fail::fail_point!(failpoints::PART_WRITE);
+        fail::fail_point!(super::failpoints::PART_WRITE);
         sink.put(n, segment)?;
         counters.uploaded.fetch_add(info.size, Ordering::Relaxed);
         segment.clear();

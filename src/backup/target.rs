@@ -8,7 +8,6 @@ use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::failpoints;
 use super::format::{is_backup_name, part_name, INDEX_NAME, PART_PREFIX};
 use super::limits::{MAX_INDEX_BYTES, MAX_PART_SIZE};
 use crate::{Error, Result};
@@ -203,7 +202,7 @@ impl Target for LocalTarget {
         fs::create_dir_all(&dir).map_err(|e| self.err("create", &dir, e))?;
         let path = dir.join(part_name(n));
         let file = File::create(&path).map_err(|e| self.err("create", &path, e))?;
-        fail::fail_point!(failpoints::LOCAL_WRITE, |arg: Option<String>| {
+        fail::fail_point!(super::failpoints::LOCAL_WRITE, |arg: Option<String>| {
             // Test builds only: the disk fills up half-way through the part.
             let _ = (&file).write_all(data.get(..data.len() / 2).unwrap_or_default());
             let e = match arg.as_deref() {
@@ -260,7 +259,7 @@ impl Target for LocalTarget {
         let index_path = dir.join(INDEX_NAME);
         fs::rename(&tmp, &index_path).map_err(|e| self.err("rename", &tmp, e))?;
         self.sync(&dir)?;
-        fail::fail_point!(failpoints::INDEX_COMMIT);
+        fail::fail_point!(super::failpoints::INDEX_COMMIT);
         let done = self.final_dir(name);
         fs::rename(&dir, &done).map_err(|e| self.err("rename", &dir, e))?;
         self.sync(&self.root)
