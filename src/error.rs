@@ -107,6 +107,11 @@ pub enum Error {
     #[error("{}", crate::problem::describe_problems(.0))]
     SpecInvalid(Vec<crate::problem::Problem>),
 
+    /// `preset.json` has problems outside its spec (the per-file policies), each located by a
+    /// JSON pointer into `preset.json` with a rule code.
+    #[error("{}", crate::problem::describe_problems_of("preset.json", .0))]
+    PresetInvalid(Vec<crate::problem::Problem>),
+
     /// An action that needs proof of identity by a member who is not unlocked.
     #[error("{0}")]
     Locked(String),
@@ -129,6 +134,11 @@ pub enum Error {
     /// A capability or storage quota of the tier would be exceeded; the message has the numbers.
     #[error("{0}")]
     QuotaExceeded(String),
+
+    /// A file review decided against a file that changed again since the review last saw it;
+    /// the message names the file and both hashes.
+    #[error("{0}")]
+    ReviewStale(String),
 
     /// What was approved is not what would be installed (version or content hash changed).
     #[error("{0}")]
@@ -181,6 +191,28 @@ pub enum Error {
     /// A worker thread could not start or panicked (a bug); its step did not complete.
     #[error("The backup's {what} step stopped unexpectedly. Nothing was left half-done; try again, and report this to Persona Studio if it happens again.")]
     ThreadFailed { what: &'static str },
+
+    /// A file's history has no version with that hash.
+    #[error("{path} of agent {agent} has no recorded version {sha256}. Pick one of the versions its history lists.")]
+    HistoryVersionUnknown {
+        agent: String,
+        path: String,
+        sha256: String,
+    },
+
+    /// Only the hash of that version was kept (over the size limit, unreadable or not a regular
+    /// file when it was recorded).
+    #[error("Only the hash of version {sha256} of {path} (agent {agent}) was kept, so its content cannot be read back: it was larger than the history keeps, unreadable or not a regular file when it was recorded. Pick a version whose content was kept.")]
+    HistoryContentGone {
+        agent: String,
+        path: String,
+        sha256: String,
+    },
+
+    /// Stored history content does not decode to its hash (the database was changed outside
+    /// the product, or damaged).
+    #[error("The stored history content {sha256} is damaged: {detail}. Restore the data folder from a backup to get it back; other versions are unaffected.")]
+    HistoryDamaged { sha256: String, detail: String },
 
     /// The OpenClaw install could not be read. Built from `openclaw::OpenClawError` (a domain
     /// type, so it converts itself here: the base layer names no domain), keeping its code.
@@ -246,6 +278,7 @@ impl Error {
             Error::Ambiguous { .. } => "ambiguous",
             Error::Forbidden { .. } => "forbidden",
             Error::SpecInvalid(_) => "spec_invalid",
+            Error::PresetInvalid(_) => "preset_invalid",
             Error::HashEnforced { .. } => "hash_enforced",
             Error::Locked(_) | Error::NoPassphrase { .. } => "locked",
             Error::WrongMemberPassphrase => "wrong_passphrase",
@@ -253,6 +286,7 @@ impl Error {
             Error::InvalidTransition(_) => "invalid_transition",
             Error::QuotaExceeded(_) => "quota_exceeded",
             Error::HashMismatch(_) => "hash_mismatch",
+            Error::ReviewStale(_) => "review_stale",
             Error::WrongPassphrase { .. } => "wrong_passphrase",
             Error::BackupDamaged { .. } => "backup_damaged",
             Error::BackupUnsafeEntry { .. } => "backup_unsafe_entry",
@@ -265,6 +299,9 @@ impl Error {
             Error::Cancelled => "cancelled",
             Error::SnapshotFailed(_) => "snapshot_failed",
             Error::ThreadFailed { .. } => "thread_failed",
+            Error::HistoryVersionUnknown { .. } => "history_version_unknown",
+            Error::HistoryContentGone { .. } => "history_content_gone",
+            Error::HistoryDamaged { .. } => "history_damaged",
             Error::OpenClaw { code, .. } => code,
         }
     }
@@ -281,9 +318,11 @@ impl Error {
                 | Error::Canon(_)
                 | Error::Json { .. }
                 | Error::SpecInvalid(_)
+                | Error::PresetInvalid(_)
                 | Error::NotRegularFile { .. }
                 | Error::FileTooLarge { .. }
                 | Error::LinkNotReplaced { .. }
+                | Error::HistoryVersionUnknown { .. }
         ) || matches!(
             self,
             Error::OpenClaw {

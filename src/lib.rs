@@ -15,6 +15,8 @@
 //!   requests), [`onboarding`] (the wizard, the recommender, accept), [`provision`] (applying a
 //!   preset to an agent's workspace) and [`openclaw`] (the OpenClaw install our agents run in:
 //!   its JSON5 config with `$include`, its agents, drift, and the sync plan).
+//! - [`selfedit`]: the self-edit loop over agents' own edits of their workspaces (scan, file
+//!   reviews, revert, the Integrity page).
 //! - The façade: [`tenant`] creates the first tenant and answers "who am I and what do I have"
 //!   (the overview the Dashboard shows); [`doctor`] checks the installation.
 //!
@@ -78,6 +80,7 @@ pub mod persona;
 pub mod problem;
 pub mod provision;
 pub mod secrets;
+pub mod selfedit;
 pub mod store;
 pub mod tenant;
 pub mod textdiff;
@@ -104,6 +107,7 @@ mod tests {
         &["governance"],
         &["onboarding"],
         &["provision", "openclaw"],
+        &["selfedit"],
         &["tenant", "doctor"],
     ];
 

@@ -30,8 +30,14 @@ impl fmt::Display for Problem {
 
 /// Every problem on its own line, `pointer [rule] message`, for terminals and error messages.
 pub fn describe_problems(problems: &[Problem]) -> String {
+    describe_problems_of("The spec", problems)
+}
+
+/// [`describe_problems`] for a document named `subject` (`"preset.json"`): `{subject} has N
+/// problems:` and one line per problem.
+pub fn describe_problems_of(subject: &str, problems: &[Problem]) -> String {
     let mut text = format!(
-        "The spec has {} problem{}:",
+        "{subject} has {} problem{}:",
         problems.len(),
         if problems.len() == 1 { "" } else { "s" }
     );

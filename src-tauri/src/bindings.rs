@@ -110,6 +110,11 @@ mod tests {
         declarations.visit::<AgentIntegrity>();
         declarations.visit::<FileDiff>();
         declarations.visit::<Baseline>();
+        declarations.visit::<persona_studio::selfedit::page::IntegrityPage>();
+        declarations.visit::<persona_studio::selfedit::scan::ScanReport>();
+        declarations.visit::<persona_studio::selfedit::revert::Reverted>();
+        declarations.visit::<persona_studio::selfedit::review::Decided>();
+        declarations.visit::<crate::watch::IntegrityChanged>();
         declarations.visit::<AuditFilter>();
         declarations.visit::<AuditRecord>();
         declarations.visit::<VerifyReport>();

@@ -11,7 +11,9 @@ mod ipc_surface;
 mod onboarding_commands;
 mod openclaw_commands;
 mod preset_commands;
+mod selfedit_commands;
 mod state;
+mod watch;
 
 pub use error::IpcError;
 pub use state::AppState;
@@ -19,10 +21,15 @@ pub use state::AppState;
 /// Builds and runs the app. `main.rs` only calls this.
 pub fn run() {
     let state = AppState::from_environment();
+    let watched = state.clone();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .manage(state)
+        .setup(move |app| {
+            watch::start(app.handle().clone(), watched);
+            Ok(())
+        })
         .register_asynchronous_uri_scheme_protocol(guide_protocol::SCHEME, guide_protocol::handle)
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
@@ -40,6 +47,11 @@ pub fn run() {
             commands::integrity_overview,
             commands::integrity_diff,
             commands::integrity_accept,
+            selfedit_commands::integrity_page,
+            selfedit_commands::integrity_scan,
+            selfedit_commands::integrity_revert_preview,
+            selfedit_commands::integrity_revert,
+            selfedit_commands::integrity_decide,
             commands::audit_list,
             commands::audit_verify,
             commands::spec_use,

@@ -14,7 +14,7 @@ use tauri::State;
 use crate::{AppState, IpcError};
 
 /// What OpenClaw would see if it ran from the app: its variables and current folder.
-fn environment() -> Environment {
+pub(crate) fn environment() -> Environment {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     Environment::new(std::env::vars(), cwd)
 }

@@ -77,13 +77,19 @@ impl AppState {
         f: impl FnOnce(&mut Store, &Shared) -> persona_studio::Result<T> + Send + 'static,
     ) -> Result<T, IpcError> {
         let shared = Arc::clone(&self.0);
-        blocking(move || {
-            let (mut store, generation) = shared.take_store()?;
-            let result = f(&mut store, &shared);
-            shared.put_back(store, generation);
-            Ok(result?)
-        })
-        .await
+        blocking(move || AppState(shared).with_store_here(f)).await
+    }
+
+    /// Runs `f` on the calling thread with a store connection from the pool: for the app's own
+    /// worker threads (the file watcher), never for the main thread or a command.
+    pub fn with_store_here<T>(
+        &self,
+        f: impl FnOnce(&mut Store, &Shared) -> persona_studio::Result<T>,
+    ) -> Result<T, IpcError> {
+        let (mut store, generation) = self.take_store()?;
+        let result = f(&mut store, &self.0);
+        self.put_back(store, generation);
+        Ok(result?)
     }
 
     /// Like [`with_store`](Self::with_store), for commands that act as the local member.

@@ -285,6 +285,11 @@ pub fn transition(
     require_unlocked_privileged(store.conn(), actor, now, "move change requests")?;
     let id = &resolve(store.conn(), &actor.tenant_id, id)?;
     let current = find(store.conn(), &actor.tenant_id, id)?;
+    if is_file_review(store.conn(), &actor.tenant_id, id)? {
+        return Err(Error::InvalidTransition(format!(
+            "Change request {id} is the review of a file an agent changed; it is decided by approving or rejecting it, not moved through triage."
+        )));
+    }
     if current.state != from {
         return Err(Error::InvalidTransition(format!(
             "Change request {id} is {}; it can be {verb} only when it is {}.",
@@ -452,6 +457,16 @@ pub fn count_open(store: &Store, tenant: &str) -> Result<i64> {
         "SELECT COUNT(*) FROM change_requests
          WHERE tenant_id = ?1 AND state IN ('submitted', 'triage', 'approved')",
         params![tenant],
+        |row| row.get(0),
+    )?)
+}
+
+/// Whether change request `id` is a file review (the self-edit loop's, table `file_reviews`),
+/// which is decided by its own rules rather than moved through triage.
+pub fn is_file_review(conn: &Connection, tenant: &str, id: &str) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM file_reviews WHERE tenant_id = ?1 AND change_id = ?2)",
+        params![tenant, id],
         |row| row.get(0),
     )?)
 }

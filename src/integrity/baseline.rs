@@ -18,6 +18,7 @@ use crate::auth::Actor;
 use crate::clock::{Clock, Timestamp};
 use crate::fsutil::{self, FileKind};
 use crate::integrity::digest_cache::DigestCache;
+use crate::integrity::history::{self, Origin, VersionSource};
 use crate::persona::versions::check_agent_name;
 use crate::store::Store;
 use crate::{Error, Result};
@@ -50,14 +51,34 @@ pub(super) fn workspace_dir(path: &Path) -> Result<PathBuf> {
     std::fs::canonicalize(path).map_err(|e| Error::io("resolve", path, e))
 }
 
-/// Records the first baseline of `agent`'s workspace. An agent with a baseline changes it only
-/// through [`accept`].
+/// Records the first baseline of `agent`'s workspace, and a history version (source
+/// `baseline`) of each file. An agent with a baseline changes it only through [`accept`].
 pub fn record(
     store: &mut Store,
     actor: &Actor,
     agent: &str,
     workspace: &Path,
     watch: &[String],
+    clock: &dyn Clock,
+) -> Result<Baseline> {
+    record_as(
+        store,
+        actor,
+        (agent, workspace),
+        watch,
+        VersionSource::Baseline,
+        clock,
+    )
+}
+
+/// [`record`], with the files' history versions recorded as coming from `source` (a preset
+/// apply records `apply`). The audit entry is the same.
+pub fn record_as(
+    store: &mut Store,
+    actor: &Actor,
+    (agent, workspace): (&str, &Path),
+    watch: &[String],
+    source: VersionSource,
     clock: &dyn Clock,
 ) -> Result<Baseline> {
     check_agent_name(agent)?;
@@ -103,7 +124,12 @@ pub fn record(
                 params![actor.tenant_id, agent, path],
             )?;
         }
-        write_files(tx, &actor.tenant_id, agent, &states, &blobs)?;
+        let origin = Origin {
+            source,
+            actor: &actor.member_id,
+            at: now,
+        };
+        write_files(tx, &actor.tenant_id, agent, (&states, &blobs), &origin)?;
         audit::append(
             tx,
             &actor.tenant_id,
@@ -121,40 +147,91 @@ pub fn record(
     get(store, &actor.tenant_id, agent)?.ok_or_else(|| missing_baseline(agent))
 }
 
+/// Stores `states` as `agent`'s baseline files (their small contents as blobs) and records a
+/// history version of each with `origin`: every baseline write goes through here.
 pub(super) fn write_files(
     tx: &Transaction<'_>,
     tenant: &str,
     agent: &str,
-    states: &[FileState],
-    blobs: &Blobs,
+    (states, blobs): (&[FileState], &Blobs),
+    origin: &Origin<'_>,
 ) -> Result<()> {
     tx.execute(
         "DELETE FROM baseline_files WHERE tenant_id = ?1 AND agent = ?2",
         params![tenant, agent],
     )?;
     for state in states {
+        insert_file(
+            tx,
+            (tenant, agent),
+            &state.path,
+            state,
+            blobs.get(&state.sha256).map(Vec::as_slice),
+        )?;
+    }
+    record_history(tx, tenant, agent, (states, blobs), origin)
+}
+
+/// Inserts one baseline row of `agent` at `path` (which must have none), and its content as
+/// a blob when `bytes` is given.
+pub(super) fn insert_file(
+    tx: &Transaction<'_>,
+    (tenant, agent): (&str, &str),
+    path: &str,
+    state: &FileState,
+    bytes: Option<&[u8]>,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO baseline_files
+           (tenant_id, agent, path, size, mtime_ns, mode, sha256, ftype, lname)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            tenant,
+            agent,
+            path,
+            i64::try_from(state.size).unwrap_or(i64::MAX),
+            state.mtime_ns,
+            state.mode,
+            state.sha256.to_string(),
+            state.file_type.as_str(),
+            state.link_target
+        ],
+    )?;
+    if let Some(bytes) = bytes {
         tx.execute(
-            "INSERT INTO baseline_files
-               (tenant_id, agent, path, size, mtime_ns, mode, sha256, ftype, lname)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
+            "INSERT OR IGNORE INTO baseline_blobs (tenant_id, sha256, content) VALUES (?1, ?2, ?3)",
+            params![tenant, state.sha256.to_string(), bytes],
+        )?;
+    }
+    Ok(())
+}
+
+/// A history version of each file of `states`: its content when it was read and kept (a
+/// regular file, or a link to one the link rule follows), else its hash only.
+fn record_history(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    agent: &str,
+    (states, blobs): (&[FileState], &Blobs),
+    origin: &Origin<'_>,
+) -> Result<()> {
+    for state in states {
+        let content = match state.file_type {
+            FileKind::File | FileKind::Symlink => blobs.get(&state.sha256),
+            _ => None,
+        };
+        match content {
+            Some(bytes) => history::record(tx, tenant, agent, &state.path, bytes, origin)?,
+            None => history::record_hash(
+                tx,
                 tenant,
                 agent,
-                state.path,
-                i64::try_from(state.size).unwrap_or(i64::MAX),
-                state.mtime_ns,
-                state.mode,
-                state.sha256.to_string(),
-                state.file_type.as_str(),
-                state.link_target
-            ],
-        )?;
-        if let Some(bytes) = blobs.get(&state.sha256) {
-            tx.execute(
-                "INSERT OR IGNORE INTO baseline_blobs (tenant_id, sha256, content) VALUES (?1, ?2, ?3)",
-                params![tenant, state.sha256.to_string(), bytes],
-            )?;
-        }
+                &state.path,
+                &state.sha256.to_string(),
+                state.size,
+                origin,
+            )?,
+        };
     }
     Ok(())
 }
@@ -175,8 +252,12 @@ fn missing_baseline(agent: &str) -> Error {
 
 /// The stored baseline of `agent`, if any.
 pub fn get(store: &Store, tenant: &str, agent: &str) -> Result<Option<Baseline>> {
-    let head: Option<(String, String)> = store
-        .conn()
+    get_in(store.conn(), tenant, agent)
+}
+
+/// [`get`] on a connection or inside a transaction (`&Transaction` derefs to one).
+pub fn get_in(conn: &rusqlite::Connection, tenant: &str, agent: &str) -> Result<Option<Baseline>> {
+    let head: Option<(String, String)> = conn
         .query_row(
             "SELECT workspace, recorded_at FROM baselines WHERE tenant_id = ?1 AND agent = ?2",
             params![tenant, agent],
@@ -186,8 +267,8 @@ pub fn get(store: &Store, tenant: &str, agent: &str) -> Result<Option<Baseline>>
     let Some((workspace, recorded_at)) = head else {
         return Ok(None);
     };
-    let files = files_of(store, tenant, agent)?;
-    let mut statement = store.conn().prepare_cached(
+    let files = files_of(conn, tenant, agent)?;
+    let mut statement = conn.prepare_cached(
         "SELECT path FROM watch_list WHERE tenant_id = ?1 AND agent = ?2 ORDER BY path",
     )?;
     let watch_list = statement
@@ -205,8 +286,8 @@ pub fn get(store: &Store, tenant: &str, agent: &str) -> Result<Option<Baseline>>
 
 /// The files of `agent`'s baseline, by path. Rows from before file types were kept (migration
 /// 0010) read as regular files, which is all those baselines recorded.
-fn files_of(store: &Store, tenant: &str, agent: &str) -> Result<Vec<FileState>> {
-    let mut statement = store.conn().prepare_cached(
+fn files_of(conn: &rusqlite::Connection, tenant: &str, agent: &str) -> Result<Vec<FileState>> {
+    let mut statement = conn.prepare_cached(
         "SELECT path, size, mtime_ns, mode, sha256, ftype, lname FROM baseline_files
          WHERE tenant_id = ?1 AND agent = ?2 ORDER BY path",
     )?;
@@ -324,11 +405,23 @@ fn paths_to_check(baseline: &Baseline) -> Result<(PathBuf, Vec<String>)> {
 }
 
 /// Makes the workspace's current state the baseline of `agent` and records the old and new
-/// hashes in the audit log.
+/// hashes in the audit log, and a history version (source `baseline`) of each changed file.
 pub fn accept(
     store: &mut Store,
     actor: &Actor,
     agent: &str,
+    clock: &dyn Clock,
+) -> Result<Baseline> {
+    accept_as(store, actor, agent, VersionSource::Baseline, clock)
+}
+
+/// [`accept`], with the files' history versions recorded as coming from `source` (a preset
+/// apply records `apply`). The audit entry is the same.
+pub fn accept_as(
+    store: &mut Store,
+    actor: &Actor,
+    agent: &str,
+    source: VersionSource,
     clock: &dyn Clock,
 ) -> Result<Baseline> {
     require_unlocked_privileged(
@@ -341,8 +434,13 @@ pub fn accept(
     let workspace = workspace_dir(Path::new(&baseline.workspace))?;
     let (states, blobs) = scan(&workspace, &watched_paths(&baseline.watch_list))?;
     let now = clock.now();
+    let origin = Origin {
+        source,
+        actor: &actor.member_id,
+        at: now,
+    };
     store.write(|tx| {
-        write_files(tx, &actor.tenant_id, agent, &states, &blobs)?;
+        write_files(tx, &actor.tenant_id, agent, (&states, &blobs), &origin)?;
         tx.execute(
             "UPDATE baselines SET recorded_at = ?1, recorded_by = ?2 WHERE tenant_id = ?3 AND agent = ?4",
             params![now.to_string(), actor.member_id, actor.tenant_id, agent],

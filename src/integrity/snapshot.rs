@@ -11,6 +11,7 @@ use rusqlite::{params, Transaction};
 use super::baseline::{
     get, hashes_of, scan, watched_paths, workspace_dir, write_files, Blobs, FileState,
 };
+use super::history::{Origin, VersionSource};
 use crate::auth::Actor;
 use crate::clock::Timestamp;
 use crate::persona::versions::check_agent_name;
@@ -54,10 +55,11 @@ pub(crate) fn snapshot(
 
 /// Makes `snapshot` `agent`'s baseline inside `tx` (recording or replacing it) without an
 /// audit entry: the caller appends one entry naming the old and new hashes (invariant 15).
+/// Each file's history version is recorded as coming from `source`.
 pub(crate) fn store_in(
     tx: &Transaction<'_>,
     actor: &Actor,
-    agent: &str,
+    (agent, source): (&str, VersionSource),
     snapshot: &Snapshot,
     now: Timestamp,
 ) -> Result<()> {
@@ -75,11 +77,16 @@ pub(crate) fn store_in(
             actor.member_id
         ],
     )?;
+    let origin = Origin {
+        source,
+        actor: &actor.member_id,
+        at: now,
+    };
     write_files(
         tx,
         &actor.tenant_id,
         agent,
-        &snapshot.states,
-        &snapshot.blobs,
+        (&snapshot.states, &snapshot.blobs),
+        &origin,
     )
 }

@@ -28,7 +28,8 @@ use crate::auth::members::require_unlocked_privileged;
 use crate::auth::Actor;
 use crate::canon::Digest;
 use crate::clock::Clock;
-use crate::integrity::{baseline, snapshot};
+use crate::integrity::history::VersionSource;
+use crate::integrity::{baseline, pending, snapshot};
 use crate::provision::apply::FileAction;
 use crate::store::Store;
 use crate::Result;
@@ -76,6 +77,20 @@ pub fn sync(
     check_plan(store, &actor.tenant_id, &computed.plan, request.plan_hash)?;
     let body = &computed.plan.body;
     let config_written = !body.config.changes.is_empty();
+    // The files and the entry about to be written are the product's, not drift (the scan of
+    // the self-edit loop leaves them alone until the baselines below hold them).
+    let mut planned = computed.rendered.planned();
+    planned.push((
+        crate::integrity::pending::CONFIG_ENTRY.to_owned(),
+        crate::canon::digest_of(&body.config.after)?,
+    ));
+    pending::announce(
+        store,
+        (&actor.tenant_id, agent),
+        &planned,
+        "sync",
+        clock.now(),
+    )?;
     if config_written {
         write_config(&computed, request.options, install.1)?;
     }
@@ -99,7 +114,7 @@ pub fn sync(
     let config_path = computed.located.config.display().to_string();
     let now = clock.now();
     let entry_sha256 = store.write(|tx| {
-        snapshot::store_in(tx, actor, agent, &snapshot, now)?;
+        snapshot::store_in(tx, actor, (agent, VersionSource::Sync), &snapshot, now)?;
         let sha = store_entry_in(tx, actor, agent, (&config_path, &entry_path), &entry, now)?;
         let data = synced(
             &computed.plan,

@@ -25,6 +25,7 @@ use crate::audit;
 use crate::auth::members::require_unlocked_privileged;
 use crate::auth::Actor;
 use crate::clock::Clock;
+use crate::integrity::history::VersionSource;
 use crate::integrity::{baseline, snapshot};
 use crate::naming::is_valid_id;
 use crate::persona::preset::catalog;
@@ -166,7 +167,13 @@ fn import_one(
     let now = clock.now();
     store.write(|tx| {
         let content_hash = catalog::create_new_draft_in(tx, actor, bundle, now)?;
-        snapshot::store_in(tx, actor, &agent.id, &snapshot, now)?;
+        snapshot::store_in(
+            tx,
+            actor,
+            (&agent.id, VersionSource::Import),
+            &snapshot,
+            now,
+        )?;
         let entry_sha = store_entry_in(
             tx,
             actor,

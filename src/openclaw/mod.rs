@@ -55,7 +55,10 @@ pub use import::{import, AgentImport, ImportAction, ImportReport};
 pub use levels::{levels_for, table as level_table, LevelTable, LevelsSource, ModelLevels};
 pub use process::{find_on_path, CliRun, OpenClawCli, CLI_TIMEOUT, MAX_OUTPUT_BYTES};
 pub use state::{entry_baseline, EntryBaseline};
-pub use status::{status, AgentState, AgentStatus, AppliedPreset, DriftItem, OurAgent, Status};
+pub use status::{
+    entry_changes, status, AgentState, AgentStatus, AppliedPreset, DriftItem, EntryChange,
+    OurAgent, Status,
+};
 pub use sync::{
     plan, ConfigDiff, KeyChange, PlanBody, SyncOptions, SyncPlan, MANAGED_KEYS, PLANS_KEPT,
     PLAN_FORMAT,

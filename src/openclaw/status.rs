@@ -289,3 +289,62 @@ fn entry_key_changes(before: &Map<String, Value>, after: &Map<String, Value>) ->
         })
         .collect()
 }
+
+/// An agent's config entry that differs from its entry baseline (for the self-edit scan).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct EntryChange {
+    /// Our agent (the OpenClaw id).
+    pub agent: String,
+    /// Where the entry is now.
+    pub entry_path: String,
+    /// The sha256 of the entry as we last wrote or imported it.
+    pub recorded: Digest,
+    /// The sha256 of the canonical JSON of the entry now.
+    pub now: Digest,
+    /// The keys that differ.
+    pub keys: Vec<String>,
+}
+
+/// Reads the install once (see [`locate`]) and returns, for each of `agents` that has a config
+/// entry baseline, its entry when it differs from that baseline. Reads nothing when none of
+/// them has one.
+///
+/// # Errors
+/// Those of reading the config (`openclaw_*`).
+pub fn entry_changes(
+    store: &Store,
+    tenant: &str,
+    install: (Option<&Path>, &Environment),
+    agents: &[String],
+) -> Result<Vec<EntryChange>> {
+    let mut recorded = Vec::new();
+    for agent in agents {
+        if let Some(baseline) = entry_baseline(store, tenant, agent)? {
+            recorded.push(baseline);
+        }
+    }
+    if recorded.is_empty() {
+        return Ok(Vec::new());
+    }
+    let located = locate(install.0, install.1)?;
+    let files = read_config(&located.config)?;
+    let mut out = Vec::new();
+    for baseline in recorded {
+        let (entry_path, now) = entry_of(&files.value, &baseline.agent);
+        let keys: Vec<String> = entry_key_changes(&baseline.entry, &now)
+            .into_iter()
+            .map(|c| c.key)
+            .collect();
+        if keys.is_empty() {
+            continue;
+        }
+        out.push(EntryChange {
+            agent: baseline.agent,
+            entry_path,
+            recorded: baseline.sha256,
+            now: crate::canon::digest_of(&now)?,
+            keys,
+        });
+    }
+    Ok(out)
+}

@@ -1,11 +1,14 @@
 //! Which preset version each agent was last given, read back from the `preset.applied` audit
-//! entries that [`super::apply`] writes (the audit log is where an apply is recorded).
+//! entries that [`super::apply`] writes (the audit log is where an apply is recorded), and the
+//! per-file policies an agent is held to as a result ([`policies_for_agent`]).
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::audit::{self, AuditFilter};
+use crate::persona::preset::catalog::{self, VersionRef};
+use crate::persona::preset::policy::FilePolicies;
 use crate::store::Store;
 use crate::Result;
 
@@ -53,4 +56,23 @@ pub fn applied_presets(store: &Store, tenant: &str) -> Result<BTreeMap<String, A
 /// The last preset applied to `agent` of `tenant`, if any.
 pub fn applied_to(store: &Store, tenant: &str, agent: &str) -> Result<Option<AppliedPreset>> {
     Ok(applied_presets(store, tenant)?.remove(agent))
+}
+
+/// The per-file policies `agent` of `tenant` is held to: the `file_policy` rules of the preset
+/// version last applied to it (OpenClaw sync renders that same version), followed by the
+/// defaults; an agent no preset was applied to gets the defaults. Errors: the database, or
+/// `not_found` when the applied version is no longer in the tenant's catalog.
+pub fn policies_for_agent(store: &Store, tenant: &str, agent: &str) -> Result<FilePolicies> {
+    let Some(applied) = applied_to(store, tenant, agent)? else {
+        return Ok(FilePolicies::defaults());
+    };
+    let version = catalog::get(
+        store,
+        tenant,
+        &applied.id,
+        &VersionRef::Number(applied.version),
+    )?;
+    Ok(FilePolicies::effective(
+        &version.bundle.manifest.file_policy,
+    ))
 }

@@ -16,7 +16,8 @@ use crate::auth::Actor;
 use crate::canon::Digest;
 use crate::clock::Clock;
 use crate::fsutil::{check_replaceable, read_in, write_atomic};
-use crate::integrity::baseline;
+use crate::integrity::history::VersionSource;
+use crate::integrity::{baseline, pending};
 use crate::persona::preset::bundle::{render, AGENT_EDITABLE};
 use crate::persona::preset::catalog::{self, VersionRef};
 use crate::persona::versions::check_agent_name;
@@ -96,6 +97,17 @@ impl Rendered {
             .map(|(_, text)| text.as_str())
     }
 
+    /// Each file [`Rendered::write`] would create or update, with the sha256 of its new bytes
+    /// (what a writer announces first, `integrity::pending`).
+    pub fn planned(&self) -> Vec<(String, Digest)> {
+        self.report
+            .changes
+            .iter()
+            .filter(|c| matches!(c.action, FileAction::Create | FileAction::Update))
+            .map(|c| (c.file.clone(), c.sha256))
+            .collect()
+    }
+
     /// Writes every created or updated file atomically (creating the workspace folder); kept
     /// and unchanged files are not touched.
     pub fn write(&self) -> Result<()> {
@@ -109,6 +121,11 @@ impl Rendered {
         Ok(())
     }
 }
+
+/// The failpoint between an apply's file writes and the transaction that records their
+/// baseline (`fail::fail_point!`, test builds only): the window in which a self-edit scan must
+/// not report the product's own bytes (ARCHITECTURE invariant 50).
+pub const FAILPOINT_WRITTEN: &str = "provision.apply.written";
 
 /// Applies preset `id` at `reference` (read by `catalog::resolve`) to `agent`'s `workspace`,
 /// creating the folder when it does not exist, also when it was removed since the last apply.
@@ -130,11 +147,26 @@ pub fn apply(
     if options.dry_run {
         return Ok(rendered.report);
     }
+    pending::announce(
+        store,
+        (&actor.tenant_id, agent),
+        &rendered.planned(),
+        "apply",
+        clock.now(),
+    )?;
     rendered.write()?;
+    fail::fail_point!(FAILPOINT_WRITTEN);
     if baseline::get(store, &actor.tenant_id, agent)?.is_some() {
-        baseline::accept(store, actor, agent, clock)?;
+        baseline::accept_as(store, actor, agent, VersionSource::Apply, clock)?;
     } else {
-        baseline::record(store, actor, agent, workspace, &[], clock)?;
+        baseline::record_as(
+            store,
+            actor,
+            (agent, workspace),
+            &[],
+            VersionSource::Apply,
+            clock,
+        )?;
     }
     let report = rendered.report;
     let files: BTreeMap<&str, String> = report

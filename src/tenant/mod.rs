@@ -25,6 +25,8 @@ use crate::governance::quota::{self, QuotaUsage};
 use crate::ids::IdSource;
 use crate::integrity::baseline::{self, AgentIntegrity};
 pub use crate::integrity::digest_cache::DigestCache;
+use crate::persona::preset::policy::{FilePolicies, FilePolicy};
+use crate::provision::applied::policies_for_agent;
 use crate::store::Store;
 use crate::{Error, Result};
 pub use tier::set_tier;
@@ -84,6 +86,9 @@ pub struct DriftAlert {
     pub changes: u32,
     /// Why the check could not run (a missing folder, say).
     pub problem: Option<String>,
+    /// The changed files whose policy is `locked` (`persona::preset::policy`): each one is a
+    /// violation the owner should revert (enforcement `enforce` reverts them at once).
+    pub locked: Vec<String>,
 }
 
 /// Creates the first tenant, its owner and the local profile, and records it in the audit log.
@@ -193,7 +198,7 @@ fn gather(store: &Store, clock: &dyn Clock, cache: Option<&DigestCache>) -> Resu
         Some(cache) => baseline::overview_cached(store, &actor.tenant_id, cache, now)?,
         None => baseline::overview(store, &actor.tenant_id)?,
     };
-    let drift_alerts = drift_alerts(integrity);
+    let drift_alerts = drift_alerts(store, &actor.tenant_id, integrity)?;
     Ok(SelfAccess {
         drift_alerts,
         backup: crate::backup::remind::status(store, clock)?,
@@ -220,24 +225,45 @@ fn gather(store: &Store, clock: &dyn Clock, cache: Option<&DigestCache>) -> Resu
     })
 }
 
-/// The agents whose workspace drifted from its baseline, or could not be checked.
-fn drift_alerts(integrity: Vec<AgentIntegrity>) -> Vec<DriftAlert> {
-    integrity
-        .into_iter()
-        .filter_map(|item| match (item.report, item.error) {
-            (_, Some(problem)) => Some(DriftAlert {
+/// The agents whose workspace drifted from its baseline, or could not be checked, with the
+/// changed files their policies lock.
+fn drift_alerts(
+    store: &Store,
+    tenant: &str,
+    integrity: Vec<AgentIntegrity>,
+) -> Result<Vec<DriftAlert>> {
+    let mut alerts = Vec::new();
+    for item in integrity {
+        match (item.report, item.error) {
+            (_, Some(problem)) => alerts.push(DriftAlert {
                 agent: item.agent,
                 changes: 0,
                 problem: Some(problem),
+                locked: Vec::new(),
             }),
-            (Some(report), None) if !report.is_clean() => Some(DriftAlert {
-                agent: item.agent,
-                changes: u32::try_from(report.changes.len()).unwrap_or(u32::MAX),
-                problem: None,
-            }),
-            _ => None,
-        })
-        .collect()
+            (Some(report), None) if !report.is_clean() => {
+                // A preset since removed from the catalog leaves the defaults, not a broken page.
+                let policies = match policies_for_agent(store, tenant, &item.agent) {
+                    Err(Error::NotFound { .. }) => FilePolicies::defaults(),
+                    other => other?,
+                };
+                let locked = report
+                    .changes
+                    .iter()
+                    .filter(|c| policies.policy_for(&c.path).0 == FilePolicy::Locked)
+                    .map(|c| c.path.clone())
+                    .collect();
+                alerts.push(DriftAlert {
+                    agent: item.agent,
+                    changes: u32::try_from(report.changes.len()).unwrap_or(u32::MAX),
+                    problem: None,
+                    locked,
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(alerts)
 }
 
 /// Verifies the acting tenant's audit chain against its keyring checkpoint (`audit verify`).

@@ -153,11 +153,12 @@ fn openers_racing_on_a_database_one_migration_behind_all_succeed() {
         let home = TestHome::new();
         let path = home.home().database_path();
         drop(Store::open(&home.home()).unwrap());
-        // Undo the last migration (0010 added two columns to baseline_files).
+        // Undo the last migration (0012 added the self-edit loop's three tables).
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(&format!(
-            "ALTER TABLE baseline_files DROP COLUMN lname;
-             ALTER TABLE baseline_files DROP COLUMN ftype;
+            "DROP TABLE file_reviews;
+             DROP TABLE pending_writes;
+             DROP TABLE file_changes_seen;
              PRAGMA user_version = {};",
             latest_version() - 1
         ))

@@ -9,11 +9,13 @@ use persona_studio::audit::{self, AuditFilter};
 use persona_studio::clock::Timestamp;
 use persona_studio::integrity::attest::{self, Enforcement};
 use persona_studio::integrity::baseline::{self, ChangeKind, DriftReport};
+use persona_studio::integrity::history;
 use persona_studio::integrity::registry;
 use persona_studio::tenant::{self, names};
 use serde::Serialize;
 
 use crate::output::{Failure, Output};
+use crate::selfedit_cmd;
 use crate::{values, Env};
 
 #[derive(Debug, Subcommand)]
@@ -40,6 +42,36 @@ pub enum IntegrityCommand {
         dir: PathBuf,
         #[arg(long)]
         agent: Option<String>,
+    },
+    /// Scan the managed files of agents once, by their policies: accept agent-editable
+    /// changes, open or update file reviews, report (or, under enforcement enforce, write back)
+    /// locked changes. Any member; suits cron. Exit code 1 while a locked change remains.
+    Scan {
+        /// The agents (default: every agent with a baseline).
+        agents: Vec<String>,
+        /// The OpenClaw state folder (holding openclaw.json), or the config file itself, to
+        /// compare the agents' config entries too (default: found as OpenClaw finds it).
+        #[arg(long = "openclaw", value_name = "DIR")]
+        openclaw: Option<PathBuf>,
+    },
+    /// Put a kept version of a managed file back (owner or admin, unlocked; audited). Shows
+    /// the diff and asks on a terminal; requires --yes otherwise.
+    Revert {
+        agent: String,
+        /// The file, relative to the agent's workspace.
+        file: String,
+        /// The version's sha256 (as the file's history lists it).
+        #[arg(long = "to", value_name = "SHA256")]
+        to: String,
+        /// Revert without asking.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// List the recorded versions of an agent's files (or of one file), newest first.
+    History {
+        agent: String,
+        /// One file, relative to the workspace.
+        file: Option<String>,
     },
 }
 
@@ -159,7 +191,50 @@ pub fn integrity(command: IntegrityCommand, env: &Env, out: &Output) -> Result<(
             });
             Ok(())
         }
+        IntegrityCommand::Scan { agents, openclaw } => {
+            selfedit_cmd::scan(&agents, openclaw.as_deref(), env, out)
+        }
+        IntegrityCommand::Revert {
+            agent,
+            file,
+            to,
+            yes,
+        } => selfedit_cmd::revert((&agent, &file), &to, yes, env, out),
+        IntegrityCommand::History { agent, file } => {
+            let (store, actor) = env.open_acting()?;
+            let versions = history::list(&store, &actor.tenant_id, &agent, file.as_deref())?;
+            out.value(&versions, || history_text(&agent, &versions));
+            Ok(())
+        }
     }
+}
+
+fn history_text(agent: &str, versions: &[history::FileVersion]) -> String {
+    if versions.is_empty() {
+        return format!("{agent}: no versions recorded yet");
+    }
+    let mut text = format!(
+        "{:<24} {:<10} {:<14} {:>9}  file",
+        "time", "source", "sha256", "bytes"
+    );
+    for v in versions {
+        let short: String = v
+            .sha256
+            .trim_start_matches("sha256:")
+            .chars()
+            .take(12)
+            .collect();
+        let kept = if v.kept { "" } else { " (hash only)" };
+        text.push_str(&format!(
+            "\n{:<24} {:<10} {:<14} {:>9}  {}{kept}",
+            v.recorded_at.to_string(),
+            v.source.as_str(),
+            short,
+            v.size,
+            v.path
+        ));
+    }
+    text
 }
 
 fn check(dir: &Path, agent: Option<String>, env: &Env) -> Result<DriftReport, Failure> {

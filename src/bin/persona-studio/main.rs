@@ -12,6 +12,7 @@ mod openclaw_cmd;
 mod output;
 mod preset_cmd;
 mod reasoning_cmd;
+mod selfedit_cmd;
 mod spec_cmd;
 mod values;
 

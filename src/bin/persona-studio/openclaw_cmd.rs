@@ -174,7 +174,7 @@ fn sync(
 }
 
 /// What OpenClaw would see if it ran here: this process's variables and current folder.
-fn process_environment() -> Result<Environment, Failure> {
+pub(crate) fn process_environment() -> Result<Environment, Failure> {
     let cwd = std::env::current_dir()
         .map_err(|e| Failure::new("io", format!("could not read the current folder: {e}"), 1))?;
     Ok(Environment::new(std::env::vars(), cwd))

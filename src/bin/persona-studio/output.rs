@@ -103,6 +103,9 @@ fn cli_hint(error: &Error) -> Option<String> {
         Error::WrongPassphrase { .. } => {
             "An owner or admin shows it with `persona-studio backup passphrase show`."
         }
+        Error::ReviewStale(_) => {
+            "Run `persona-studio integrity scan` to update the review, then `persona-studio change show ID` and decide again."
+        }
         Error::QuotaExceeded(_) => {
             "The owner changes the tier with `persona-studio tenant tier TIER` (free, pro or business)."
         }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::canon::{self, Digest};
+use crate::persona::preset::policy::{self, PolicyRule};
 use crate::persona::spec::{self, Mode, PersonaSpec};
 use crate::persona::workspace::{PersonaFile, WorkspaceFiles};
 use crate::{Error, Result};
@@ -24,6 +25,8 @@ pub const TEMPLATE_FILES: [&str; 6] = [
 /// Files the agent edits itself; apply never overwrites them without an explicit choice.
 pub const AGENT_EDITABLE: [&str; 2] = ["USER.md", "MEMORY.md"];
 pub const FORMAT_VERSION: u32 = 1;
+/// Where the per-file policies are in `preset.json`, as a JSON pointer.
+pub const FILE_POLICY_POINTER: &str = "/file_policy";
 const MAX_TEMPLATE_BYTES: usize = 256 * 1024;
 
 /// Who vouches for a preset.
@@ -60,6 +63,11 @@ pub struct PresetManifest {
     #[serde(default)]
     pub traits: Vec<String>,
     pub spec: PersonaSpec,
+    /// Per-file policies (issue 14), tried in order before the defaults
+    /// ([`policy::FilePolicies::effective`]). Left out of `preset.json` when empty, so a preset
+    /// without rules keeps the content hash it had before the field existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub file_policy: Vec<PolicyRule>,
 }
 
 /// A whole preset: the manifest and the templates by file name.
@@ -91,7 +99,9 @@ pub fn check_preset_id(id: &str) -> Result<()> {
 }
 
 impl PresetBundle {
-    /// Checks everything but the spec's own rules (which `validate` adds).
+    /// Checks the manifest, the per-file policies (every problem at once, as
+    /// [`Error::PresetInvalid`] located under [`FILE_POLICY_POINTER`]), the templates and the
+    /// spec (as [`Error::SpecInvalid`]).
     pub fn validate(&self) -> Result<()> {
         let m = &self.manifest;
         if m.format_version != FORMAT_VERSION {
@@ -127,6 +137,10 @@ impl PresetBundle {
                     format!("{what} \"{bad}\" must be lowercase letters, digits, '_' or '-'"),
                 ));
             }
+        }
+        let problems = policy::validate(&m.file_policy, FILE_POLICY_POINTER);
+        if !problems.is_empty() {
+            return Err(Error::PresetInvalid(problems));
         }
         for (name, text) in &self.files {
             check_template(name, text)?;

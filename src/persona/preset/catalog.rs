@@ -435,6 +435,56 @@ pub(crate) fn create_new_draft_in(
     insert_draft_in(tx, actor, &bundle, 1, true, now)
 }
 
+/// Puts `bundle` into preset `id`'s open draft inside `tx` (replacing its content), or, when
+/// it has none, into a new draft after its newest version; no audit entry (drafts are not
+/// audited; the caller records what made it). The caller checks privileges. Returns the
+/// draft's version.
+///
+/// # Errors
+/// `not_found` for an unknown preset; the bundle's validation problems.
+pub(crate) fn put_draft_in(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    id: &str,
+    mut bundle: PresetBundle,
+    now: Timestamp,
+) -> Result<u32> {
+    bundle.manifest.id = id.to_owned();
+    if bundle.manifest.trust == Trust::Official {
+        bundle.manifest.trust = Trust::Local;
+    }
+    bundle.validate()?;
+    let versions: Vec<(u32, String)> = {
+        let mut statement = tx.prepare(
+            "SELECT version, state FROM documents
+             WHERE tenant_id = ?1 AND kind = 'preset' AND doc_id = ?2 ORDER BY version DESC",
+        )?;
+        let rows =
+            statement.query_map(params![actor.tenant_id, id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let Some(&(newest, _)) = versions.first() else {
+        return Err(not_found(id));
+    };
+    match versions.iter().find(|(_, state)| state == "draft") {
+        Some(&(draft, _)) => {
+            let hash = bundle.content_hash()?;
+            documents::save_draft(
+                tx,
+                doc(&actor.tenant_id, id),
+                draft,
+                &bundle_text(&bundle)?,
+                Some(&hash),
+            )?;
+            Ok(draft)
+        }
+        None => {
+            insert_draft_in(tx, actor, &bundle, newest + 1, false, now)?;
+            Ok(newest + 1)
+        }
+    }
+}
+
 /// Replaces the open draft's content.
 pub fn save_draft(
     store: &mut Store,

@@ -67,6 +67,15 @@ fn located(file: &str, error: Error) -> Vec<EditorProblem> {
                 message: p.message,
             })
             .collect(),
+        // Already located inside preset.json (the per-file policies).
+        Error::PresetInvalid(problems) => problems
+            .into_iter()
+            .map(|p| EditorProblem {
+                file: file.to_owned(),
+                pointer: p.pointer,
+                message: p.message,
+            })
+            .collect(),
         Error::Json { ref source, .. } => vec![EditorProblem {
             file: file.to_owned(),
             pointer: source.pointer().unwrap_or_default(),

@@ -13,9 +13,11 @@ use crate::json;
 use crate::persona::compile;
 use crate::persona::markdown;
 use crate::persona::preset::bundle::{
-    check_preset_id, PresetBundle, PresetManifest, Trust, FORMAT_VERSION, TEMPLATE_FILES,
+    check_preset_id, PresetBundle, PresetManifest, Trust, FILE_POLICY_POINTER, FORMAT_VERSION,
+    TEMPLATE_FILES,
 };
 use crate::persona::preset::catalog::PresetVersion;
+use crate::persona::preset::policy;
 use crate::persona::spec::{self, InteractionContext, Mode};
 use crate::{Error, Result};
 
@@ -50,6 +52,12 @@ pub fn bundle_from_texts(
     )?;
     if let Some(spec_value) = value.get("spec") {
         spec::validate_value(spec_value).map_err(Error::SpecInvalid)?;
+    }
+    if let Some(rules) = value.get("file_policy") {
+        let problems = policy::validate_value(rules, FILE_POLICY_POINTER);
+        if !problems.is_empty() {
+            return Err(Error::PresetInvalid(problems));
+        }
     }
     let manifest: PresetManifest = serde_json::from_value(value)
         .map_err(|e| Error::invalid("preset.json", format!("{origin}/{MANIFEST_FILE}: {e}")))?;
@@ -198,6 +206,7 @@ pub fn draft_from_files(
             trust: Trust::Local,
             traits: Vec::new(),
             spec,
+            file_policy: Vec::new(),
         },
         files,
     };

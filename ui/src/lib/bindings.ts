@@ -19,6 +19,16 @@ already_requested: Array<RequestedCapability>, harness_profile: unknown, accepte
  */
 already_accepted: boolean, };
 
+export type AgentFiles = { agent: string, workspace: string, 
+/**
+ * The preset last applied, `id@version`.
+ */
+preset: string | null, files: Array<ManagedFile>, reviews: Array<FileReview>, 
+/**
+ * Why the files could not be read (the workspace is gone).
+ */
+error: string | null, };
+
 export type AgentImport = { 
 /**
  * The agent id.
@@ -46,6 +56,20 @@ files: Array<string>,
 reason: string | null, };
 
 export type AgentIntegrity = { agent: string, workspace: string, recorded_at: string, report: DriftReport | null, error: string | null, };
+
+export type AgentScan = { agent: string, 
+/**
+ * Each managed file that differs from its baseline (and was not the product's write).
+ */
+files: Array<FileOutcome>, 
+/**
+ * File reviews closed because their file is back at its approved bytes.
+ */
+reviews_closed: Array<string>, 
+/**
+ * Why the agent could not be scanned (its workspace is gone, it has no baseline).
+ */
+error: string | null, };
 
 export type AgentState = "in_sync" | "drifted" | "not_managed" | "missing_workspace";
 
@@ -382,6 +406,8 @@ storage_text: string,
  */
 counted_text: string | null, };
 
+export type Decided = { review: FileReview, draft: string | null, };
+
 export type DecisionPolicy = { autonomy: Autonomy, 
 /**
  * Situations that go to a human; at most 50, each 1..=500 characters.
@@ -414,7 +440,12 @@ changes: number,
 /**
  * Why the check could not run (a missing folder, say).
  */
-problem: string | null, };
+problem: string | null, 
+/**
+ * The changed files whose policy is `locked` (`persona::preset::policy`): each one is a
+ * violation the owner should revert (enforcement `enforce` reverts them at once).
+ */
+locked: Array<string>, };
 
 export type DriftItem = { "kind": "workspace_moved", 
 /**
@@ -453,6 +484,8 @@ changes: Array<KeyChange>, };
 export type DriftReport = { agent: string, workspace: string, baseline_recorded_at: string, files_checked: number, changes: Array<Change>, exit_code: number, };
 
 export type EditorProblem = { file: string, pointer: string, message: string, };
+
+export type Enforcement = "off" | "observe" | "enforce";
 
 export type ExportOutcome = { record: BackupRecord, 
 /**
@@ -498,6 +531,60 @@ rows: Array<DiffRow>, };
 
 export type FileKind = "file" | "directory" | "symlink" | "fifo" | "socket" | "block_device" | "char_device" | "unknown";
 
+export type FileOutcome = { agent: string, 
+/**
+ * Relative to the workspace; `openclaw.json` is the agent's OpenClaw config entry.
+ */
+path: string, policy: FilePolicy, kind: ChangeKind, 
+/**
+ * The approved (baseline) sha256, `sha256:<hex>`; `None` for a file that appeared.
+ */
+old_sha256: string | null, 
+/**
+ * The sha256 on disk; `None` for a file that was removed.
+ */
+new_sha256: string | null, outcome: Outcome, 
+/**
+ * The file review, for `review` files.
+ */
+change_id: string | null, 
+/**
+ * True the first time a scan sees these bytes.
+ */
+new: boolean, 
+/**
+ * Why a locked change was not written back under `enforce`, or what else to know.
+ */
+detail: string | null, };
+
+export type FilePolicy = "locked" | "review" | "agent_editable";
+
+export type FileReview = { change_id: string, agent: string, path: string, policy: FilePolicy, state: ChangeState, 
+/**
+ * The approved sha256 (`None`: the file was not there).
+ */
+old_sha256: string | null, 
+/**
+ * The sha256 under review (`None`: the file was removed).
+ */
+new_sha256: string | null, 
+/**
+ * The approved text against the new text, side by side.
+ */
+diff: FileDiff, 
+/**
+ * The prompt plan hash with the approved text (persona files only).
+ */
+plan_before: string | null, 
+/**
+ * The prompt plan hash with the new text.
+ */
+plan_after: string | null, 
+/**
+ * The titles of the plan's sections whose text differs.
+ */
+sections_changed: Array<string>, opened_at: string, updated_at: string, };
+
 export type FileState = { path: string, 
 /**
  * What is at the path (`lstat`): a link is a link.
@@ -515,6 +602,31 @@ size: number, mtime_ns: number, mode: number,
  * The sha256 of the content read (of no bytes when none is read).
  */
 sha256: string, };
+
+export type FileStatus = "unchanged" | "changed" | "missing";
+
+export type FileVersion = { agent: string, 
+/**
+ * Relative to the agent's workspace, `/`-separated.
+ */
+path: string, 
+/**
+ * `sha256:<hex>`, the text `canon::Digest` prints.
+ */
+sha256: string, 
+/**
+ * Bytes of the file.
+ */
+size: number, source: VersionSource, 
+/**
+ * A member id, or `system`.
+ */
+actor: string, recorded_at: string, 
+/**
+ * False when only the hash is kept (content over the limit, unreadable, not a regular
+ * file): [`content`] cannot give it back.
+ */
+kept: boolean, };
 
 export type Identity = { 
 /**
@@ -562,6 +674,30 @@ export type InstalledCapability = { request_id: string, capability_id: string, n
  */
 uses: string, };
 
+export type IntegrityChanged = { 
+/**
+ * The agents scanned.
+ */
+agents: Array<string>, 
+/**
+ * Files whose edit the scan handled (accepted, reviewed, violations).
+ */
+files: Array<FileOutcome>, 
+/**
+ * `locked` files found changed.
+ */
+violations: Array<FileOutcome>, 
+/**
+ * File reviews still waiting for a decision, for the agents scanned.
+ */
+reviews_pending: number, };
+
+export type IntegrityPage = { agents: Array<AgentFiles>, enforcement: Enforcement, 
+/**
+ * What history keeps, compressed, in bytes.
+ */
+history_bytes: number, };
+
 export type IntentModule = { 
 /**
  * lower_snake_case, unique within `intent_modules`.
@@ -607,6 +743,20 @@ export type Layout = "entries" | "legacy_list" | "implicit";
 export type LevelsSource = "given" | "table" | "unknown";
 
 export type Lifecycle = "active" | "deprecated";
+
+export type ManagedFile = { path: string, policy: FilePolicy, 
+/**
+ * The policy rule's pattern that applies.
+ */
+rule: string, approved_sha256: string | null, current_sha256: string | null, status: FileStatus, 
+/**
+ * Its kept versions, newest first.
+ */
+versions: Array<FileVersion>, 
+/**
+ * Its open review, if any.
+ */
+review: string | null, };
 
 export type MemberInfo = { id: string, display_name: string, role: Role, };
 
@@ -660,6 +810,8 @@ active_spec: number | null,
  */
 persona_hash: string | null, };
 
+export type Outcome = "accepted" | "review_opened" | "review_updated" | "review_pending" | "violation" | "reverted";
+
 export type OutputFormat = "markdown" | "plain" | "json";
 
 export type Part = { text: string, source: Source, };
@@ -688,6 +840,18 @@ intent_modules: Array<IntentModule>, tool_policy: ToolPolicy, reasoning: Reasoni
  */
 extensions?: Record<string, unknown>, };
 
+export type PolicyRule = { 
+/**
+ * A workspace-relative, '/'-separated path (`SOUL.md`) or glob (`memory/**`, `notes/*.md`);
+ * `*` stays within one folder, `**` crosses folders. [`OPENCLAW_ENTRY`] names the agent's
+ * entry in OpenClaw's config.
+ */
+path: string, 
+/**
+ * What a change to a matching file is.
+ */
+policy: FilePolicy, };
+
 export type PresetBundle = { manifest: PresetManifest, files: { [key in string]?: string }, };
 
 export type PresetCheck = { problems: Array<EditorProblem>, 
@@ -706,7 +870,13 @@ export type PresetManifest = { format_version: number, id: string, name: string,
 /**
  * What the onboarding recommender matches answers against.
  */
-traits: Array<string>, spec: PersonaSpec, };
+traits: Array<string>, spec: PersonaSpec, 
+/**
+ * Per-file policies (issue 14), tried in order before the defaults
+ * ([`policy::FilePolicies::effective`]). Left out of `preset.json` when empty, so a preset
+ * without rules keeps the content hash it had before the field existed.
+ */
+file_policy?: Array<PolicyRule>, };
 
 export type PresetSummary = { id: string, name: string, description: string, tags: Array<string>, traits: Array<string>, mode: Mode, trust: Trust, lifecycle: Lifecycle, latest_published: number | null, draft: number | null, labels: Array<LabelInfo>, content_hash: string, };
 
@@ -847,6 +1017,16 @@ export type RestoreTarget = { "kind": "new", into: string, } | { "kind": "data_f
 
 export type RevealedPassphrase = { passphrase: string, warning: string, };
 
+export type Reverted = { agent: string, path: string, 
+/**
+ * The sha256 now on disk, `sha256:<hex>`.
+ */
+sha256: string, 
+/**
+ * The file's permission bits afterwards.
+ */
+mode: number, };
+
 export type RiskLevel = "low" | "medium" | "high" | "critical";
 
 export type Role = "owner" | "admin" | "customer";
@@ -862,6 +1042,24 @@ id: string,
  * 1..=2000 characters.
  */
 text: string, severity: Severity, };
+
+export type ScanReport = { 
+/**
+ * Each agent scanned.
+ */
+agents: Array<AgentScan>, 
+/**
+ * Locked changes still in place (not written back).
+ */
+violations: Array<FileOutcome>, 
+/**
+ * Open file reviews after the scan.
+ */
+reviews_pending: number, 
+/**
+ * Why the OpenClaw config could not be read (the files were scanned all the same).
+ */
+openclaw_error: string | null, };
 
 export type ScoredCapability = { id: string, name: string, score: number, slots: number, storage_bytes: number, official: boolean, 
 /**
@@ -1092,6 +1290,8 @@ export type UnlockStatus = { member_id: string, role: Role, has_passphrase: bool
 export type Verbosity = "terse" | "balanced" | "detailed";
 
 export type VerifyReport = { ok: boolean, entries: number, head: string | null, broken_seq: number | null, reason: string | null, checkpoint_seq: number | null, };
+
+export type VersionSource = "baseline" | "sync" | "apply" | "import" | "agent_edit" | "revert";
 
 export type VersionState = "draft" | "published";
 

@@ -1,7 +1,7 @@
 // Generated from the #[tauri::command] functions in src-tauri/src by src-tauri/src/ipc_surface.rs.
 // Do not edit: run `cargo xtask bindings`.
 import type { Channel } from '@tauri-apps/api/core';
-import type { AcceptOutcome, AgentIntegrity, Answer, AppInfo, ApplyOptions, ApplyReport, ApprovalInput, AttestedPlan, AuditFilter, AuditRecord, BackupLocation, BackupRecord, BackupVerifyReport, Baseline, BreakGlass, BreakGlassStatus, Capability, CatalogFilter, ChangeAction, ChangeComment, ChangeDetail, ChangeRequest, Choice, ClawExport, Customization, DestinationInfo, DestinationSpec, DoctorReport, ExportOutcome, FileDiff, ImportReport, InitRequest, InstallRequest, InstallState, InteractionContext, LabelInfo, MemberSummary, NewChange, PresetCheck, PresetFilter, PresetSummary, PresetTexts, PresetVersion, Preview, Progress, PromptPlan, QuotaUsage, ReminderStatus, RequestInput, RestoreReport, RestoreTarget, RevealedPassphrase, SelfAccess, SpecCheck, Status, StoredVersion, SyncOutcome, SyncPlan, Tier, UnlockStatus, VerifyReport, VersionSummary, Volume, WizardState } from './bindings';
+import type { AcceptOutcome, AgentIntegrity, Answer, AppInfo, ApplyOptions, ApplyReport, ApprovalInput, AttestedPlan, AuditFilter, AuditRecord, BackupLocation, BackupRecord, BackupVerifyReport, Baseline, BreakGlass, BreakGlassStatus, Capability, CatalogFilter, ChangeAction, ChangeComment, ChangeDetail, ChangeRequest, Choice, ClawExport, Customization, Decided, DestinationInfo, DestinationSpec, DoctorReport, ExportOutcome, FileDiff, ImportReport, InitRequest, InstallRequest, InstallState, IntegrityPage, InteractionContext, LabelInfo, MemberSummary, NewChange, PresetCheck, PresetFilter, PresetSummary, PresetTexts, PresetVersion, Preview, Progress, PromptPlan, QuotaUsage, ReminderStatus, RequestInput, RestoreReport, RestoreTarget, RevealedPassphrase, Reverted, ScanReport, SelfAccess, SpecCheck, Status, StoredVersion, SyncOutcome, SyncPlan, Tier, UnlockStatus, VerifyReport, VersionSummary, Volume, WizardState } from './bindings';
 
 /** Every IPC command: its argument object, keyed as Tauri expects, and what it returns. */
 export type Commands = {
@@ -39,8 +39,13 @@ export type Commands = {
   install_request: { args: { input: RequestInput }; returns: InstallRequest };
   install_uninstall: { args: { capability: string }; returns: InstallRequest };
   integrity_accept: { args: { agent: string }; returns: Baseline };
+  integrity_decide: { args: { id: string; approve: boolean; saveAsDraft: boolean; note?: string | null }; returns: Decided };
   integrity_diff: { args: { agent: string; path: string }; returns: FileDiff };
   integrity_overview: { args: Record<string, never>; returns: AgentIntegrity[] };
+  integrity_page: { args: Record<string, never>; returns: IntegrityPage };
+  integrity_revert: { args: { agent: string; path: string; to: string }; returns: Reverted };
+  integrity_revert_preview: { args: { agent: string; path: string; to: string }; returns: FileDiff };
+  integrity_scan: { args: Record<string, never>; returns: ScanReport };
   member_list: { args: Record<string, never>; returns: MemberSummary[] };
   member_lock: { args: Record<string, never>; returns: UnlockStatus };
   member_set_first_passphrase: { args: { member: string; passphrase: string }; returns: void };

@@ -5,6 +5,8 @@ use persona_studio::governance::changes::{
     self, ChangeAction, ChangeDetail, ChangeRequest, NewChange,
 };
 use persona_studio::ids::RandomIds;
+use persona_studio::selfedit::review::{self, Acted, FileReview};
+use persona_studio::textdiff;
 
 use std::collections::BTreeMap;
 
@@ -32,14 +34,19 @@ pub enum ChangeCommand {
         #[arg(long)]
         note: Option<String>,
     },
-    /// triage -> approved (owner or admin, unlocked).
+    /// triage -> approved (owner or admin, unlocked). A file review is approved at once: the
+    /// file as it is becomes the approved baseline.
     Approve {
         /// The change request: its id or a unique prefix (at least 4 characters).
         id: String,
         #[arg(long)]
         note: Option<String>,
+        /// For a file review: also save the file as a draft of the agent's applied preset.
+        #[arg(long)]
+        save_as_draft: bool,
     },
-    /// triage -> rejected (owner or admin, unlocked).
+    /// triage -> rejected (owner or admin, unlocked). A file review is rejected at once: the
+    /// approved version of the file is written back.
     Reject {
         /// The change request: its id or a unique prefix (at least 4 characters).
         id: String,
@@ -79,7 +86,7 @@ pub fn run_change(command: ChangeCommand, env: &Env, out: &Output) -> Result<(),
     let (mut store, actor) = env.open_acting()?;
     let names = member_names(&store, &actor.tenant_id)?;
     let change_line = |c: &ChangeRequest| change_line(c, &names);
-    let (id, action, note) = match command {
+    let (id, action, note, save_as_draft) = match command {
         ChangeCommand::Submit {
             title,
             description,
@@ -96,10 +103,14 @@ pub fn run_change(command: ChangeCommand, env: &Env, out: &Output) -> Result<(),
             out.value(&submitted, || change_line(&submitted));
             return Ok(());
         }
-        ChangeCommand::Triage { id, note } => (id, ChangeAction::Triage, note),
-        ChangeCommand::Approve { id, note } => (id, ChangeAction::Approve, note),
-        ChangeCommand::Reject { id, note } => (id, ChangeAction::Reject, note),
-        ChangeCommand::Apply { id, note } => (id, ChangeAction::Apply, note),
+        ChangeCommand::Triage { id, note } => (id, ChangeAction::Triage, note, false),
+        ChangeCommand::Approve {
+            id,
+            note,
+            save_as_draft,
+        } => (id, ChangeAction::Approve, note, save_as_draft),
+        ChangeCommand::Reject { id, note } => (id, ChangeAction::Reject, note, false),
+        ChangeCommand::Apply { id, note } => (id, ChangeAction::Apply, note, false),
         ChangeCommand::Comment { id, body } => {
             let comment = changes::comment(&mut store, &actor, &id, &body, clock, &RandomIds)?;
             out.value(&comment, || {
@@ -113,14 +124,78 @@ pub fn run_change(command: ChangeCommand, env: &Env, out: &Output) -> Result<(),
             return Ok(());
         }
         ChangeCommand::Show { id } => {
-            let detail = changes::get(&store, &actor.tenant_id, &id)?;
-            out.value(&detail, || detail_text(&detail, &names));
+            let view = review::show(&store, &actor.tenant_id, &id)?;
+            out.value(&view, || {
+                let mut text = detail_text(&view.detail, &names);
+                if let Some(file) = &view.file_review {
+                    text.push('\n');
+                    text.push_str(&file_review_text(file));
+                }
+                text
+            });
             return Ok(());
         }
     };
-    let changed = changes::transition(&mut store, &actor, &id, action, note.as_deref(), clock)?;
-    out.value(&changed, || change_line(&changed));
+    let acted = review::act(
+        &mut store,
+        &actor,
+        &id,
+        action,
+        (note.as_deref(), save_as_draft),
+        clock,
+        &RandomIds,
+    )?;
+    // `--json` keeps each shape of its own: the change request, or the decided file review.
+    match &acted {
+        Acted::Change { request } => out.value(request, || change_line(request)),
+        Acted::File { decided } => out.value(decided, || {
+            let review = &decided.review;
+            let draft = decided
+                .draft
+                .as_deref()
+                .map_or(String::new(), |d| format!("; saved as {d}"));
+            format!(
+                "{}  {:<9} {} of {}{draft}",
+                review.change_id,
+                review.state.as_str(),
+                review.path,
+                review.agent
+            )
+        }),
+    }
     Ok(())
+}
+
+/// A file review: the hashes, the plan hashes and the unified diff.
+fn file_review_text(review: &FileReview) -> String {
+    let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_owned());
+    let mut text = format!(
+        "  file {} of agent {} (policy {})\n  approved {}\n  new      {}\n  plan     {} -> {}",
+        review.path,
+        review.agent,
+        <&str>::from(review.policy),
+        or_none(&review.old_sha256),
+        or_none(&review.new_sha256),
+        or_none(&review.plan_before),
+        or_none(&review.plan_after),
+    );
+    if !review.sections_changed.is_empty() {
+        text.push_str(&format!(
+            "\n  sections changed: {}",
+            review.sections_changed.join(", ")
+        ));
+    }
+    let diff = &review.diff;
+    let patch = textdiff::unified(
+        diff.baseline.as_deref().unwrap_or(""),
+        diff.current.as_deref().unwrap_or(""),
+        &diff.path,
+    );
+    if !patch.is_empty() {
+        text.push('\n');
+        text.push_str(patch.trim_end());
+    }
+    text
 }
 
 fn change_line(c: &ChangeRequest, names: &BTreeMap<String, String>) -> String {

@@ -19,6 +19,11 @@ import type {
   RequestInput,
   UnlockStatus,
   AgentIntegrity,
+  Decided,
+  IntegrityChanged,
+  IntegrityPage,
+  Reverted,
+  ScanReport,
   AppInfo,
   AuditFilter,
   AuditRecord,
@@ -83,6 +88,13 @@ export interface Backend {
   integrityOverview(): Promise<AgentIntegrity[]>;
   integrityDiff(agent: string, path: string): Promise<FileDiff>;
   integrityAccept(agent: string): Promise<Baseline>;
+  integrityPage(): Promise<IntegrityPage>;
+  integrityScan(): Promise<ScanReport>;
+  integrityRevertPreview(agent: string, path: string, to: string): Promise<FileDiff>;
+  integrityRevert(agent: string, path: string, to: string): Promise<Reverted>;
+  integrityDecide(id: string, approve: boolean, saveAsDraft: boolean): Promise<Decided>;
+  /** Calls `handler` after each scan the app's file watcher ran; resolves to the unsubscribe. */
+  onIntegrityChanged(handler: (change: IntegrityChanged) => void): Promise<() => void>;
   auditList(filter: AuditFilter): Promise<AuditRecord[]>;
   auditVerify(): Promise<VerifyReport>;
   specUse(agent: string, text: string, context: InteractionContext): Promise<AttestedPlan>;

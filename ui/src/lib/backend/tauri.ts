@@ -1,6 +1,7 @@
 // The Backend over Tauri IPC. Errors arrive as the core's `{code, message}` shape.
 import { Channel, invoke } from '@tauri-apps/api/core';
-import type { IpcError, Progress } from '../bindings';
+import { listen } from '@tauri-apps/api/event';
+import type { IntegrityChanged, IpcError, Progress } from '../bindings';
 import type { Commands } from '../commands';
 import { BackendError, type Backend } from './index';
 
@@ -62,6 +63,13 @@ export const tauriBackend: Backend = {
   integrityOverview: () => call('integrity_overview'),
   integrityDiff: (agent, path) => call('integrity_diff', { agent, path }),
   integrityAccept: (agent) => call('integrity_accept', { agent }),
+  integrityPage: () => call('integrity_page'),
+  integrityScan: () => call('integrity_scan'),
+  integrityRevertPreview: (agent, path, to) => call('integrity_revert_preview', { agent, path, to }),
+  integrityRevert: (agent, path, to) => call('integrity_revert', { agent, path, to }),
+  integrityDecide: (id, approve, saveAsDraft) => call('integrity_decide', { id, approve, saveAsDraft }),
+  onIntegrityChanged: (handler) =>
+    listen<IntegrityChanged>('integrity-changed', (event) => handler(event.payload)),
   auditList: (filter) => call('audit_list', { filter }),
   auditVerify: () => call('audit_verify'),
   specUse: (agent, text, context) => call('spec_use', { agent, text, context }),

@@ -20,6 +20,19 @@ describe('Dashboard', () => {
     expect(screen.getByTestId('count-audit').textContent).toBe('7');
   });
 
+  it('alerts on a changed locked file and says where to revert it', async () => {
+    const drifted: SelfAccess = {
+      ...context,
+      drift_alerts: [{ agent: 'ea', changes: 2, problem: null, locked: ['AGENTS.md'] }],
+    };
+    setBackend(fakeBackend({ tenantSelf: () => Promise.resolve(drifted) }));
+    render(Dashboard);
+    const alert = await screen.findByTestId('dashboard-locked-ea');
+    expect(alert.getAttribute('role')).toBe('alert');
+    expect(alert.textContent).toContain('AGENTS.md');
+    expect(screen.getByTestId('dashboard-drift').textContent).toContain('2 changes');
+  });
+
   it('offers setup on an empty home and shows the created tenant', async () => {
     const requests: unknown[] = [];
     setBackend(

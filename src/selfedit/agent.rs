@@ -1,0 +1,272 @@
+//! One agent as the loop sees it: its baseline (the approved state), its workspace folder, its
+//! file policies and its managed files; reading the approved bytes of a file; writing bytes
+//! back inside the transaction that records them.
+
+use std::path::{Component, Path, PathBuf};
+
+use rusqlite::{Connection, Transaction};
+
+use crate::canon::Digest;
+use crate::clock::Timestamp;
+use crate::fsutil::{self, FileKind};
+use crate::integrity::baseline::{self, Baseline, ChangeKind, FileState};
+use crate::integrity::files;
+use crate::integrity::history::{self, Origin, VersionSource};
+use crate::persona::preset::policy::FilePolicies;
+use crate::persona::workspace::RUNTIME_FILES;
+use crate::store::Store;
+use crate::{Error, Result};
+
+/// How deep the walk for files matching a policy pattern (`memory/**`) goes.
+pub const MAX_WALK_DEPTH: usize = 8;
+/// How many folder entries the walk looks at, at most, per agent.
+pub const MAX_WALK_ENTRIES: usize = 2_000;
+
+/// An agent with a baseline.
+pub(super) struct Agent {
+    pub(super) tenant: String,
+    pub(super) name: String,
+    pub(super) baseline: Baseline,
+    pub(super) policies: FilePolicies,
+}
+
+impl Agent {
+    /// `agent` of `tenant`; `not_found` when it has no baseline.
+    pub(super) fn load(store: &Store, tenant: &str, agent: &str) -> Result<Agent> {
+        let baseline = baseline::get(store, tenant, agent)?.ok_or_else(|| Error::NotFound {
+            what: format!("A baseline for agent {agent}"),
+            hint: "Its workspace files are managed once a preset is applied to it or its baseline is recorded.".to_owned(),
+        })?;
+        Ok(Agent {
+            tenant: tenant.to_owned(),
+            name: agent.to_owned(),
+            policies: crate::provision::applied::policies_for_agent(store, tenant, agent)?,
+            baseline,
+        })
+    }
+
+    /// (tenant, agent), as the row helpers take them.
+    pub(super) fn key(&self) -> (&str, &str) {
+        (&self.tenant, &self.name)
+    }
+
+    /// The workspace folder; `not_found` naming it when it is gone.
+    pub(super) fn workspace(&self) -> Result<PathBuf> {
+        let workspace = PathBuf::from(&self.baseline.workspace);
+        if !workspace.is_dir() {
+            return Err(Error::NotFound {
+                what: format!("The workspace folder {}", workspace.display()),
+                hint: "Reconnect the drive or restore the folder; the baseline remembers its path."
+                    .to_owned(),
+            });
+        }
+        Ok(workspace)
+    }
+
+    /// The managed files: see [`managed_paths`].
+    pub(super) fn managed(&self) -> Result<Vec<String>> {
+        managed_paths(&self.baseline, &self.policies)
+    }
+
+    /// `path` as a managed file of this agent: relative, inside the workspace, without `..`,
+    /// and managed; `invalid_input` naming it otherwise.
+    pub(super) fn managed_path(&self, path: &str) -> Result<String> {
+        let outside = Path::new(path).is_absolute()
+            || Path::new(path)
+                .components()
+                .any(|c| matches!(c, Component::ParentDir | Component::Prefix(_)));
+        if outside {
+            return Err(Error::invalid(
+                "file",
+                format!("\"{path}\" is outside the workspace of agent {}; give a path relative to it, without '..'", self.name),
+            ));
+        }
+        let path = files::check_relative(path)?;
+        if !self.managed()?.contains(&path) {
+            return Err(Error::invalid(
+                "file",
+                format!(
+                    "{path} is not a managed file of agent {}: it has no baseline and matches no policy pattern",
+                    self.name
+                ),
+            ));
+        }
+        Ok(path)
+    }
+}
+
+/// The managed files of an agent, sorted: every file the runtime reads, its watch list, every
+/// path its baseline has, and each regular file under its workspace that a pattern of its
+/// policies matches (walked without following links, at most [`MAX_WALK_DEPTH`] deep and
+/// [`MAX_WALK_ENTRIES`] entries).
+pub fn managed_paths(baseline: &Baseline, policies: &FilePolicies) -> Result<Vec<String>> {
+    let mut paths: Vec<String> = RUNTIME_FILES.iter().map(|f| (*f).to_owned()).collect();
+    paths.extend(baseline.watch_list.iter().cloned());
+    paths.extend(baseline.files.iter().map(|f| f.path.clone()));
+    let workspace = Path::new(&baseline.workspace);
+    let mut budget = MAX_WALK_ENTRIES;
+    for pattern in policies.glob_patterns() {
+        let root = literal_prefix(pattern);
+        let mut found = Vec::new();
+        walk(workspace, &root, 0, &mut budget, &mut found)?;
+        for path in found {
+            if policies.policy_for(&path).1 == pattern {
+                paths.push(path);
+            }
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    Ok(paths)
+}
+
+/// The folder part of a pattern before its first wildcard: `memory/**` → `memory`.
+fn literal_prefix(pattern: &str) -> String {
+    let parts: Vec<&str> = pattern.split('/').collect();
+    let literal: Vec<&str> = parts
+        .iter()
+        .take(parts.len().saturating_sub(1))
+        .take_while(|p| !p.contains(['*', '?', '[', '{']))
+        .copied()
+        .collect();
+    literal.join("/")
+}
+
+/// Regular files under `workspace/relative`, as relative paths.
+fn walk(
+    workspace: &Path,
+    relative: &str,
+    depth: usize,
+    budget: &mut usize,
+    found: &mut Vec<String>,
+) -> Result<()> {
+    let dir = workspace.join(relative);
+    let entries = match std::fs::symlink_metadata(&dir) {
+        Ok(meta) if meta.is_dir() => {
+            std::fs::read_dir(&dir).map_err(|e| Error::io("read", &dir, e))?
+        }
+        _ => return Ok(()),
+    };
+    for entry in entries {
+        if *budget == 0 {
+            return Ok(());
+        }
+        *budget -= 1;
+        let entry = entry.map_err(|e| Error::io("read", &dir, e))?;
+        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+            continue;
+        };
+        let path = if relative.is_empty() {
+            name
+        } else {
+            format!("{relative}/{name}")
+        };
+        let kind = entry
+            .file_type()
+            .map_err(|e| Error::io("read", entry.path(), e))?;
+        if kind.is_file() {
+            found.push(path);
+        } else if kind.is_dir() && depth < MAX_WALK_DEPTH {
+            walk(workspace, &path, depth + 1, budget, found)?;
+        }
+    }
+    Ok(())
+}
+
+/// The bytes of version `sha256` of `path`: the baseline's kept blob, else history's copy.
+pub(super) fn version_bytes(
+    conn: &Connection,
+    (tenant, agent): (&str, &str),
+    path: &str,
+    sha256: &Digest,
+) -> Result<Option<Vec<u8>>> {
+    if let Some(bytes) = files::blob(conn, tenant, sha256)? {
+        return Ok(Some(bytes));
+    }
+    match history::content(conn, tenant, agent, path, &sha256.to_string()) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.code() == "history_version_unknown" => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Puts `bytes` at `path` of the workspace (removes the file when `None`) inside `tx`,
+/// atomically and keeping the mode of the file replaced (a file created again gets `mode` when
+/// given); the baseline row follows and history keeps the bytes as `origin`. Returns the
+/// file's state afterwards.
+pub(super) fn write_back(
+    tx: &Transaction<'_>,
+    agent: &Agent,
+    path: &str,
+    (bytes, mode): (Option<&[u8]>, Option<u32>),
+    origin: &Origin<'_>,
+) -> Result<Option<FileState>> {
+    let workspace = agent.workspace()?;
+    let full = workspace.join(path);
+    match bytes {
+        Some(bytes) => {
+            let existed = fsutil::check_replaceable(&full)?.is_some();
+            fsutil::write_atomic(&full, bytes)?;
+            if let (false, Some(mode)) = (existed, mode) {
+                set_mode(&full, mode)?;
+            }
+        }
+        None => match std::fs::symlink_metadata(&full) {
+            Ok(meta) if FileKind::of(&meta.file_type()) == FileKind::File => {
+                std::fs::remove_file(&full).map_err(|e| Error::io("remove", &full, e))?;
+            }
+            Ok(_) => {
+                return Err(Error::invalid(
+                    "file",
+                    format!(
+                        "{} is not a regular file; it was left in place",
+                        full.display()
+                    ),
+                ))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io("read", &full, e)),
+        },
+    }
+    let (state, kept) = files::read_now(&workspace, path)?;
+    files::set_in(tx, agent.key(), path, state.as_ref(), kept.as_deref())?;
+    if let Some(bytes) = bytes {
+        history::record(tx, &agent.tenant, &agent.name, path, bytes, origin)?;
+    }
+    Ok(state)
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o777))
+        .map_err(|e| Error::io("set the permissions of", path, e))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_path: &Path, _mode: u32) -> Result<()> {
+    Ok(())
+}
+
+/// An origin stamped now.
+pub(super) fn origin(source: VersionSource, actor: &str, at: Timestamp) -> Origin<'_> {
+    Origin { source, actor, at }
+}
+
+/// How `now` differs from its approved state `was` in content, type or link target (a new
+/// mtime or mode alone is no change to the loop); `None` when it does not.
+pub(super) fn change_of(was: Option<&FileState>, now: Option<&FileState>) -> Option<ChangeKind> {
+    match (was, now) {
+        (None, None) => None,
+        (Some(a), Some(n))
+            if a.sha256 == n.sha256
+                && a.file_type == n.file_type
+                && a.link_target == n.link_target =>
+        {
+            None
+        }
+        (None, Some(_)) => Some(ChangeKind::Added),
+        (Some(_), None) => Some(ChangeKind::Removed),
+        (Some(_), Some(_)) => Some(ChangeKind::Modified),
+    }
+}
