@@ -15,19 +15,19 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import ARTIFACTS
 
-SOUL = "# Soul\n\nBe kind.\nTell the truth.\n"
 MEMORY = "# Memory\n\n- The user likes short answers.\n"
 
 
 def _workspace(cli, tmp_path):
+    """Agent juniper with the official executive assistant applied (so its edits have a prompt
+    plan to compare), MEMORY.md of its own, and SOUL.md at mode 0640 in the baseline."""
     cli.init_unlocked("--tenant", "Self Edit Co")
     workspace = tmp_path / "juniper"
     workspace.mkdir()
-    (workspace / "SOUL.md").write_text(SOUL)
-    (workspace / "SOUL.md").chmod(0o640)
-    (workspace / "AGENTS.md").write_text("Keep a log.\n")
     (workspace / "MEMORY.md").write_text(MEMORY)
-    cli.run("integrity", "baseline", str(workspace), "--agent", "juniper")
+    cli.run("preset", "apply", "executive_assistant", "--agent", "juniper", "--workspace", str(workspace))
+    (workspace / "SOUL.md").chmod(0o640)
+    cli.run("integrity", "accept", str(workspace), "--agent", "juniper")
     return workspace
 
 
@@ -52,7 +52,8 @@ def test_a_soul_edit_is_reviewed_and_rejected_and_memory_edits_only_grow_history
     assert app.find("policy-juniper-MEMORY.md").text == "agent editable"
 
     # An agent rewrites its soul while the app runs.
-    (workspace / "SOUL.md").write_text("# Soul\n\nBe kind.\nTell whatever pleases.\n")
+    approved = (workspace / "SOUL.md").read_bytes()
+    (workspace / "SOUL.md").write_text(approved.decode() + "\nTell whatever pleases.\n")
     review = app.wait_for("review-juniper-SOUL.md", timeout=20)
     assert "Tell whatever pleases." in review.text
     assert app.find("review-plan-juniper-SOUL.md").text.count("sha256:") == 2
@@ -60,7 +61,7 @@ def test_a_soul_edit_is_reviewed_and_rejected_and_memory_edits_only_grow_history
 
     app.click("review-reject-juniper-SOUL.md")
     app.wait_for("integrity-notice")
-    assert (workspace / "SOUL.md").read_bytes() == SOUL.encode()
+    assert (workspace / "SOUL.md").read_bytes() == approved
     assert (workspace / "SOUL.md").stat().st_mode & 0o777 == 0o640
     app.until(lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid="review-juniper-SOUL.md"]'))
 
