@@ -224,6 +224,31 @@ pub(super) struct Found<'a> {
     pub(super) bytes: Option<&'a [u8]>,
 }
 
+/// A new change request (state `submitted`, by `system`) for the review of `path`: its id.
+fn open_request(
+    tx: &Transaction<'_>,
+    (tenant, name): (&str, &str),
+    path: &str,
+    (now, ids): (Timestamp, &dyn IdSource),
+) -> Result<String> {
+    let id = ids.new_id();
+    tx.execute(
+        "INSERT INTO change_requests (tenant_id, id, title, description, target_preset,
+             target_agent, state, submitted_by, submitted_at, updated_at, updated_by)
+         VALUES (?1, ?2, ?3, ?4, NULL, ?5, 'submitted', ?6, ?7, ?7, ?6)",
+        params![
+            tenant,
+            id,
+            format!("{path} of agent {name} changed"),
+            format!("The agent's workspace file {path} changed on disk; its policy is review. Approve it into the baseline or reject it to write the approved version back."),
+            name,
+            SYSTEM,
+            now.to_string()
+        ],
+    )?;
+    Ok(id)
+}
+
 /// Opens the file's review, updates its open one to the new bytes, or leaves it (same bytes).
 pub(super) fn open_or_update(
     tx: &Transaction<'_>,
@@ -260,21 +285,7 @@ pub(super) fn open_or_update(
             (id, Outcome::ReviewUpdated, "integrity.review_updated")
         }
         None => {
-            let id = ids.new_id();
-            tx.execute(
-                "INSERT INTO change_requests (tenant_id, id, title, description, target_preset,
-                     target_agent, state, submitted_by, submitted_at, updated_at, updated_by)
-                 VALUES (?1, ?2, ?3, ?4, NULL, ?5, 'submitted', ?6, ?7, ?7, ?6)",
-                params![
-                    tenant,
-                    id,
-                    format!("{path} of agent {name} changed"),
-                    format!("The agent's workspace file {path} changed on disk; its policy is review. Approve it into the baseline or reject it to write the approved version back."),
-                    name,
-                    SYSTEM,
-                    now.to_string()
-                ],
-            )?;
+            let id = open_request(tx, agent.key(), path, (now, ids))?;
             (id, Outcome::ReviewOpened, "integrity.review_opened")
         }
     };
