@@ -323,6 +323,7 @@ impl Error {
                 | Error::FileTooLarge { .. }
                 | Error::LinkNotReplaced { .. }
                 | Error::HistoryVersionUnknown { .. }
+                | Error::HistoryContentGone { .. }
         ) || matches!(
             self,
             Error::OpenClaw {

@@ -43,25 +43,59 @@ pub fn check_replaceable(path: &Path) -> Result<Option<std::fs::Metadata>> {
 /// (a new file gets `0o666` less the umask). Refuses anything but a regular file at `path`
 /// (see [`check_replaceable`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let existing = check_replaceable(path)?;
+    replace_with(path, bytes, existing.as_ref().map(kept_permissions))
+}
+
+/// Puts `bytes` back at `path` atomically over whatever entry is there now, as the self-edit
+/// loop does with approved bytes: a regular file's permission bits are kept; a symbolic link,
+/// pipe, socket or device is replaced by the rename itself (never followed or opened) and the
+/// new file gets `mode` (permission bits) when given. A folder is refused (`invalid_input`,
+/// it may hold data), as is a path whose folders cannot be created.
+pub fn restore_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> {
+    let permissions = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => {
+            return Err(Error::invalid(
+                "path",
+                format!(
+                    "{} is a folder where a file belongs; move it out of the way, then try again",
+                    path.display()
+                ),
+            ))
+        }
+        Ok(meta) if meta.is_file() => Some(kept_permissions(&meta)),
+        Ok(_) => permissions_of(mode),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => permissions_of(mode),
+        Err(e) => return Err(Error::io("read", path, e)),
+    };
+    replace_with(path, bytes, permissions)
+}
+
+/// Writes `bytes` to a temporary file beside `path` with `permissions` (`None`: a new file's,
+/// `0o666` less the umask), syncs it and renames it over `path`.
+fn replace_with(
+    path: &Path,
+    bytes: &[u8],
+    permissions: Option<std::fs::Permissions>,
+) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
-    let existing = check_replaceable(path)?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(".persona-studio-").suffix(".tmp");
     // A new file: the kernel takes the umask off, as for any program's new file. (Off Unix a
     // new file is simply writable.)
     #[cfg(unix)]
-    if existing.is_none() {
+    if permissions.is_none() {
         builder.permissions(new_file_permissions());
     }
     let mut temp = builder
         .tempfile_in(dir)
         .map_err(|e| Error::io("create a temporary file in", dir, e))?;
-    let written = temp.write_all(bytes).and_then(|()| match &existing {
-        Some(old) => temp.as_file().set_permissions(kept_permissions(old)),
+    let written = temp.write_all(bytes).and_then(|()| match permissions {
+        Some(permissions) => temp.as_file().set_permissions(permissions),
         None => Ok(()),
     });
     written
@@ -74,6 +108,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = folder.sync_all();
     }
     Ok(())
+}
+
+/// The permission bits `mode` asks for (`None`: a new file's).
+#[cfg(unix)]
+fn permissions_of(mode: Option<u32>) -> Option<std::fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    mode.map(|mode| std::fs::Permissions::from_mode(mode & 0o1777))
+}
+
+#[cfg(not(unix))]
+fn permissions_of(_mode: Option<u32>) -> Option<std::fs::Permissions> {
+    None
 }
 
 #[cfg(unix)]

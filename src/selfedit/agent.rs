@@ -65,6 +65,11 @@ impl Agent {
 
     /// The managed files: see [`managed_paths`].
     pub(super) fn managed(&self) -> Result<Vec<String>> {
+        managed_paths(&self.baseline, &self.policies).map(|m| m.paths)
+    }
+
+    /// [`managed`](Self::managed) with whether the walk stopped at its limits.
+    pub(super) fn managed_walk(&self) -> Result<Managed> {
         managed_paths(&self.baseline, &self.policies)
     }
 
@@ -99,16 +104,17 @@ impl Agent {
 /// path its baseline has, and each regular file under its workspace that a pattern of its
 /// policies matches (walked without following links, at most [`MAX_WALK_DEPTH`] deep and
 /// [`MAX_WALK_ENTRIES`] entries).
-pub fn managed_paths(baseline: &Baseline, policies: &FilePolicies) -> Result<Vec<String>> {
+pub fn managed_paths(baseline: &Baseline, policies: &FilePolicies) -> Result<Managed> {
     let mut paths: Vec<String> = RUNTIME_FILES.iter().map(|f| (*f).to_owned()).collect();
     paths.extend(baseline.watch_list.iter().cloned());
     paths.extend(baseline.files.iter().map(|f| f.path.clone()));
     let workspace = Path::new(&baseline.workspace);
     let mut budget = MAX_WALK_ENTRIES;
+    let mut cut = false;
     for pattern in policies.glob_patterns() {
         let root = literal_prefix(pattern);
         let mut found = Vec::new();
-        walk(workspace, &root, 0, &mut budget, &mut found)?;
+        cut |= walk(workspace, &root, 0, &mut budget, &mut found)?;
         for path in found {
             if policies.policy_for(&path).1 == pattern {
                 paths.push(path);
@@ -117,7 +123,17 @@ pub fn managed_paths(baseline: &Baseline, policies: &FilePolicies) -> Result<Vec
     }
     paths.sort();
     paths.dedup();
-    Ok(paths)
+    Ok(Managed { paths, cut })
+}
+
+/// The managed paths of a workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Managed {
+    /// Relative paths, sorted.
+    pub paths: Vec<String>,
+    /// True when the walk stopped at [`MAX_WALK_DEPTH`] or [`MAX_WALK_ENTRIES`]: files past
+    /// the limits are not managed.
+    pub cut: bool,
 }
 
 /// The folder part of a pattern before its first wildcard: `memory/**` → `memory`.
@@ -132,24 +148,26 @@ fn literal_prefix(pattern: &str) -> String {
     literal.join("/")
 }
 
-/// Regular files under `workspace/relative`, as relative paths.
+/// Regular files under `workspace/relative`, as relative paths; true when the walk stopped at
+/// a limit with entries left.
 fn walk(
     workspace: &Path,
     relative: &str,
     depth: usize,
     budget: &mut usize,
     found: &mut Vec<String>,
-) -> Result<()> {
+) -> Result<bool> {
     let dir = workspace.join(relative);
     let entries = match std::fs::symlink_metadata(&dir) {
         Ok(meta) if meta.is_dir() => {
             std::fs::read_dir(&dir).map_err(|e| Error::io("read", &dir, e))?
         }
-        _ => return Ok(()),
+        _ => return Ok(false),
     };
+    let mut cut = false;
     for entry in entries {
         if *budget == 0 {
-            return Ok(());
+            return Ok(true);
         }
         *budget -= 1;
         let entry = entry.map_err(|e| Error::io("read", &dir, e))?;
@@ -166,11 +184,15 @@ fn walk(
             .map_err(|e| Error::io("read", entry.path(), e))?;
         if kind.is_file() {
             found.push(path);
-        } else if kind.is_dir() && depth < MAX_WALK_DEPTH {
-            walk(workspace, &path, depth + 1, budget, found)?;
+        } else if kind.is_dir() {
+            if depth < MAX_WALK_DEPTH {
+                cut |= walk(workspace, &path, depth + 1, budget, found)?;
+            } else {
+                cut = true;
+            }
         }
     }
-    Ok(())
+    Ok(cut)
 }
 
 /// The bytes of version `sha256` of `path`: the baseline's kept blob, else history's copy.
@@ -185,7 +207,10 @@ pub(super) fn version_bytes(
     }
     match history::content(conn, tenant, agent, path, &sha256.to_string()) {
         Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.code() == "history_version_unknown" => Ok(None),
+        // Unknown, or known by its hash only (too large, not a regular file).
+        Err(e) if matches!(e.code(), "history_version_unknown" | "history_content_gone") => {
+            Ok(None)
+        }
         Err(e) => Err(e),
     }
 }
@@ -204,13 +229,8 @@ pub(super) fn write_back(
     let workspace = agent.workspace()?;
     let full = workspace.join(path);
     match bytes {
-        Some(bytes) => {
-            let existed = fsutil::check_replaceable(&full)?.is_some();
-            fsutil::write_atomic(&full, bytes)?;
-            if let (false, Some(mode)) = (existed, mode) {
-                set_mode(&full, mode)?;
-            }
-        }
+        // Whatever the agent left there (a link, a pipe) is replaced, never followed.
+        Some(bytes) => fsutil::restore_atomic(&full, bytes, mode)?,
         None => match std::fs::symlink_metadata(&full) {
             Ok(meta) if FileKind::of(&meta.file_type()) == FileKind::File => {
                 std::fs::remove_file(&full).map_err(|e| Error::io("remove", &full, e))?;
@@ -234,18 +254,6 @@ pub(super) fn write_back(
         history::record(tx, &agent.tenant, &agent.name, path, bytes, origin)?;
     }
     Ok(state)
-}
-
-#[cfg(unix)]
-fn set_mode(path: &Path, mode: u32) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o777))
-        .map_err(|e| Error::io("set the permissions of", path, e))
-}
-
-#[cfg(not(unix))]
-fn set_mode(_path: &Path, _mode: u32) -> Result<()> {
-    Ok(())
 }
 
 /// An origin stamped now.

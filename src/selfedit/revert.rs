@@ -13,7 +13,9 @@ use super::scan::forget;
 use crate::audit;
 use crate::auth::members::require_unlocked_privileged;
 use crate::auth::Actor;
+use crate::canon::Digest;
 use crate::clock::Clock;
+use crate::fsutil::FileKind;
 use crate::integrity::files;
 use crate::integrity::history::{self, VersionSource};
 use crate::store::Store;
@@ -29,6 +31,9 @@ pub struct Reverted {
     pub sha256: String,
     /// The file's permission bits afterwards.
     pub mode: u32,
+    /// False when the file and its approved state already were that version: nothing was
+    /// written or audited.
+    pub changed: bool,
 }
 
 /// The agent, the checked path and the bytes of the version asked for.
@@ -95,6 +100,21 @@ pub fn revert(
         .iter()
         .find(|f| f.path == path)
         .map(|f| (f.sha256.to_string(), f.mode));
+    let (on_disk, _) = files::read_now(&agent.workspace()?, &path)?;
+    let target_sha = Digest::of_bytes(&bytes).to_string();
+    if let Some(state) = on_disk.filter(|s| {
+        s.file_type == FileKind::File
+            && s.sha256.to_string() == target_sha
+            && old.as_ref().is_some_and(|o| o.0 == target_sha)
+    }) {
+        return Ok(Reverted {
+            agent: agent.name.clone(),
+            path,
+            sha256: target_sha,
+            mode: state.mode & 0o7777,
+            changed: false,
+        });
+    }
     store.write(|tx| {
         let origin = origin(VersionSource::Revert, &actor.member_id, now);
         let state = write_back(
@@ -123,6 +143,7 @@ pub fn revert(
             path: path.clone(),
             sha256: state.sha256.to_string(),
             mode: state.mode & 0o7777,
+            changed: true,
         })
     })
 }

@@ -26,6 +26,7 @@ use crate::ids::IdSource;
 use crate::integrity::baseline::FileState;
 use crate::integrity::files;
 use crate::integrity::history::VersionSource;
+use crate::persona::preset::bundle::{placeholders, PresetBundle};
 use crate::persona::preset::catalog::{self, put_draft_in, VersionRef};
 use crate::persona::preset::policy::FilePolicy;
 use crate::provision::applied::applied_to;
@@ -73,6 +74,9 @@ pub enum Decision {
 pub struct Decided {
     pub review: FileReview,
     pub draft: Option<String>,
+    /// What the owner should know about the draft: the template's `{{placeholders}}` that the
+    /// agent's rendered text replaced, to put back before publishing.
+    pub draft_notice: Option<String>,
 }
 
 const SELECT: &str = "SELECT f.change_id, f.agent, f.path, f.policy, r.state, f.old_sha256,
@@ -422,6 +426,7 @@ pub fn decide(
     let agent = Agent::load(store, &actor.tenant_id, &review.agent)?;
     let workspace = agent.workspace()?;
     let note = note.unwrap_or("").trim().to_owned();
+    let mut draft_notice = None;
     let draft = match decision {
         Decision::Approve { save_as_draft } => {
             let (now_state, bytes) = files::read_now(&workspace, &review.path)?;
@@ -437,7 +442,9 @@ pub fn decide(
                 )));
             }
             let base = if save_as_draft {
-                Some(draft_base(store, actor, &review, bytes.as_deref())?)
+                let (id, bundle, notice) = draft_base(store, actor, &review, bytes.as_deref())?;
+                draft_notice = notice;
+                Some((id, bundle))
             } else {
                 None
             };
@@ -463,6 +470,7 @@ pub fn decide(
     Ok(Decided {
         review: get(store, &actor.tenant_id, &review.change_id)?,
         draft,
+        draft_notice,
     })
 }
 
@@ -534,7 +542,7 @@ fn draft_base(
     actor: &Actor,
     review: &FileReview,
     bytes: Option<&[u8]>,
-) -> Result<(String, crate::persona::preset::bundle::PresetBundle)> {
+) -> Result<(String, PresetBundle, Option<String>)> {
     let tenant = &actor.tenant_id;
     let applied = applied_to(store, tenant, &review.agent)?.ok_or_else(|| {
         Error::invalid(
@@ -560,8 +568,24 @@ fn draft_base(
         )?,
     };
     let mut bundle = base.bundle;
+    // The agent's file is the template rendered: the placeholders it had are now plain text.
+    let mut lost: Vec<String> = bundle
+        .files
+        .get(&review.path)
+        .and_then(|template| placeholders(&review.path, template).ok())
+        .unwrap_or_default();
+    lost.sort();
+    lost.dedup();
+    let notice = (!lost.is_empty()).then(|| {
+        let names: Vec<String> = lost.iter().map(|n| format!("{{{{{n}}}}}")).collect();
+        format!(
+            "The template of {} used {}; the draft holds this agent's rendered text instead. Put the placeholders back in the draft before publishing it, or every agent gets this agent's values.",
+            review.path,
+            names.join(", ")
+        )
+    });
     bundle.files.insert(review.path.clone(), text);
-    Ok((applied.id, bundle))
+    Ok((applied.id, bundle, notice))
 }
 
 /// What the change board's approve or reject did: a file review is decided, any other change

@@ -24,7 +24,9 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::agent::{change_of, origin, version_bytes, write_back, Agent};
+use super::agent::{
+    change_of, origin, version_bytes, write_back, Agent, MAX_WALK_DEPTH, MAX_WALK_ENTRIES,
+};
 use super::plans::PlanInput;
 use super::review::{self, Found};
 use super::SYSTEM;
@@ -41,7 +43,7 @@ use crate::integrity::pending::{self, CONFIG_ENTRY};
 use crate::openclaw::{self, EntryChange, Environment};
 pub use crate::persona::preset::policy::FilePolicy;
 use crate::store::Store;
-use crate::Result;
+use crate::{Error, Result};
 
 /// Which agents to scan and whether to look at OpenClaw's config entries too.
 pub struct ScanRequest<'a> {
@@ -74,6 +76,8 @@ pub struct AgentScan {
     pub reviews_closed: Vec<String>,
     /// Why the agent could not be scanned (its workspace is gone, it has no baseline).
     pub error: Option<String>,
+    /// What the scan left out: files under a policy pattern past the walk's limits.
+    pub warning: Option<String>,
 }
 
 /// One changed file and what the loop did with it.
@@ -152,6 +156,17 @@ pub fn scan(
             .map(|b| b.agent)
             .collect()
     } else {
+        let known = baseline::list(store, &tenant)?;
+        if let Some(unknown) = request
+            .agents
+            .iter()
+            .find(|a| !known.iter().any(|b| &b.agent == *a))
+        {
+            return Err(Error::NotFound {
+                what: format!("agent {unknown} (no baseline)"),
+                hint: "name an agent whose workspace has a baseline (record one first), or name none to scan every agent".to_owned(),
+            });
+        }
         request.agents.to_vec()
     };
     let mode = attest::enforcement(store, &tenant)?;
@@ -167,17 +182,21 @@ pub fn scan(
         let entry = entries.iter().find(|e| e.agent == agent);
         let done = scan_agent(store, (&tenant, &agent), mode, entry, (clock, ids));
         scanned.push(match done {
-            Ok((files, reviews_closed)) => AgentScan {
+            Ok((files, reviews_closed, cut)) => AgentScan {
                 agent,
                 files,
                 reviews_closed,
                 error: None,
+                warning: cut.then(|| format!(
+                    "the walk of the policy patterns stopped at {MAX_WALK_DEPTH} folders deep or {MAX_WALK_ENTRIES} entries; files past that are not managed (keep memory folders shallower and smaller)"
+                )),
             },
             Err(e) => AgentScan {
                 agent,
                 files: Vec::new(),
                 reviews_closed: Vec::new(),
                 error: Some(e.to_string()),
+                warning: None,
             },
         });
     }
@@ -202,10 +221,11 @@ fn scan_agent(
     mode: Enforcement,
     entry: Option<&EntryChange>,
     (clock, ids): (&dyn Clock, &dyn IdSource),
-) -> Result<(Vec<FileOutcome>, Vec<String>)> {
+) -> Result<(Vec<FileOutcome>, Vec<String>, bool)> {
     let agent = Agent::load(store, tenant, name)?;
     let workspace = agent.workspace()?;
-    let paths = agent.managed()?;
+    let managed = agent.managed_walk()?;
+    let paths = managed.paths;
     let plans = PlanInput::load(store, tenant, name, &workspace)?;
     let now = clock.now();
     store.write(|tx| {
@@ -239,7 +259,7 @@ fn scan_agent(
             outcomes.extend(pass.entry(entry)?);
         }
         let closed = review::close_settled(tx, agent.key(), &unsettled, now)?;
-        Ok((outcomes, closed))
+        Ok((outcomes, closed, managed.cut))
     })
 }
 
@@ -370,11 +390,7 @@ impl Pass<'_> {
         };
         let Some(approved) = approved else {
             outcome.detail = Some("The approved bytes of this file were not kept (too large, or recorded before history), so it was not written back.".to_owned());
-            return self.audit(
-                "integrity.locked_changed",
-                outcome,
-                json!({"reverted": false}),
-            );
+            return self.unreverted(outcome);
         };
         let origin = origin(VersionSource::Revert, SYSTEM, self.now);
         let mode = was.map(|w| w.mode);
@@ -392,13 +408,22 @@ impl Pass<'_> {
             }
             Err(e) => {
                 outcome.detail = Some(format!("It could not be written back: {e}"));
-                self.audit(
-                    "integrity.locked_changed",
-                    outcome,
-                    json!({"reverted": false}),
-                )
+                self.unreverted(outcome)
             }
         }
+    }
+
+    /// A locked change left in place under `enforce`: audited once per changed bytes, as in
+    /// `observe`, so a cron scan of a file that cannot be written back does not grow the log.
+    fn unreverted(&self, outcome: &FileOutcome) -> Result<()> {
+        if !outcome.new {
+            return Ok(());
+        }
+        self.audit(
+            "integrity.locked_changed",
+            outcome,
+            json!({"reverted": false}),
+        )
     }
 
     /// The agent's OpenClaw config entry, changed since its baseline.

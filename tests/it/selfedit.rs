@@ -109,6 +109,17 @@ impl Fixture {
         )
     }
 
+    /// Sets enforcement to `enforce`: locked changes are written back at once.
+    fn enforce(&mut self) {
+        attest::set_enforcement(
+            &mut self.store,
+            &self.owner,
+            Enforcement::Enforce,
+            &test_clock(),
+        )
+        .unwrap();
+    }
+
     fn scan_one(&mut self) -> FileOutcome {
         let report = self.scan();
         let files: Vec<&FileOutcome> = report.agents.iter().flat_map(|a| &a.files).collect();
@@ -305,13 +316,7 @@ fn a_locked_file_is_a_violation_and_under_enforce_its_bytes_come_back() {
     let dashboard = persona_studio::tenant::self_access(&fx.store, &test_clock()).unwrap();
     assert_eq!(dashboard.drift_alerts[0].locked, ["AGENTS.md"]);
 
-    attest::set_enforcement(
-        &mut fx.store,
-        &fx.owner,
-        Enforcement::Enforce,
-        &test_clock(),
-    )
-    .unwrap();
+    fx.enforce();
     let outcome = fx.scan_one();
     assert_eq!(outcome.outcome, Outcome::Reverted);
     assert_eq!(fx.read("AGENTS.md"), approved);
@@ -539,6 +544,8 @@ fn approving_accepts_the_file_into_the_baseline_and_can_save_a_preset_draft() {
         )
         .unwrap();
     assert_eq!(decided.draft.as_deref(), Some("executive_assistant@draft"));
+    let notice = decided.draft_notice.unwrap_or_default();
+    assert!(notice.contains("{{agent_name}}"), "{notice}");
     assert!(!decided.review.state.is_open());
     assert_eq!(fx.baseline_sha("SOUL.md"), Some(sha_of(&text)));
     let draft = catalog::get(
@@ -691,4 +698,97 @@ fn the_cli_scans_for_cron_routes_change_approve_and_reverts_with_yes() {
         .json();
     assert_eq!(reverted["sha256"], to.as_str());
     home.cli(&["integrity", "scan"]).expect_code(0);
+}
+
+/// What an agent (or a test of the subagent review) can leave in a workspace that is not a
+/// small regular file: a file over the history limit, a link to outside, a pipe, a folder.
+#[cfg(unix)]
+#[test]
+fn odd_entries_are_reported_and_written_back_over_and_never_stop_a_scan() {
+    let mut fx = Fixture::new(&[("AGENTS.md", FilePolicy::Locked)]);
+    // A review file too large to keep: the review opens, shows, and rejecting restores it.
+    let soul = fx.read("SOUL.md");
+    fx.write("SOUL.md", &"x".repeat(600 * 1024));
+    let id = fx.scan_one().change_id.unwrap();
+    assert!(fx.scan().agents[0].error.is_none(), "scans go on");
+    let shown = review::show(&fx.store, &fx.owner.tenant_id, &id).unwrap();
+    assert!(
+        shown.file_review.unwrap().diff.current.is_none(),
+        "hash only: no text"
+    );
+    fx.decide(&id, Decision::Reject, None).unwrap();
+    assert_eq!(fx.read("SOUL.md"), soul);
+
+    // Under enforce, a locked file swapped for a link or a pipe is written back over it.
+    fx.enforce();
+    let agents = fx.read("AGENTS.md");
+    let outside = fx.home.path().join("outside.md");
+    std::fs::write(&outside, "outside\n").unwrap();
+    std::fs::remove_file(fx.ws.join("AGENTS.md")).unwrap();
+    std::os::unix::fs::symlink(&outside, fx.ws.join("AGENTS.md")).unwrap();
+    assert_eq!(fx.scan_one().outcome, Outcome::Reverted);
+    assert!(std::fs::symlink_metadata(fx.ws.join("AGENTS.md"))
+        .unwrap()
+        .is_file());
+    assert_eq!(fx.read("AGENTS.md"), agents);
+    assert_eq!(
+        std::fs::read_to_string(&outside).unwrap(),
+        "outside\n",
+        "never followed"
+    );
+    std::fs::remove_file(fx.ws.join("AGENTS.md")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(fx.ws.join("AGENTS.md"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    assert_eq!(fx.scan_one().outcome, Outcome::Reverted);
+    assert_eq!(fx.read("AGENTS.md"), agents);
+
+    // A folder is left in place (it may hold data), reported, and audited once.
+    std::fs::remove_file(fx.ws.join("AGENTS.md")).unwrap();
+    std::fs::create_dir(fx.ws.join("AGENTS.md")).unwrap();
+    let before = fx.audit_kinds("integrity.locked_changed").len();
+    assert_eq!(fx.scan_one().outcome, Outcome::Violation);
+    assert_eq!(fx.scan_one().outcome, Outcome::Violation);
+    assert_eq!(fx.audit_kinds("integrity.locked_changed").len(), before + 1);
+}
+
+#[test]
+fn a_no_op_revert_writes_nothing_and_an_unknown_agent_is_bad_input() {
+    let mut fx = Fixture::new(&[]);
+    let sha = fx.baseline_sha("SOUL.md").unwrap();
+    let before = fx.audit_kinds("integrity.reverted").len();
+    let reverted = revert::revert(
+        &mut fx.store,
+        &fx.owner,
+        ("exec", "SOUL.md"),
+        &sha,
+        &test_clock(),
+    )
+    .unwrap();
+    assert!(!reverted.changed);
+    assert_eq!(fx.audit_kinds("integrity.reverted").len(), before);
+
+    let request = ScanRequest {
+        agents: &["nobody".to_owned()],
+        openclaw: None,
+    };
+    let error = scan::scan(&mut fx.store, &fx.owner, &request, &test_clock(), &fx.ids).unwrap_err();
+    assert_eq!(error.code(), "not_found");
+    assert!(error.is_bad_input());
+}
+
+#[test]
+fn a_scan_says_when_the_walk_stopped_at_its_limits() {
+    let mut fx = Fixture::new(&[]);
+    let mut deep = fx.ws.join("memory");
+    for level in 0..12 {
+        deep = deep.join(format!("l{level}"));
+    }
+    std::fs::create_dir_all(&deep).unwrap();
+    std::fs::write(deep.join("note.md"), "deep\n").unwrap();
+    let report = fx.scan();
+    let warning = report.agents[0].warning.clone().unwrap_or_default();
+    assert!(warning.contains("8 folders deep"), "{report:#?}");
 }

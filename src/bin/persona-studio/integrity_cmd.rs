@@ -45,7 +45,8 @@ pub enum IntegrityCommand {
     },
     /// Scan the managed files of agents once, by their policies: accept agent-editable
     /// changes, open or update file reviews, report (or, under enforcement enforce, write back)
-    /// locked changes. Any member; suits cron. Exit code 1 while a locked change remains.
+    /// locked changes. Any member; suits cron. Exit code 1 while a locked change remains or an
+    /// agent could not be scanned (its workspace is gone); 2 for an agent with no baseline.
     Scan {
         /// The agents (default: every agent with a baseline).
         agents: Vec<String>,

@@ -12,7 +12,8 @@ use persona_studio::textdiff;
 use crate::output::{Failure, Output};
 use crate::Env;
 
-/// `integrity scan`: one pass; exit 1 while a locked change remains (cron mails it).
+/// `integrity scan`: one pass; exit 1 while a locked change remains or an agent could not be
+/// scanned (its workspace is gone), so that cron mails it.
 pub fn scan(
     agents: &[String],
     openclaw: Option<&Path>,
@@ -27,7 +28,7 @@ pub fn scan(
     };
     let report = scan::scan(&mut store, &actor, &request, env.clock.as_ref(), &RandomIds)?;
     out.value(&report, || scan_text(&report));
-    if report.violations.is_empty() {
+    if report.violations.is_empty() && report.agents.iter().all(|a| a.error.is_none()) {
         Ok(())
     } else {
         Err(Failure::silent(1))
@@ -37,6 +38,9 @@ pub fn scan(
 fn scan_text(report: &ScanReport) -> String {
     let mut lines = Vec::new();
     for agent in &report.agents {
+        if let Some(warning) = &agent.warning {
+            lines.push(format!("{}: warning: {warning}", agent.agent));
+        }
         if let Some(error) = &agent.error {
             lines.push(format!("{}: not scanned: {error}", agent.agent));
             continue;
@@ -103,8 +107,9 @@ pub fn revert(
             diff.current.as_deref().unwrap_or(""),
             &diff.path,
         );
+        // Bytes already on disk may still differ from the approved state: ask all the same.
         if patch.is_empty() {
-            eprintln!("{} already has these bytes.", diff.path);
+            eprintln!("{} already has these bytes on disk.", diff.path);
         } else {
             eprintln!("{patch}");
         }
@@ -118,10 +123,17 @@ pub fn revert(
     }
     let reverted = revert::revert(&mut store, &actor, target, to, env.clock.as_ref())?;
     out.value(&reverted, || {
-        format!(
-            "{} of {} is back at {} (mode {:o})",
-            reverted.path, reverted.agent, reverted.sha256, reverted.mode
-        )
+        if reverted.changed {
+            format!(
+                "{} of {} is back at {} (mode {:o})",
+                reverted.path, reverted.agent, reverted.sha256, reverted.mode
+            )
+        } else {
+            format!(
+                "{} of {} already is {}; nothing to do",
+                reverted.path, reverted.agent, reverted.sha256
+            )
+        }
     });
     Ok(())
 }

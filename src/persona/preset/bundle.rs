@@ -214,8 +214,10 @@ pub fn check_template(name: &str, text: &str) -> Result<()> {
     placeholders(name, text).map(drop)
 }
 
-/// The `{{name}}` placeholders of one template, in order.
-fn placeholders(file: &str, text: &str) -> Result<Vec<String>> {
+/// The `{{name}}` placeholders of one template, in order (repeats kept). Errors
+/// (`invalid_input`): a `{{` never closed, or a name that is not lowercase letters, digits and
+/// `_`.
+pub fn placeholders(file: &str, text: &str) -> Result<Vec<String>> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("{{") {

@@ -69,7 +69,11 @@ reviews_closed: Array<string>,
 /**
  * Why the agent could not be scanned (its workspace is gone, it has no baseline).
  */
-error: string | null, };
+error: string | null, 
+/**
+ * What the scan left out: files under a policy pattern past the walk's limits.
+ */
+warning: string | null, };
 
 export type AgentState = "in_sync" | "drifted" | "not_managed" | "missing_workspace";
 
@@ -406,7 +410,12 @@ storage_text: string,
  */
 counted_text: string | null, };
 
-export type Decided = { review: FileReview, draft: string | null, };
+export type Decided = { review: FileReview, draft: string | null, 
+/**
+ * What the owner should know about the draft: the template's `{{placeholders}}` that the
+ * agent's rendered text replaced, to put back before publishing.
+ */
+draft_notice: string | null, };
 
 export type DecisionPolicy = { autonomy: Autonomy, 
 /**
@@ -1025,7 +1034,12 @@ sha256: string,
 /**
  * The file's permission bits afterwards.
  */
-mode: number, };
+mode: number, 
+/**
+ * False when the file and its approved state already were that version: nothing was
+ * written or audited.
+ */
+changed: boolean, };
 
 export type RiskLevel = "low" | "medium" | "high" | "critical";
 

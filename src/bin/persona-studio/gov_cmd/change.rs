@@ -154,8 +154,12 @@ pub fn run_change(command: ChangeCommand, env: &Env, out: &Output) -> Result<(),
                 .draft
                 .as_deref()
                 .map_or(String::new(), |d| format!("; saved as {d}"));
+            let notice = decided
+                .draft_notice
+                .as_deref()
+                .map_or(String::new(), |n| format!("\n{n}"));
             format!(
-                "{}  {:<9} {} of {}{draft}",
+                "{}  {:<9} {} of {}{draft}{notice}",
                 review.change_id,
                 review.state.as_str(),
                 review.path,
@@ -186,6 +190,10 @@ fn file_review_text(review: &FileReview) -> String {
         ));
     }
     let diff = &review.diff;
+    if diff.baseline.is_none() || diff.current.is_none() {
+        text.push_str("\n  (no text diff: one side is not UTF-8 text, or only its hash was kept)");
+        return text;
+    }
     let patch = textdiff::unified(
         diff.baseline.as_deref().unwrap_or(""),
         diff.current.as_deref().unwrap_or(""),

@@ -160,7 +160,7 @@ describe('IntegrityPage', () => {
         integrityDecide: (id, approve, saveAsDraft) => {
           decided = [id, approve, saveAsDraft];
           reviews = [];
-          return Promise.resolve({ review: { ...review, state: 'rejected' }, draft: null });
+          return Promise.resolve({ review: { ...review, state: 'rejected' }, draft: null, draft_notice: null });
         },
       }),
     );
@@ -187,7 +187,7 @@ describe('IntegrityPage', () => {
           Promise.resolve({ path, baseline: 'Be kinder.\n', current: 'Be kind.\n', rows: [{ kind: 'removed', old_line: 1, new_line: null, text: 'Be kinder.' }] }),
         integrityRevert: (agent, path, to) => {
           reverted = [agent, path, to];
-          return Promise.resolve({ agent, path, sha256: to, mode: 0o640 });
+          return Promise.resolve({ agent, path, sha256: to, mode: 0o640, changed: true });
         },
       }),
     );
