@@ -86,7 +86,17 @@ impl Agent {
                 format!("\"{path}\" is outside the workspace of agent {}; give a path relative to it, without '..'", self.name),
             ));
         }
+        let given = path;
         let path = files::check_relative(path)?;
+        if path.is_empty() {
+            return Err(Error::invalid(
+                "file",
+                format!(
+                    "\"{given}\" names the workspace folder of agent {}, not a file in it",
+                    self.name
+                ),
+            ));
+        }
         if !self.managed()?.contains(&path) {
             return Err(Error::invalid(
                 "file",
@@ -114,7 +124,7 @@ pub fn managed_paths(baseline: &Baseline, policies: &FilePolicies) -> Result<Man
     for pattern in policies.glob_patterns() {
         let root = literal_prefix(pattern);
         let mut found = Vec::new();
-        cut |= walk(workspace, &root, 0, &mut budget, &mut found)?;
+        cut |= walk(workspace, &root, &mut budget, &mut found)?;
         for path in found {
             if policies.policy_for(&path).1 == pattern {
                 paths.push(path);
@@ -148,49 +158,50 @@ fn literal_prefix(pattern: &str) -> String {
     literal.join("/")
 }
 
-/// Regular files under `workspace/relative`, as relative paths; true when the walk stopped at
-/// a limit with entries left.
+/// Regular files under `workspace/relative`, as relative paths (`walkdir`, links not
+/// followed, names that are not UTF-8 left out); true when the walk stopped at
+/// [`MAX_WALK_DEPTH`] or at the end of `budget` (entries) with entries left.
 fn walk(
     workspace: &Path,
     relative: &str,
-    depth: usize,
     budget: &mut usize,
     found: &mut Vec<String>,
 ) -> Result<bool> {
-    let dir = workspace.join(relative);
-    let entries = match std::fs::symlink_metadata(&dir) {
-        Ok(meta) if meta.is_dir() => {
-            std::fs::read_dir(&dir).map_err(|e| Error::io("read", &dir, e))?
-        }
-        _ => return Ok(false),
-    };
+    let root = workspace.join(relative);
+    if !std::fs::symlink_metadata(&root).is_ok_and(|m| m.is_dir()) {
+        return Ok(false);
+    }
     let mut cut = false;
+    let entries = walkdir::WalkDir::new(&root)
+        .min_depth(1)
+        .max_depth(MAX_WALK_DEPTH + 1)
+        .follow_links(false)
+        .sort_by_file_name();
     for entry in entries {
         if *budget == 0 {
             return Ok(true);
         }
         *budget -= 1;
-        let entry = entry.map_err(|e| Error::io("read", &dir, e))?;
-        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+        let entry = entry.map_err(|e| {
+            let path = e.path().map_or_else(|| root.clone(), Path::to_path_buf);
+            Error::io("read", &path, e.into())
+        })?;
+        let kind = entry.file_type();
+        if kind.is_dir() && entry.depth() > MAX_WALK_DEPTH {
+            cut = true;
+        }
+        if !kind.is_file() {
+            continue;
+        }
+        let Some(path) = entry
+            .path()
+            .strip_prefix(workspace)
+            .ok()
+            .and_then(Path::to_str)
+        else {
             continue;
         };
-        let path = if relative.is_empty() {
-            name
-        } else {
-            format!("{relative}/{name}")
-        };
-        let kind = entry
-            .file_type()
-            .map_err(|e| Error::io("read", entry.path(), e))?;
-        if kind.is_file() {
-            found.push(path);
-        } else if kind.is_dir() {
-            if depth < MAX_WALK_DEPTH {
-                cut |= walk(workspace, &path, depth + 1, budget, found)?;
-            } else {
-                cut = true;
-            }
-        }
+        found.push(path.to_owned());
     }
     Ok(cut)
 }

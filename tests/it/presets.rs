@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use persona_studio::persona::preset::bundle::TEMPLATE_FILES;
 use persona_studio::persona::preset::catalog::{self, VersionRef};
 use persona_studio::persona::preset::files;
+use persona_studio::persona::preset::policy::FilePolicy;
 use persona_studio::tenant;
 
 use crate::support::{cli_with, test_clock, TestHome};
@@ -520,6 +521,37 @@ fn the_editor_locates_every_problem_and_previews_what_a_release_records() {
     assert!(clean.problems.is_empty(), "{:?}", clean.problems);
     assert_eq!(clean.content_hash, Some(official.content_hash));
     assert!(clean.variables.contains(&"agent_name".to_owned()));
+    // The file policies the editor shows: the defaults, then a rule of the preset's own, which
+    // also changes the content hash and a bad one located by its pointer.
+    let policy_of = |check: &editing::PresetCheck, path: &str| {
+        check
+            .file_policies
+            .iter()
+            .find(|l| l.path == path)
+            .map(|l| (l.policy, l.rule.clone()))
+    };
+    assert_eq!(
+        policy_of(&clean, "MEMORY.md"),
+        Some((FilePolicy::AgentEditable, "MEMORY.md".to_owned()))
+    );
+    let mut locked = texts.clone();
+    let mut manifest: serde_json::Value = serde_json::from_str(&texts.manifest).unwrap();
+    manifest["file_policy"] = serde_json::json!([{"path": "memory/**", "policy": "locked"}]);
+    locked.manifest = serde_json::to_string_pretty(&manifest).unwrap();
+    let verdict = editing::check(&locked);
+    assert_eq!(
+        policy_of(&verdict, "memory/**"),
+        Some((FilePolicy::Locked, "memory/**".to_owned()))
+    );
+    assert_ne!(verdict.content_hash, clean.content_hash);
+    manifest["file_policy"] = serde_json::json!([{"path": "../x", "policy": "locked"}]);
+    locked.manifest = serde_json::to_string_pretty(&manifest).unwrap();
+    let verdict = editing::check(&locked);
+    assert_eq!(
+        verdict.problems[0].pointer, "/file_policy/0/path",
+        "{verdict:?}"
+    );
+    assert!(verdict.file_policies.is_empty());
 
     // Two bad templates and a bad spec value: each problem names its file.
     let mut broken = texts.clone();

@@ -504,6 +504,11 @@ fn revert_refuses_unknown_versions_paths_outside_and_a_workspace_that_is_gone() 
             "{error}"
         );
     }
+    for folder in [".", "./"] {
+        let error =
+            revert::revert(&mut fx.store, &fx.owner, ("exec", folder), &soul, &clock).unwrap_err();
+        assert!(error.to_string().contains("not a file in it"), "{error}");
+    }
     let error = revert::revert(
         &mut fx.store,
         &fx.owner,

@@ -12,6 +12,7 @@ use crate::persona::compile::{self, PromptPlan};
 use crate::persona::preset::bundle::{check_template, PresetBundle};
 use crate::persona::preset::catalog::{self, VersionRef};
 use crate::persona::preset::files::{bundle_from_texts, pretty_json, MANIFEST_FILE};
+use crate::persona::preset::policy::{FilePolicies, PolicyLine};
 use crate::persona::spec::InteractionContext;
 use crate::store::Store;
 use crate::textdiff::FileDiff;
@@ -40,6 +41,9 @@ pub struct PresetCheck {
     pub content_hash: Option<Digest>,
     /// The `{{variables}}` the templates use, which apply must be given.
     pub variables: Vec<String>,
+    /// The self-edit policy each managed file gets from `file_policy` and the defaults
+    /// (`FilePolicies::summary`); empty while there are problems.
+    pub file_policies: Vec<PolicyLine>,
 }
 
 /// The texts of a stored bundle, `preset.json` pretty-printed exactly as export writes it.
@@ -110,19 +114,25 @@ pub fn check(texts: &PresetTexts) -> PresetCheck {
             problems,
             content_hash: None,
             variables: Vec::new(),
+            file_policies: Vec::new(),
         };
     }
-    let hashed = bundle_of(texts).and_then(|b| Ok((b.content_hash()?, b.variables()?)));
+    let hashed = bundle_of(texts).and_then(|b| {
+        let policies = FilePolicies::effective(&b.manifest.file_policy).summary();
+        Ok((b.content_hash()?, b.variables()?, policies))
+    });
     match hashed {
-        Ok((hash, variables)) => PresetCheck {
+        Ok((hash, variables, file_policies)) => PresetCheck {
             problems,
             content_hash: Some(hash),
             variables,
+            file_policies,
         },
         Err(e) => PresetCheck {
             problems: located(MANIFEST_FILE, e),
             content_hash: None,
             variables: Vec::new(),
+            file_policies: Vec::new(),
         },
     }
 }

@@ -849,6 +849,20 @@ intent_modules: Array<IntentModule>, tool_policy: ToolPolicy, reasoning: Reasoni
  */
 extensions?: Record<string, unknown>, };
 
+export type PolicyLine = { 
+/**
+ * A file name (`SOUL.md`, [`OPENCLAW_ENTRY`]) or a pattern (`memory/**`).
+ */
+path: string, 
+/**
+ * The policy it gets.
+ */
+policy: FilePolicy, 
+/**
+ * The pattern of the first rule that matched it.
+ */
+rule: string, };
+
 export type PolicyRule = { 
 /**
  * A workspace-relative, '/'-separated path (`SOUL.md`) or glob (`memory/**`, `notes/*.md`);
@@ -871,7 +885,12 @@ content_hash: string | null,
 /**
  * The `{{variables}}` the templates use, which apply must be given.
  */
-variables: Array<string>, };
+variables: Array<string>, 
+/**
+ * The self-edit policy each managed file gets from `file_policy` and the defaults
+ * (`FilePolicies::summary`); empty while there are problems.
+ */
+file_policies: Array<PolicyLine>, };
 
 export type PresetFilter = { query: string | null, tag: string | null, mode: Mode | null, trust: Trust | null, include_deprecated: boolean, };
 

@@ -54,6 +54,7 @@ function scripted() {
           problems: bad ? [{ file: 'SOUL.md', pointer: '', message: 'SOUL.md has a broken placeholder' }] : [],
           content_hash: bad ? null : 'sha256:cc',
           variables: [],
+          file_policies: bad ? [] : [{ path: 'SOUL.md', policy: 'review', rule: 'SOUL.md' }, { path: 'memory/**', policy: 'agent_editable', rule: 'memory/**' }],
         });
       },
       presetPreview: (texts) =>
@@ -84,10 +85,13 @@ describe('PresetsPage', () => {
     const { saved } = scripted();
     render(PresetsPage);
     await fireEvent.click(await screen.findByTestId('preset-night_owl'));
+    // preset.json's tab shows each file's self-edit policy.
+    expect((await screen.findByTestId('preset-policy-memory/**')).textContent).toContain('agent editable');
     await fireEvent.click(await screen.findByTestId('tab-SOUL.md'));
     const text = screen.getByTestId('preset-text') as HTMLTextAreaElement;
     await waitFor(() => expect(text.value).toBe('I am calm.\n'));
     await screen.findByTestId('preset-valid');
+    expect(screen.queryByTestId('preset-file-policies')).toBeNull();
 
     await fireEvent.input(text, { target: { value: 'I am {{ broken\n' } });
     expect(unsavedEditors()).toEqual(['the preset night_owl']);
