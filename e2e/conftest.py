@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.remote.client_config import ClientConfig
@@ -166,11 +166,15 @@ class App:
         """Waits until no IPC command the UI started is still running. Commands run off the
         app's main thread, so the window answers WebDriver while they work; the UI counts them
         on <html data-ipc-pending>."""
-        WebDriverWait(self.driver, timeout).until(
-            lambda d: d.execute_script(
-                "return (document.documentElement.dataset.ipcPending || '0') === '0'"
+        try:
+            WebDriverWait(self.driver, timeout).until(
+                lambda d: d.execute_script(
+                    "return (document.documentElement.dataset.ipcPending || '0') === '0'"
+                )
             )
-        )
+        except TimeoutException:
+            running = self.driver.execute_script("return document.documentElement.dataset.ipcCommands")
+            raise TimeoutException(f"IPC commands still running after {timeout} s: {running}") from None
 
     def invoke(self, command: str, args: dict, channels: tuple[str, ...] = ()):
         """Calls a command over the app's real IPC, as the UI does; returns (ok, value).

@@ -201,9 +201,9 @@ def active(app) -> dict:
     )
 
 
-def press(app, *keys) -> None:
+def press(app, *keys, timeout: float = 15) -> None:
     ActionChains(app.driver).send_keys(*keys).perform()
-    app.wait_idle()
+    app.wait_idle(timeout)
 
 
 def focus(app, test_id: str) -> None:
@@ -319,7 +319,7 @@ def test_a_keyboard_only_walk_keeps_focus_where_it_belongs(cli, launch_app, tmp_
     # The restore dialog: focus goes to its folder field, Escape returns it to the row.
     visit(app, "backups")
     focus(app, "history-restore")
-    press(app, Keys.ENTER)
+    press(app, Keys.ENTER, timeout=120)  # the preview's scrypt, in a debug build
     app.until(lambda _: active(app)["testid"] == "restore-into")
     press(app, Keys.ESCAPE)
     gone(app, "restore")

@@ -58,7 +58,8 @@ def test_export_with_progress_history_dashboard_and_restore(cli, launch_app, tmp
 
     # Restore into a new data folder, after the preview.
     app.click("nav-backups")
-    app.click("history-restore")
+    # The preview decrypts the manifest: a 256 MiB scrypt in a debug build, so a longer wait.
+    app.click("history-restore", timeout=120)
     assert app.wait_for("preview-tenant").text == "Backup Co"
     restored = tmp_path / "restored-home"
     app.find("restore-into").send_keys(str(restored))

@@ -16,11 +16,16 @@ function isIpcError(value: unknown): value is IpcError {
 
 // Commands run off the main thread, so the window stays live while they work. How many are
 // in flight is published on <html data-ipc-pending>, which the end-to-end tests wait on.
+// Their names are on <html data-ipc-commands>, so a test that times out says which one hangs.
 let pending = 0;
+const inFlight: string[] = [];
 
-function track(delta: number) {
+function track(command: string, delta: number) {
   pending += delta;
+  if (delta > 0) inFlight.push(command);
+  else inFlight.splice(inFlight.indexOf(command), 1);
   document.documentElement.dataset.ipcPending = String(pending);
+  document.documentElement.dataset.ipcCommands = inFlight.join(' ');
 }
 
 // A command's argument object, optional when it takes none.
@@ -30,14 +35,14 @@ type Args<K extends keyof Commands> =
 // The only door to IPC, typed by the generated command map: a wrong command name, argument key
 // or type, or a wrong return type in a wrapper, fails the type check.
 async function call<K extends keyof Commands>(command: K, ...args: Args<K>): Promise<Commands[K]['returns']> {
-  track(1);
+  track(command, 1);
   try {
     return await invoke<Commands[K]['returns']>(command, args[0]);
   } catch (error) {
     if (isIpcError(error)) throw new BackendError(error.code, error.message);
     throw new BackendError('ipc', String(error));
   } finally {
-    track(-1);
+    track(command, -1);
   }
 }
 
