@@ -89,16 +89,8 @@ impl Install {
             command.env(key, value);
         }
         command.envs(extra.iter().copied());
-        let output = command
-            .args(args)
-            .current_dir(self.path("cwd"))
-            .output()
-            .unwrap_or_else(|e| panic!("could not run {}: {e}", openclaw_bin().display()));
-        CliRun {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        command.args(args).current_dir(self.path("cwd"));
+        CliRun::from_output(crate::support::output_within_hang_guard(command, None))
     }
 
     pub(crate) fn validate(&self) {

@@ -163,7 +163,7 @@ pub struct CliRun {
 }
 
 impl CliRun {
-    fn from_output(output: Output) -> Self {
+    pub fn from_output(output: Output) -> Self {
         CliRun {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -236,9 +236,20 @@ pub fn cli_in(
     run_with_stdin(command, None)
 }
 
-fn run_with_stdin(mut command: Command, stdin: Option<&[u8]>) -> CliRun {
+fn run_with_stdin(command: Command, stdin: Option<&[u8]>) -> CliRun {
+    CliRun::from_output(output_within_hang_guard(command, stdin))
+}
+
+/// How long a child process of a test may run before it counts as hung. A guard against a hang
+/// turning into a silent CI timeout, not a speed check: no command here comes near it.
+const HANG_GUARD: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Runs `command` with `stdin` (or none), capturing its output. A child still running after
+/// [`HANG_GUARD`] is killed and the test fails naming the command line.
+pub fn output_within_hang_guard(mut command: Command, stdin: Option<&[u8]>) -> Output {
     use std::io::Write;
     use std::process::Stdio;
+    use wait_timeout::ChildExt;
 
     command.stdin(if stdin.is_some() {
         Stdio::piped()
@@ -246,7 +257,12 @@ fn run_with_stdin(mut command: Command, stdin: Option<&[u8]>) -> CliRun {
         Stdio::null()
     });
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = command.spawn().unwrap();
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("could not run {command:?}: {e}"));
+    // Drained on threads so a chatty child never blocks on a full pipe while we wait.
+    let stdout = drain_on_a_thread(child.stdout.take());
+    let stderr = drain_on_a_thread(child.stderr.take());
     if let Some(bytes) = stdin {
         // A command may refuse its arguments and exit before it reads its input; the pipe
         // then breaks, which is the command's answer, not the test's failure.
@@ -255,7 +271,28 @@ fn run_with_stdin(mut command: Command, stdin: Option<&[u8]>) -> CliRun {
             _ => {}
         }
     }
-    CliRun::from_output(child.wait_with_output().unwrap())
+    let Some(status) = child.wait_timeout(HANG_GUARD).unwrap() else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("{command:?} still ran after {HANG_GUARD:?}: it hung");
+    };
+    Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
+}
+
+fn drain_on_a_thread<R: std::io::Read + Send + 'static>(
+    pipe: Option<R>,
+) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            pipe.read_to_end(&mut bytes).unwrap();
+        }
+        bytes
+    })
 }
 
 /// Walks `tenant`'s audit chain: the number of entries, or why it is broken.

@@ -265,6 +265,6 @@ pub fn test_bundle() -> Result<()> {
     with_keyring_session(
         &scratch,
         &env,
-        r#"xvfb-run -a -s "-screen 0 1280x800x24" {KEYRING} "$PS_PYTHON" -m pytest e2e/packaging -v -p no:cacheprovider"#,
+        r#"xvfb-run -a -s "-screen 0 1280x800x24" {KEYRING} "$PS_PYTHON" -m pytest e2e/packaging -v -p no:cacheprovider --timeout=600"#,
     )
 }

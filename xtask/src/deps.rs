@@ -36,6 +36,7 @@ const DEBIAN_PACKAGES: &[&str] = &[
 /// Python packages for the end-to-end tests and the loopback cloud servers.
 const PYTHON_PACKAGES: &[&str] = &[
     "pytest==8.*",
+    "pytest-timeout==2.*",
     "selenium==4.*",
     "moto[server]==5.*",
     "boto3",

@@ -170,7 +170,7 @@ pub fn test() -> Result<()> {
         with_keyring_session(
             &scratch,
             &extra,
-            r#"xvfb-run -a -s "-screen 0 1280x800x24" {KEYRING} "$PS_PYTHON" -m pytest e2e --ignore=e2e/packaging -v -p no:cacheprovider"#,
+            r#"xvfb-run -a -s "-screen 0 1280x800x24" {KEYRING} "$PS_PYTHON" -m pytest e2e --ignore=e2e/packaging -v -p no:cacheprovider --timeout=600 --durations=10"#,
         )?;
     }
     guide_tools
