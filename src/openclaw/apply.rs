@@ -99,17 +99,7 @@ pub fn sync(
     let (entry_path, entry) = entry_of(&files.value, agent);
     check_written(&computed, &entry)?;
     let workspace = Path::new(&body.workspace);
-    let old = OldHashes {
-        files: baseline::get(store, &actor.tenant_id, agent)?
-            .map(|b| {
-                b.files
-                    .into_iter()
-                    .map(|f| (f.path, f.sha256.to_string()))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        entry: entry_baseline(store, &actor.tenant_id, agent)?.map(|b| b.sha256.to_string()),
-    };
+    let old = OldHashes::read(store, &actor.tenant_id, agent)?;
     let snapshot = snapshot::snapshot(store, &actor.tenant_id, agent, workspace)?;
     let config_path = computed.located.config.display().to_string();
     let now = clock.now();
@@ -150,6 +140,22 @@ pub fn sync(
 struct OldHashes {
     files: BTreeMap<String, String>,
     entry: Option<String>,
+}
+
+impl OldHashes {
+    fn read(store: &Store, tenant: &str, agent: &str) -> Result<Self> {
+        Ok(OldHashes {
+            files: baseline::get(store, tenant, agent)?
+                .map(|b| {
+                    b.files
+                        .into_iter()
+                        .map(|f| (f.path, f.sha256.to_string()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            entry: entry_baseline(store, tenant, agent)?.map(|b| b.sha256.to_string()),
+        })
+    }
 }
 
 /// The `openclaw.synced` audit entry: the plan, the spec and preset it wrote, and the old and

@@ -146,6 +146,15 @@ pub struct Managed {
     pub cut: bool,
 }
 
+impl Managed {
+    /// What to say when the walk stopped at its limits: `Some` only when [`cut`](Self::cut).
+    pub fn warning(&self) -> Option<String> {
+        self.cut.then(|| format!(
+            "the walk of the policy patterns stopped at {MAX_WALK_DEPTH} folders deep or {MAX_WALK_ENTRIES} entries; files past that are not managed (keep memory folders shallower and smaller)"
+        ))
+    }
+}
+
 /// The folder part of a pattern before its first wildcard: `memory/**` → `memory`.
 fn literal_prefix(pattern: &str) -> String {
     let parts: Vec<&str> = pattern.split('/').collect();

@@ -38,6 +38,8 @@ pub struct AgentFiles {
     pub reviews: Vec<FileReview>,
     /// Why the files could not be read (the workspace is gone).
     pub error: Option<String>,
+    /// What else to know: the walk of the policy patterns stopped at its limits.
+    pub warning: Option<String>,
 }
 
 /// Where a managed file stands against its approved state.
@@ -87,9 +89,9 @@ pub fn page(store: &Store, tenant: &str) -> Result<IntegrityPage> {
     for b in baseline::list(store, tenant)? {
         let agent = Agent::load(store, tenant, &b.agent)?;
         let reviews = review::open_reviews(store, tenant, Some(&b.agent))?;
-        let (files, error) = match managed_files(store, &agent, &reviews) {
-            Ok(files) => (files, None),
-            Err(e) => (Vec::new(), Some(e.to_string())),
+        let (files, warning, error) = match managed_files(store, &agent, &reviews) {
+            Ok((files, warning)) => (files, warning, None),
+            Err(e) => (Vec::new(), None, Some(e.to_string())),
         };
         agents.push(AgentFiles {
             preset: applied_to(store, tenant, &b.agent)?.map(|p| format!("{}@{}", p.id, p.version)),
@@ -98,6 +100,7 @@ pub fn page(store: &Store, tenant: &str) -> Result<IntegrityPage> {
             files,
             reviews,
             error,
+            warning,
         });
     }
     Ok(IntegrityPage {
@@ -107,11 +110,18 @@ pub fn page(store: &Store, tenant: &str) -> Result<IntegrityPage> {
     })
 }
 
-/// Each file's state now (absent on both sides: listed only when it has versions).
-fn managed_files(store: &Store, agent: &Agent, reviews: &[FileReview]) -> Result<Vec<ManagedFile>> {
+/// Each file's state now (absent on both sides: listed only when it has versions), and the
+/// walk's warning.
+fn managed_files(
+    store: &Store,
+    agent: &Agent,
+    reviews: &[FileReview],
+) -> Result<(Vec<ManagedFile>, Option<String>)> {
     let workspace = agent.workspace()?;
+    let managed = agent.managed_walk()?;
+    let warning = managed.warning();
     let mut out = Vec::new();
-    for path in agent.managed()? {
+    for path in managed.paths {
         let approved = agent.baseline.files.iter().find(|f| f.path == path);
         let (now, _) = files::read_now(&workspace, &path)?;
         let status = match change_of(approved, now.as_ref()) {
@@ -138,7 +148,7 @@ fn managed_files(store: &Store, agent: &Agent, reviews: &[FileReview]) -> Result
             path,
         });
     }
-    Ok(out)
+    Ok((out, warning))
 }
 
 /// The locked changes in place now, for the Dashboard alert: each `locked` managed file of each

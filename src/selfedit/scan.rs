@@ -24,9 +24,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::agent::{
-    change_of, origin, version_bytes, write_back, Agent, MAX_WALK_DEPTH, MAX_WALK_ENTRIES,
-};
+use super::agent::{change_of, origin, version_bytes, write_back, Agent};
 use super::plans::PlanInput;
 use super::review::{self, Found};
 use super::SYSTEM;
@@ -182,14 +180,12 @@ pub fn scan(
         let entry = entries.iter().find(|e| e.agent == agent);
         let done = scan_agent(store, (&tenant, &agent), mode, entry, (clock, ids));
         scanned.push(match done {
-            Ok((files, reviews_closed, cut)) => AgentScan {
+            Ok((files, reviews_closed, warning)) => AgentScan {
                 agent,
                 files,
                 reviews_closed,
                 error: None,
-                warning: cut.then(|| format!(
-                    "the walk of the policy patterns stopped at {MAX_WALK_DEPTH} folders deep or {MAX_WALK_ENTRIES} entries; files past that are not managed (keep memory folders shallower and smaller)"
-                )),
+                warning,
             },
             Err(e) => AgentScan {
                 agent,
@@ -221,10 +217,11 @@ fn scan_agent(
     mode: Enforcement,
     entry: Option<&EntryChange>,
     (clock, ids): (&dyn Clock, &dyn IdSource),
-) -> Result<(Vec<FileOutcome>, Vec<String>, bool)> {
+) -> Result<(Vec<FileOutcome>, Vec<String>, Option<String>)> {
     let agent = Agent::load(store, tenant, name)?;
     let workspace = agent.workspace()?;
     let managed = agent.managed_walk()?;
+    let warning = managed.warning();
     let paths = managed.paths;
     let plans = PlanInput::load(store, tenant, name, &workspace)?;
     let now = clock.now();
@@ -259,7 +256,7 @@ fn scan_agent(
             outcomes.extend(pass.entry(entry)?);
         }
         let closed = review::close_settled(tx, agent.key(), &unsettled, now)?;
-        Ok((outcomes, closed, managed.cut))
+        Ok((outcomes, closed, warning))
     })
 }
 

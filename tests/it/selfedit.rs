@@ -796,4 +796,7 @@ fn a_scan_says_when_the_walk_stopped_at_its_limits() {
     let report = fx.scan();
     let warning = report.agents[0].warning.clone().unwrap_or_default();
     assert!(warning.contains("8 folders deep"), "{report:#?}");
+    // The Integrity page says it beside the agent's files.
+    let page = persona_studio::selfedit::page::page(&fx.store, &fx.owner.tenant_id).unwrap();
+    assert_eq!(page.agents[0].warning.as_deref(), Some(warning.as_str()));
 }

@@ -27,7 +27,11 @@ preset: string | null, files: Array<ManagedFile>, reviews: Array<FileReview>,
 /**
  * Why the files could not be read (the workspace is gone).
  */
-error: string | null, };
+error: string | null, 
+/**
+ * What else to know: the walk of the policy patterns stopped at its limits.
+ */
+warning: string | null, };
 
 export type AgentImport = { 
 /**

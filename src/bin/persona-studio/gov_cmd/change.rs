@@ -5,7 +5,7 @@ use persona_studio::governance::changes::{
     self, ChangeAction, ChangeDetail, ChangeRequest, NewChange,
 };
 use persona_studio::ids::RandomIds;
-use persona_studio::selfedit::review::{self, Acted, FileReview};
+use persona_studio::selfedit::review::{self, Acted, Decided, FileReview};
 use persona_studio::textdiff;
 
 use std::collections::BTreeMap;
@@ -148,26 +148,29 @@ pub fn run_change(command: ChangeCommand, env: &Env, out: &Output) -> Result<(),
     // `--json` keeps each shape of its own: the change request, or the decided file review.
     match &acted {
         Acted::Change { request } => out.value(request, || change_line(request)),
-        Acted::File { decided } => out.value(decided, || {
-            let review = &decided.review;
-            let draft = decided
-                .draft
-                .as_deref()
-                .map_or(String::new(), |d| format!("; saved as {d}"));
-            let notice = decided
-                .draft_notice
-                .as_deref()
-                .map_or(String::new(), |n| format!("\n{n}"));
-            format!(
-                "{}  {:<9} {} of {}{draft}{notice}",
-                review.change_id,
-                review.state.as_str(),
-                review.path,
-                review.agent
-            )
-        }),
+        Acted::File { decided } => out.value(decided, || decided_text(decided)),
     }
     Ok(())
+}
+
+/// A decided file review in a line, then the draft's notice if any.
+fn decided_text(decided: &Decided) -> String {
+    let review = &decided.review;
+    let draft = decided
+        .draft
+        .as_deref()
+        .map_or(String::new(), |d| format!("; saved as {d}"));
+    let notice = decided
+        .draft_notice
+        .as_deref()
+        .map_or(String::new(), |n| format!("\n{n}"));
+    format!(
+        "{}  {:<9} {} of {}{draft}{notice}",
+        review.change_id,
+        review.state.as_str(),
+        review.path,
+        review.agent
+    )
 }
 
 /// A file review: the hashes, the plan hashes and the unified diff.

@@ -68,6 +68,7 @@ function filesPage(reviews: FileReview[], enforcement: Page['enforcement'] = 'ob
         workspace: '/ws',
         preset: 'helper@v1',
         error: null,
+        warning: null,
         reviews,
         files: [
           {
@@ -133,11 +134,13 @@ describe('IntegrityPage', () => {
     expect((await screen.findByTestId('drift-badge')).textContent).toBe('clean');
   });
 
-  it('never offers accept to a customer', async () => {
+  it('never offers accept to a customer, and says where the walk of the patterns stopped', async () => {
+    const page = filesPage([review]);
+    page.agents[0].warning = 'the walk of the policy patterns stopped at 8 folders deep';
     setBackend(
       fakeBackend({
         integrityOverview: () => Promise.resolve([drifted]),
-        integrityPage: () => Promise.resolve(filesPage([review])),
+        integrityPage: () => Promise.resolve(page),
         tenantSelf: () => Promise.resolve(selfAccess('customer')),
       }),
     );
@@ -147,6 +150,7 @@ describe('IntegrityPage', () => {
     expect(screen.queryByTestId('review-reject-bot-SOUL.md')).toBeNull();
     await screen.findByText('Only an owner or admin can accept a new baseline.');
     expect(screen.queryByTestId('accept-bot')).toBeNull();
+    expect(screen.getByTestId('walk-warning-bot').textContent).toContain('8 folders deep');
   });
 
   it('shows a pending review with its plan change, and rejects it', async () => {
