@@ -135,8 +135,8 @@ describe('IntegrityPage', () => {
   });
 
   it('never offers accept to a customer, and says where the walk of the patterns stopped', async () => {
-    const page = filesPage([review]);
-    page.agents[0].warning = 'the walk of the policy patterns stopped at 8 folders deep';
+    const walked = filesPage([review]);
+    const page = { ...walked, agents: walked.agents.map((a) => ({ ...a, warning: 'the walk of the policy patterns stopped at 8 folders deep' })) };
     setBackend(
       fakeBackend({
         integrityOverview: () => Promise.resolve([drifted]),
