@@ -65,15 +65,32 @@ pub fn setup_all() -> Result<()> {
     Ok(())
 }
 
-/// What the tests need before they start. The guide's tools come later: `cargo xtask test`
-/// builds them beside the end-to-end tests ([`mdbook_beside`]).
+/// What the tests need before they start. `cargo xtask test` fetches the same in its own
+/// order: [`setup_for_build`] first, the rest beside the compile ([`downloads_beside`],
+/// [`tauri_driver_beside`]), and the guide's tools beside the tests ([`mdbook_beside`]).
 pub fn setup_for_tests() -> Result<()> {
-    debian_packages()?;
-    node_packages()?;
+    setup_for_build()?;
     tauri_driver()?;
     python_venv()?;
     openclaw_cli()?;
     Ok(())
+}
+
+/// What must be in place before anything compiles: Debian's `-dev` packages (the `-sys` crates'
+/// build scripts ask pkg-config for them) and the UI's npm packages (the app embeds `ui/dist`).
+pub fn setup_for_build() -> Result<()> {
+    debian_packages()?;
+    node_packages()
+}
+
+/// The test tools that are downloads rather than compiles: the Python venv and the real
+/// OpenClaw CLI, as `(python, openclaw)`.
+pub type Downloads = (PathBuf, PathBuf);
+
+/// [`python_venv`] then [`openclaw_cli`] on a thread of their own: they wait mostly on the
+/// registries, so they overlap the UI checks and the Rust compile. Join before the tests.
+pub fn downloads_beside() -> std::thread::JoinHandle<Result<Downloads>> {
+    std::thread::spawn(|| Ok((python_venv()?, openclaw_cli()?)))
 }
 
 pub fn debian_packages() -> Result<()> {
@@ -171,23 +188,20 @@ pub fn node_packages() -> Result<()> {
 
 /// `tauri-driver` bridges WebDriver clients to WebKitWebDriver for the real app.
 pub fn tauri_driver() -> Result<PathBuf> {
+    tauri_driver_installed(Priority::Normal)
+}
+
+/// [`tauri_driver`] on a thread of its own at the lowest CPU priority, like [`mdbook_beside`]:
+/// only the end-to-end tests need it. Join the handle before they start.
+pub fn tauri_driver_beside() -> std::thread::JoinHandle<Result<PathBuf>> {
+    std::thread::spawn(|| tauri_driver_installed(Priority::Lowest))
+}
+
+fn tauri_driver_installed(priority: Priority) -> Result<PathBuf> {
     if let Some(path) = which("tauri-driver") {
         return Ok(path);
     }
-    let _step = step("installing tauri-driver (cargo install)");
-    run_in(
-        &root(),
-        "cargo",
-        &[
-            "install",
-            "tauri-driver",
-            "--locked",
-            "--version",
-            TAURI_DRIVER_VERSION,
-        ],
-    )?;
-    which("tauri-driver")
-        .context("tauri-driver was installed but is not on PATH or in ~/.cargo/bin")
+    cargo_install(("tauri-driver", TAURI_DRIVER_VERSION), &[], priority)
 }
 
 /// The mdBook tools the user guide is built and link-checked with.
@@ -248,6 +262,15 @@ fn cargo_installed(
     if let Some(path) = found {
         return Ok(path);
     }
+    cargo_install((program, version), features, priority)
+}
+
+/// `cargo install --locked` of `version` of `program` with `features`; its path.
+fn cargo_install(
+    (program, version): (&str, &str),
+    features: &[&str],
+    priority: Priority,
+) -> Result<PathBuf> {
     let _step = step(&format!("installing {program} {version} (cargo install)"));
     let mut args = vec!["install", program, "--locked", "--version", version];
     args.extend(features);

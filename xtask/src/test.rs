@@ -5,10 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 
 use crate::deps;
-use crate::process::{root, run_in, sh, step};
+use crate::process::{capture, root, run_in, sh, step};
 
 /// Starts a private session bus whose Secret Service is an unlocked gnome-keyring, waits until
 /// it stores secrets, then runs the rest of the arguments. The daemon is started by D-Bus
@@ -109,44 +109,31 @@ pub fn build_ui() -> Result<()> {
     run_in(&root().join("ui"), "npm", &["run", "--silent", "build"])
 }
 
+/// Every suite, in the order the module doc gives. Installs overlap the work that does not
+/// need them: the downloads run beside the UI checks and the compile, and the tools that are
+/// compiled (tauri-driver, mdBook) run at the lowest priority beside everything else.
 pub fn test() -> Result<()> {
-    deps::setup_for_tests()?;
-    let tauri_driver = deps::tauri_driver()?;
-    let python = deps::python_venv()?;
-    let openclaw = deps::openclaw_cli()?;
-    let aide = deps::aide()?;
-    let ui = root().join("ui");
-
+    // Before any thread starts: it sets this process's environment.
+    lint_every_workspace_compile()?;
+    deps::setup_for_build()?;
+    let downloads = deps::downloads_beside();
+    let tauri_driver = deps::tauri_driver_beside();
+    let guide_tools = deps::mdbook_beside();
+    ui_checks()?;
     {
-        let _step = step("Rust: cargo fmt --check");
-        run_in(&root(), "cargo", &["fmt", "--all", "--", "--check"])?;
-    }
-    build_ui()?;
-    {
-        let _step = step("UI: svelte-check (types)");
-        run_in(&ui, "npm", &["run", "--silent", "check"])?;
-    }
-    {
-        let _step = step("UI: unit tests (vitest)");
-        run_in(&ui, "npm", &["run", "--silent", "test"])?;
-    }
-    {
-        let _step = step("Rust: clippy -D warnings");
+        // Every target at once, the programs too: one feature set for the tests and the
+        // programs the end-to-end tests drive. A separate `cargo build -p …` would leave out
+        // the dev-dependencies' features and compile about 30 crates again (Tauri among them);
+        // what they add (`fail/failpoints` among them) does nothing until a test sets it up.
+        let _step = step("Rust: build every target and program, linted by clippy -D warnings");
         run_in(
             &root(),
             "cargo",
-            &[
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ],
+            &["build", "--workspace", "--all-targets"],
         )?;
     }
-    // The guide's tools compile at the lowest priority while the Rust and end-to-end tests run.
-    let guide_tools = deps::mdbook_beside();
+    let (python, openclaw) = joined(downloads, "installing the Python venv and OpenClaw")?;
+    let aide = deps::aide()?;
     let scratch = Scratch::new("test")?;
     {
         let _step =
@@ -154,7 +141,7 @@ pub fn test() -> Result<()> {
         let extra = [("PS_OPENCLAW_BIN", openclaw.clone()), ("PS_AIDE_BIN", aide)];
         with_keyring_session(&scratch, &extra, "{KEYRING} cargo test --workspace")?;
     }
-    build_binaries()?;
+    let tauri_driver = joined(tauri_driver, "installing tauri-driver")?;
     {
         let _step = step("end to end: the real app under Xvfb via tauri-driver");
         let target = root().join("target/debug");
@@ -173,14 +160,59 @@ pub fn test() -> Result<()> {
             r#"xvfb-run -a -s "-screen 0 1280x800x24" {KEYRING} "$PS_PYTHON" -m pytest e2e --ignore=e2e/packaging -v -p no:cacheprovider --timeout=600 --durations=10"#,
         )?;
     }
-    guide_tools
-        .join()
-        .map_err(|_| anyhow::anyhow!("installing the guide's tools panicked"))??;
+    joined(guide_tools, "installing the guide's tools")?;
     // After the end-to-end tests, which took the screenshots the guide shows.
     crate::docs::docs(crate::docs::Screenshots::Required)?;
     // The packages ship the guide just built.
     crate::bundle::test_bundle()?;
     println!("\nAll test suites passed.");
+    Ok(())
+}
+
+/// `cargo fmt --check`, the UI build, svelte-check and Vitest.
+fn ui_checks() -> Result<()> {
+    {
+        let _step = step("Rust: cargo fmt --check");
+        run_in(&root(), "cargo", &["fmt", "--all", "--", "--check"])?;
+    }
+    build_ui()?;
+    let ui = root().join("ui");
+    {
+        let _step = step("UI: svelte-check (types)");
+        run_in(&ui, "npm", &["run", "--silent", "check"])?;
+    }
+    let _step = step("UI: unit tests (vitest)");
+    run_in(&ui, "npm", &["run", "--silent", "test"])
+}
+
+/// The result of a helper thread; `what` names its work when it panicked.
+fn joined<T>(handle: std::thread::JoinHandle<Result<T>>, what: &str) -> Result<T> {
+    handle
+        .join()
+        .map_err(|_| anyhow::anyhow!("{what} panicked"))?
+}
+
+/// Makes clippy the compiler of the workspace's own crates for every cargo this process starts,
+/// the way `cargo clippy -- -D warnings` does it (`RUSTC_WORKSPACE_WRAPPER` set to
+/// `clippy-driver`, its arguments in `CLIPPY_ARGS`): one compile then builds the tests and
+/// lints them, where a separate `cargo clippy` would check every dependency a second time.
+/// Cargo hashes the wrapper into the artifacts' names, so plain `cargo build`s keep their own.
+/// Must run before any thread starts.
+fn lint_every_workspace_compile() -> Result<()> {
+    let sysroot = capture("rustc", &["--print", "sysroot"])
+        .context("`rustc --print sysroot` failed: is a Rust toolchain installed?")?;
+    let driver = Path::new(&sysroot).join("bin/clippy-driver");
+    if !driver.is_file() {
+        bail!(
+            "clippy is not installed for this toolchain ({} is missing): run `rustup component add clippy`",
+            driver.display()
+        );
+    }
+    std::env::set_var("RUSTC_WORKSPACE_WRAPPER", &driver);
+    std::env::set_var(
+        "CLIPPY_ARGS",
+        "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__",
+    );
     Ok(())
 }
 
