@@ -126,11 +126,7 @@ pub fn test() -> Result<()> {
         // the dev-dependencies' features and compile about 30 crates again (Tauri among them);
         // what they add (`fail/failpoints` among them) does nothing until a test sets it up.
         let _step = step("Rust: build every target and program, linted by clippy -D warnings");
-        run_in(
-            &root(),
-            "cargo",
-            &["build", "--workspace", "--all-targets"],
-        )?;
+        run_in(&root(), "cargo", &["build", "--workspace", "--all-targets"])?;
     }
     let (python, openclaw) = joined(downloads, "installing the Python venv and OpenClaw")?;
     let aide = deps::aide()?;
