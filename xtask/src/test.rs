@@ -125,8 +125,22 @@ pub fn test() -> Result<()> {
         // programs the end-to-end tests drive. A separate `cargo build -p …` would leave out
         // the dev-dependencies' features and compile about 30 crates again (Tauri among them);
         // what they add (`fail/failpoints` among them) does nothing until a test sets it up.
+        // Not xtask: building its program would replace `target/debug/xtask`, which is running
+        // this task and runs itself again for the guide's examples. Clippy checks it instead
+        // (its two dependencies are checked, not built), and `cargo test` builds its tests.
         let _step = step("Rust: build every target and program, linted by clippy -D warnings");
-        run_in(&root(), "cargo", &["build", "--workspace", "--all-targets"])?;
+        let all = ["--workspace", "--exclude", "xtask", "--all-targets"];
+        run_in(&root(), "cargo", &[&["build"][..], &all].concat())?;
+        let xtask = [
+            "clippy",
+            "-p",
+            "xtask",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ];
+        run_in(&root(), "cargo", &xtask)?;
     }
     let (python, openclaw) = joined(downloads, "installing the Python venv and OpenClaw")?;
     let aide = deps::aide()?;
