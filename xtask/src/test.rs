@@ -119,7 +119,7 @@ pub fn test() -> Result<()> {
     let downloads = deps::downloads_beside();
     let tauri_driver = deps::tauri_driver_beside();
     let guide_tools = deps::mdbook_beside();
-    ui_checks()?;
+    quick_checks()?;
     {
         // Every target at once, the programs too: one feature set for the tests and the
         // programs the end-to-end tests drive. A separate `cargo build -p …` would leave out
@@ -129,8 +129,14 @@ pub fn test() -> Result<()> {
         // this task and runs itself again for the guide's examples. Clippy checks it instead
         // (its two dependencies are checked, not built), and `cargo test` builds its tests.
         let _step = step("Rust: build every target and program, linted by clippy -D warnings");
-        let all = ["--workspace", "--exclude", "xtask", "--all-targets"];
-        run_in(&root(), "cargo", &[&["build"][..], &all].concat())?;
+        let every_target = [
+            "build",
+            "--workspace",
+            "--exclude",
+            "xtask",
+            "--all-targets",
+        ];
+        run_in(&root(), "cargo", &every_target)?;
         let xtask = [
             "clippy",
             "-p",
@@ -179,8 +185,9 @@ pub fn test() -> Result<()> {
     Ok(())
 }
 
-/// `cargo fmt --check`, the UI build, svelte-check and Vitest.
-fn ui_checks() -> Result<()> {
+/// The checks that give the fastest feedback: `cargo fmt --check`, the UI build, svelte-check
+/// and Vitest.
+fn quick_checks() -> Result<()> {
     {
         let _step = step("Rust: cargo fmt --check");
         run_in(&root(), "cargo", &["fmt", "--all", "--", "--check"])?;
